@@ -16,7 +16,10 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod exact;
 pub mod graph;
+pub mod mc;
+pub mod measure;
 pub mod model;
 pub mod rng;
 
