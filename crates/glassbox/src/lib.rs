@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod exact;
 pub mod rng;
 
 pub use error::{Error, Result};

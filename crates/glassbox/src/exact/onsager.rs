@@ -1,0 +1,1 @@
+//! Infinite-lattice closed forms (work in progress).

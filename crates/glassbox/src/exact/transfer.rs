@@ -1,0 +1,1 @@
+//! Transfer-matrix magnetization moments (work in progress).
