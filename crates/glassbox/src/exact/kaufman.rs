@@ -592,6 +592,33 @@ mod tests {
     }
 
     #[test]
+    fn converges_to_onsager_away_from_t_c() {
+        use crate::exact::onsager;
+        // finite-size corrections are exponentially small in L away from T_c
+        for beta in [0.3, 0.6] {
+            let t = kaufman(128, 128, beta).unwrap();
+            assert!(rel(t.energy_per_spin, onsager::energy_per_spin(beta)) < 1e-10);
+            assert!(
+                rel(
+                    t.specific_heat_per_spin,
+                    onsager::specific_heat_per_spin(beta)
+                ) < 1e-10
+            );
+            // below T_c the two ordered states add ln 2 / N to ln Z / N
+            let degeneracy = if beta > onsager::BETA_C {
+                2f64.ln()
+            } else {
+                0.0
+            };
+            let ln_z = -beta * onsager::free_energy_per_spin(beta) + degeneracy / 16384.0;
+            assert!(
+                rel(t.ln_z_per_spin, ln_z) < 1e-12,
+                "β={beta}: {t:?} vs {ln_z}"
+            );
+        }
+    }
+
+    #[test]
     fn rejects_bad_input() {
         assert!(kaufman(0, 4, 0.4).is_err());
         assert!(kaufman(4, 0, 0.4).is_err());
