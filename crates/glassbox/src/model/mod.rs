@@ -94,12 +94,19 @@ impl Interactions for LatticeCouplings {
 
     #[inline]
     fn for_each_coupling(&self, i: usize, mut f: impl FnMut(usize, f64)) {
+        // One division per axis yields the coordinate (quotient and remainder together);
+        // neighbours follow by adding or subtracting the stride, wrapping at the edges.
         let d = self.lattice.dim();
-        for k in 0..d {
-            let (j, _) = self.lattice.forward(i, k);
-            f(j, self.bonds[i * d + k]);
-            let (j, _) = self.lattice.backward(i, k);
-            f(j, self.bonds[j * d + k]);
+        let mut rest = i;
+        let mut stride = 1;
+        for (k, &l) in self.lattice.dims().iter().enumerate() {
+            let x = rest % l;
+            rest /= l;
+            let forward = if x + 1 == l { i + stride - l * stride } else { i + stride };
+            let backward = if x == 0 { i + l * stride - stride } else { i - stride };
+            f(forward, self.bonds[i * d + k]);
+            f(backward, self.bonds[backward * d + k]);
+            stride *= l;
         }
     }
 }
