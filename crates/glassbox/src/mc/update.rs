@@ -54,8 +54,8 @@ pub struct Sweeper {
     rule: Rule,
     order: Order,
     beta: f64,
-    /// `table[x + bound]` = flip probability for integer x ∈ [−bound, bound].
-    table: Option<(Vec<f64>, i64)>,
+    /// `table[x + bound]` = flip threshold (see [`threshold`]) for integer x ∈ [−bound, bound].
+    table: Option<(Vec<u64>, i64)>,
 }
 
 impl Sweeper {
@@ -69,7 +69,7 @@ impl Sweeper {
         let table = model.integer_field_bound().map(|b| {
             let b = b as i64;
             let t = (-b..=b)
-                .map(|x| rule.flip_probability(beta, x as f64))
+                .map(|x| threshold(rule.flip_probability(beta, x as f64)))
                 .collect();
             (t, b)
         });
@@ -95,27 +95,34 @@ impl Sweeper {
             }
             None => {
                 let (rule, beta) = (self.rule, self.beta);
-                sweep_with(c, replica, self.order, rng, |x| rule.flip_probability(beta, x))
+                sweep_with(c, replica, self.order, rng, |x| threshold(rule.flip_probability(beta, x)))
             }
         })
     }
 }
 
-/// The generic sweep: `p(x)` is the flip probability of a site with `x = s_i h_i^loc`.
+/// A flip probability `q ∈ [0, 1]` as an integer threshold: a uniform 53-bit integer `u`
+/// satisfies `u < threshold(q)` with probability q (exact to 2^−53, like an f64 uniform).
+#[inline]
+fn threshold(q: f64) -> u64 {
+    (q * (1u64 << 53) as f64) as u64
+}
+
+/// The generic sweep: `t(x)` is the flip threshold of a site with `x = s_i h_i^loc`. A random
+/// number is drawn for every attempt, so the only data-dependent branch is the accept itself.
 #[inline]
 fn sweep_with<C: Interactions>(
     c: &C,
     r: &mut Replica,
     order: Order,
     rng: &mut Rng,
-    p: impl Fn(f64) -> f64,
+    t: impl Fn(f64) -> u64,
 ) -> u64 {
+    use rand::RngCore;
     let n = c.n();
     let mut accepted = 0;
     let mut attempt = |i: usize, rng: &mut Rng| {
-        let q = p(r.half_delta(i));
-        // Draw only when the outcome is uncertain.
-        if q >= 1.0 || (q > 0.0 && rng.random::<f64>() < q) {
+        if rng.next_u64() >> 11 < t(r.half_delta(i)) {
             r.flip(c, i);
             accepted += 1;
         }
