@@ -388,7 +388,17 @@ impl Axis {
                 d += every;
             }
         }
-        let labels = ticks.iter().map(|&v| fmt_compact(v)).collect();
+        // Plain decimals from 0.001 to 9999, `1e4`-style beyond, as on most log plots.
+        let labels = ticks
+            .iter()
+            .map(|&v| {
+                if (-3..=3).contains(&((v.log10() + 1e-9).floor() as i32)) {
+                    fmt_compact(v)
+                } else {
+                    fmt_sci(v, 1)
+                }
+            })
+            .collect();
         Self {
             lo: d0,
             hi: d1,
@@ -1116,6 +1126,10 @@ mod tests {
         assert_eq!(a.labels, ["1", "2", "5", "10", "20", "50", "100"]);
         let a = Axis::new(&[1e-12, 1.0], true, 4);
         assert_eq!(a.labels, ["1e-12", "1e-9", "1e-6", "0.001", "1"]);
+        let a = Axis::new(&[1.0, 1e6], true, 4);
+        assert_eq!(a.labels, ["1", "100", "1e4", "1e6"]);
+        let a = Axis::new(&[2e4, 3e5], true, 6);
+        assert_eq!(a.labels, ["1e4", "2e4", "5e4", "1e5", "2e5", "5e5", "1e6"]);
     }
 
     #[test]
