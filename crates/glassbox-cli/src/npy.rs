@@ -1,0 +1,232 @@
+//! Writer for NumPy `.npy` files, format version 1.0 (C order, little-endian).
+//!
+//! Layout: magic `\x93NUMPY`, version `1 0`, a little-endian `u16` header length, then an
+//! ASCII dict such as `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }` padded
+//! with spaces and ending in `\n` so that magic + version + length + dict is a multiple of
+//! 64 bytes; the raw array data follows.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use anyhow::{bail, Result};
+
+use crate::runfolder::write_atomic_with;
+
+/// An element type that can be stored in a `.npy` file.
+pub trait NpyElement: Copy {
+    /// NumPy dtype string, e.g. `<f8`.
+    const DESCR: &'static str;
+    /// Appends the little-endian bytes of `self`.
+    fn put(self, out: &mut Vec<u8>);
+}
+
+macro_rules! npy_element {
+    ($($t:ty => $descr:literal),* $(,)?) => {$(
+        impl NpyElement for $t {
+            const DESCR: &'static str = $descr;
+            fn put(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+        }
+    )*};
+}
+
+npy_element!(
+    i8 => "|i1", u8 => "|u1", i16 => "<i2", u16 => "<u2", i32 => "<i4", u32 => "<u4",
+    i64 => "<i8", u64 => "<u8", f32 => "<f4", f64 => "<f8",
+);
+
+impl NpyElement for bool {
+    const DESCR: &'static str = "|b1";
+    fn put(self, out: &mut Vec<u8>) {
+        out.push(u8::from(self));
+    }
+}
+
+/// Python tuple syntax for a shape: `()`, `(n,)` or `(a, b, c)`.
+fn shape_tuple(shape: &[usize]) -> String {
+    match shape {
+        [] => "()".to_string(),
+        [n] => format!("({n},)"),
+        _ => {
+            let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+            format!("({})", parts.join(", "))
+        }
+    }
+}
+
+/// The complete v1.0 preamble (magic, version, length, padded dict) for `descr` and `shape`.
+pub fn npy_header(descr: &str, shape: &[usize]) -> Result<Vec<u8>> {
+    let mut dict = format!(
+        "{{'descr': '{descr}', 'fortran_order': False, 'shape': {}, }}",
+        shape_tuple(shape)
+    );
+    // 6 magic + 2 version + 2 length bytes, then the dict and a final newline.
+    let unpadded = 10 + dict.len() + 1;
+    let total = unpadded.div_ceil(64) * 64;
+    dict.push_str(&" ".repeat(total - unpadded));
+    dict.push('\n');
+    let Ok(len) = u16::try_from(dict.len()) else {
+        bail!("npy header for shape {shape:?} is too long for format version 1.0");
+    };
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(b"\x93NUMPY\x01\x00");
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    debug_assert_eq!(out.len() % 64, 0);
+    Ok(out)
+}
+
+/// Checks that `shape` describes exactly `len` elements.
+fn check_shape(shape: &[usize], len: usize) -> Result<()> {
+    let count = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    match count {
+        Some(n) if n == len => Ok(()),
+        Some(n) => bail!("npy shape {shape:?} holds {n} elements but {len} were given"),
+        None => bail!("npy shape {shape:?} overflows"),
+    }
+}
+
+/// The whole `.npy` file for `data` (C order) with the given `shape`, in memory.
+pub fn npy_bytes<T: NpyElement>(shape: &[usize], data: &[T]) -> Result<Vec<u8>> {
+    check_shape(shape, data.len())?;
+    let mut out = npy_header(T::DESCR, shape)?;
+    out.reserve(std::mem::size_of_val(data));
+    for &x in data {
+        x.put(&mut out);
+    }
+    Ok(out)
+}
+
+/// Atomically writes `data` (C order) with the given `shape` as a `.npy` file.
+pub fn write_npy<T: NpyElement>(path: &Path, shape: &[usize], data: &[T]) -> Result<()> {
+    check_shape(shape, data.len())?;
+    let header = npy_header(T::DESCR, shape)?;
+    write_atomic_with(path, |w| {
+        w.write_all(&header)?;
+        // Stream in chunks so large arrays are not duplicated in memory.
+        let mut buf = Vec::with_capacity(1 << 16);
+        for chunk in data.chunks((1 << 16) / std::mem::size_of::<T>().max(1)) {
+            buf.clear();
+            for &x in chunk {
+                x.put(&mut buf);
+            }
+            w.write_all(&buf)?;
+        }
+        Ok::<(), io::Error>(())
+    })
+}
+
+/// Atomically writes an `int8` array (e.g. spin configurations) as `.npy`.
+pub fn write_npy_i8(path: &Path, shape: &[usize], data: &[i8]) -> Result<()> {
+    write_npy(path, shape, data)
+}
+
+/// Atomically writes a `float64` array as `.npy`.
+pub fn write_npy_f64(path: &Path, shape: &[usize], data: &[f64]) -> Result<()> {
+    write_npy(path, shape, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runfolder::scratch_path;
+
+    /// Minimal reader for the files written above: (descr, shape, data bytes).
+    fn parse(bytes: &[u8]) -> (String, Vec<usize>, &[u8]) {
+        assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00");
+        let len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+        assert_eq!((10 + len) % 64, 0, "header not 64-byte aligned");
+        let dict = std::str::from_utf8(&bytes[10..10 + len]).unwrap();
+        assert!(dict.ends_with('\n'));
+        assert!(dict.contains("'fortran_order': False"));
+        let descr = dict.split("'descr': '").nth(1).unwrap();
+        let descr = descr[..descr.find('\'').unwrap()].to_string();
+        let shape = dict.split("'shape': (").nth(1).unwrap();
+        let shape = &shape[..shape.find(')').unwrap()];
+        let shape = shape
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().unwrap())
+            .collect();
+        (descr, shape, &bytes[10 + len..])
+    }
+
+    #[test]
+    fn header_format() {
+        // Same bytes as numpy.save writes for a (3, 4) float64 array.
+        let h = npy_header("<f8", &[3, 4]).unwrap();
+        assert_eq!(h.len(), 128);
+        let dict = std::str::from_utf8(&h[10..]).unwrap();
+        assert!(dict.starts_with("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }"));
+        assert!(dict.trim_end_matches('\n').ends_with(' '));
+        assert_eq!(u16::from_le_bytes([h[8], h[9]]) as usize, h.len() - 10);
+        assert_eq!(shape_tuple(&[5]), "(5,)");
+        assert_eq!(shape_tuple(&[]), "()");
+        assert_eq!(shape_tuple(&[1, 2, 3]), "(1, 2, 3)");
+        // A long shape spills into a second 64-byte block.
+        let h = npy_header("<i8", &[123_456_789; 6]).unwrap();
+        assert_eq!(h.len() % 64, 0);
+        assert!(h.len() > 64);
+    }
+
+    #[test]
+    fn round_trip_in_memory() {
+        let data = [1.5f64, -2.0, f64::NAN, 1e300, 0.0, -0.0];
+        let bytes = npy_bytes(&[2, 3], &data).unwrap();
+        let (descr, shape, raw) = parse(&bytes);
+        assert_eq!(descr, "<f8");
+        assert_eq!(shape, vec![2, 3]);
+        let back: Vec<f64> = raw
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(back.len(), 6);
+        for (a, b) in data.iter().zip(&back) {
+            assert_eq!(a.to_bits(), b.to_bits());
+        }
+        let bytes = npy_bytes(&[4], &[1i8, -1, 1, -1]).unwrap();
+        let (descr, shape, raw) = parse(&bytes);
+        assert_eq!((descr.as_str(), shape), ("|i1", vec![4]));
+        assert_eq!(raw, [1, 0xff, 1, 0xff]);
+        let b = npy_bytes(&[2], &[1i32, -2]).unwrap();
+        let (descr, _, raw) = parse(&b);
+        assert_eq!(descr, "<i4");
+        assert_eq!(raw, [1, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff]);
+        let b = npy_bytes(&[0, 5], &[] as &[u8]).unwrap();
+        let (descr, shape, raw) = parse(&b);
+        assert_eq!((descr.as_str(), shape, raw.len()), ("|u1", vec![0, 5], 0));
+        let b = npy_bytes(&[], &[true]).unwrap();
+        let (descr, shape, raw) = parse(&b);
+        assert_eq!((descr.as_str(), shape, raw), ("|b1", vec![], &[1u8][..]));
+    }
+
+    #[test]
+    fn shape_mismatch_is_an_error() {
+        assert!(npy_bytes(&[2, 2], &[1.0f64; 3]).is_err());
+        assert!(npy_bytes(&[usize::MAX, 2], &[0u8]).is_err());
+        let dir = scratch_path("npy-bad");
+        std::fs::create_dir_all(&dir).unwrap();
+        let err = write_npy_i8(&dir.join("x.npy"), &[3], &[1, 2]).unwrap_err();
+        assert!(err.to_string().contains("[3]"), "{err}");
+        assert!(!dir.join("x.npy").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn write_file_and_read_header_back() {
+        let dir = scratch_path("npy");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("big.npy");
+        // Larger than one streaming chunk.
+        let data: Vec<f64> = (0..20_000).map(|i| i as f64 * 0.5).collect();
+        write_npy_f64(&path, &[100, 200], &data).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(bytes, npy_bytes(&[100, 200], &data).unwrap());
+        let (descr, shape, raw) = parse(&bytes);
+        assert_eq!((descr.as_str(), shape), ("<f8", vec![100, 200]));
+        assert_eq!(raw.len(), 160_000);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
