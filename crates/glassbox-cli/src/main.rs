@@ -1,9 +1,99 @@
-#![allow(dead_code)]
-//! The `glassbox` command-line tool.
+//! `glassbox`: simulate, solve and check the statistical physics of neural networks from the
+//! shell. Every command writes a run folder (results, arrays, plots, manifest); bad input gets
+//! one `error: …` line and exit status 2.
 
+mod bench;
+mod exact_cmd;
 mod npy;
 mod plot;
+mod progress;
 mod report;
 mod runfolder;
+mod sample;
+mod spec;
+mod tour;
 
-fn main() {}
+use clap::{Parser, Subcommand};
+
+/// Statistical physics of neural networks: spin glasses, Hopfield networks, Boltzmann
+/// machines — simulated, solved exactly, and checked against each other.
+#[derive(Parser, Debug)]
+#[command(name = "glassbox", version, about, long_about = None)]
+struct Cli {
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Monte Carlo temperature scan of any model: energy, specific heat, magnetization,
+    /// susceptibility, Binder cumulant with error bars and τ_int.
+    Sample(sample::Args),
+    /// Exact references: enumeration of all 2^N states (N ≤ 30) or Kaufman's exact 2D Ising.
+    Exact(exact_cmd::Args),
+    /// The report that reproduces the field's key results (writes tour/index.html).
+    Tour(tour::Args),
+    /// Single-spin-flip throughput (spin-flip attempts per ns).
+    Bench(bench::Args),
+}
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+                || matches!(
+                    e.kind(),
+                    ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                )
+            {
+                let _ = e.print();
+                std::process::exit(
+                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                        2
+                    } else {
+                        0
+                    },
+                );
+            }
+            // One line: clap's first line, without the usage block.
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("error: invalid arguments");
+            eprintln!("{first}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = run(cli) {
+        eprintln!("error: {}", one_line(&e));
+        std::process::exit(2);
+    }
+}
+
+/// The error and its causes on one line.
+fn one_line(e: &anyhow::Error) -> String {
+    e.chain()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
+        .replace('\n', " ")
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(t) = cli.threads {
+        anyhow::ensure!(t >= 1, "--threads must be at least 1");
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build_global()
+            .map_err(|e| anyhow::anyhow!("cannot start {t} threads: {e}"))?;
+    }
+    match cli.command {
+        Command::Sample(a) => sample::run(a),
+        Command::Exact(a) => exact_cmd::run(a),
+        Command::Tour(a) => tour::run(a),
+        Command::Bench(a) => bench::run(a),
+    }
+}

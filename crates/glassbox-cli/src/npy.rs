@@ -88,7 +88,8 @@ fn check_shape(shape: &[usize], len: usize) -> Result<()> {
 }
 
 /// The whole `.npy` file for `data` (C order) with the given `shape`, in memory.
-pub fn npy_bytes<T: NpyElement>(shape: &[usize], data: &[T]) -> Result<Vec<u8>> {
+#[cfg(test)]
+fn npy_bytes<T: NpyElement>(shape: &[usize], data: &[T]) -> Result<Vec<u8>> {
     check_shape(shape, data.len())?;
     let mut out = npy_header(T::DESCR, shape)?;
     out.reserve(std::mem::size_of_val(data));
@@ -115,16 +116,6 @@ pub fn write_npy<T: NpyElement>(path: &Path, shape: &[usize], data: &[T]) -> Res
         }
         Ok::<(), io::Error>(())
     })
-}
-
-/// Atomically writes an `int8` array (e.g. spin configurations) as `.npy`.
-pub fn write_npy_i8(path: &Path, shape: &[usize], data: &[i8]) -> Result<()> {
-    write_npy(path, shape, data)
-}
-
-/// Atomically writes a `float64` array as `.npy`.
-pub fn write_npy_f64(path: &Path, shape: &[usize], data: &[f64]) -> Result<()> {
-    write_npy(path, shape, data)
 }
 
 #[cfg(test)]
@@ -208,7 +199,7 @@ mod tests {
         assert!(npy_bytes(&[usize::MAX, 2], &[0u8]).is_err());
         let dir = scratch_path("npy-bad");
         std::fs::create_dir_all(&dir).unwrap();
-        let err = write_npy_i8(&dir.join("x.npy"), &[3], &[1, 2]).unwrap_err();
+        let err = write_npy(&dir.join("x.npy"), &[3], &[1, 2]).unwrap_err();
         assert!(err.to_string().contains("[3]"), "{err}");
         assert!(!dir.join("x.npy").exists());
         std::fs::remove_dir_all(&dir).unwrap();
@@ -221,7 +212,7 @@ mod tests {
         let path = dir.join("big.npy");
         // Larger than one streaming chunk.
         let data: Vec<f64> = (0..20_000).map(|i| i as f64 * 0.5).collect();
-        write_npy_f64(&path, &[100, 200], &data).unwrap();
+        write_npy(&path, &[100, 200], &data).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(bytes, npy_bytes(&[100, 200], &data).unwrap());
         let (descr, shape, raw) = parse(&bytes);

@@ -145,21 +145,18 @@ impl RunFolder {
         Ok(Self { root })
     }
 
-    /// The folder itself.
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// An existing run folder (to resume a run in it).
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let root = path.as_ref().to_path_buf();
+        if !root.is_dir() {
+            bail!("cannot resume: {} is not a run folder", root.display());
+        }
+        Ok(Self { root })
     }
 
     /// The full path of `rel` inside the folder (nothing is created).
     pub fn path(&self, rel: impl AsRef<Path>) -> PathBuf {
         self.root.join(rel)
-    }
-
-    /// Creates (if needed) and returns the subfolder `rel`.
-    pub fn subdir(&self, rel: impl AsRef<Path>) -> Result<PathBuf> {
-        let dir = self.path(rel);
-        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        Ok(dir)
     }
 
     /// Resolves `rel`, rejecting absolute or `..` paths, and creates its parent folders.
@@ -187,11 +184,6 @@ impl RunFolder {
         let full = self.prepare(rel.as_ref())?;
         write_atomic(&full, bytes)?;
         Ok(full)
-    }
-
-    /// Atomically writes a UTF-8 text file.
-    pub fn write_text(&self, rel: impl AsRef<Path>, text: &str) -> Result<PathBuf> {
-        self.write_atomic(rel, text.as_bytes())
     }
 
     /// Atomically writes `value` as pretty-printed JSON (with a trailing newline).
@@ -329,16 +321,6 @@ pub struct RunningManifest {
 }
 
 impl RunningManifest {
-    /// The manifest as written so far.
-    pub fn manifest(&self) -> &Manifest {
-        &self.manifest
-    }
-
-    /// Path of `manifest.json`.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Records the end time, wall time and `status`, rewrites the manifest and returns it.
     pub fn finish(mut self, status: RunStatus) -> Result<Manifest> {
         self.done = true;
@@ -461,12 +443,12 @@ mod tests {
         let rf = RunFolder::create(&dir, false).unwrap();
         // Empty existing folder is fine.
         RunFolder::create(&dir, false).unwrap();
-        rf.write_text("a.txt", "hello").unwrap();
+        rf.write_atomic("a.txt", b"hello").unwrap();
         let err = RunFolder::create(&dir, false).unwrap_err().to_string();
         assert!(err.contains("not empty"), "{err}");
         assert!(err.contains("--overwrite"), "{err}");
         let rf = RunFolder::create(&dir, true).unwrap();
-        rf.write_text("a.txt", "again").unwrap();
+        rf.write_atomic("a.txt", b"again").unwrap();
         assert_eq!(fs::read_to_string(dir.join("a.txt")).unwrap(), "again");
         // A file in the way is refused even with overwrite.
         assert!(RunFolder::create(dir.join("a.txt"), true).is_err());
@@ -489,8 +471,8 @@ mod tests {
         assert!(dir.join("arrays/spins.npy").is_file());
         assert!(dir.join("plots/empty.svg").is_file());
         assert_eq!(fs::read(dir.join("deep/er/file.bin")).unwrap(), [1, 2, 3]);
-        assert!(rf.write_text("../escape.txt", "no").is_err());
-        assert!(rf.write_text("/abs.txt", "no").is_err());
+        assert!(rf.write_atomic("../escape.txt", b"no").is_err());
+        assert!(rf.write_atomic("/abs.txt", b"no").is_err());
         for d in [dir.clone(), dir.join("arrays"), dir.join("plots")] {
             for e in fs::read_dir(d).unwrap() {
                 let name = e.unwrap().file_name().to_string_lossy().into_owned();
@@ -522,13 +504,13 @@ mod tests {
         let read = |p: &Path| -> Manifest {
             serde_json::from_str(&fs::read_to_string(p).unwrap()).unwrap()
         };
-        let m = read(running.path());
+        let m = read(&dir.join(MANIFEST_FILE));
         assert_eq!(m.status, RunStatus::Running);
         assert_eq!(m.tool, "glassbox");
         assert_eq!(m.command, "sample");
         assert_eq!(m.spec, spec);
         assert!(m.finished.is_none() && m.wall_time_s.is_none());
-        let text = fs::read_to_string(running.path()).unwrap();
+        let text = fs::read_to_string(dir.join(MANIFEST_FILE)).unwrap();
         assert!(text.contains("\"status\": \"running\""), "{text}");
         let done = running.finish(RunStatus::Completed).unwrap();
         let m = read(&dir.join(MANIFEST_FILE));

@@ -22,7 +22,12 @@ fn bench(c: &mut Criterion, name: &str, spec: &str, t: f64) {
 }
 
 fn workloads(c: &mut Criterion) {
-    bench(c, "ising2d_L256_T2.269", "graph = { kind = 'lattice', dims = [256, 256] }", 2.269);
+    bench(
+        c,
+        "ising2d_L256_T2.269",
+        "graph = { kind = 'lattice', dims = [256, 256] }",
+        2.269,
+    );
     bench(
         c,
         "sk_N1000_T0.5",

@@ -63,6 +63,19 @@ pub(crate) fn invalid(msg: impl Into<String>) -> Error {
     Error::InvalidParameter(msg.into())
 }
 
+/// Deserializes TOML text; a syntax error or unknown key becomes [`Error::Parse`] with the
+/// 1-based line of the offending spot in `path`.
+pub fn from_toml<T: serde::de::DeserializeOwned>(text: &str, path: &std::path::Path) -> Result<T> {
+    toml::from_str(text).map_err(|e| Error::Parse {
+        path: path.to_path_buf(),
+        line: e
+            .span()
+            .map(|s| text[..s.start].matches('\n').count() + 1)
+            .unwrap_or(1),
+        message: e.message().trim().to_string(),
+    })
+}
+
 /// Bytes of memory this process may still allocate: `MemAvailable` from `/proc/meminfo` where
 /// the system has it, else 16 GiB.
 pub fn available_memory() -> u64 {

@@ -6,10 +6,12 @@ use glassbox::mc::{scan, Order, Rule, ScanConfig};
 use glassbox::model::{Ising, ModelSpec};
 
 fn square(l: usize) -> Ising {
-    ModelSpec::from_toml(&format!("graph = {{ kind = 'lattice', dims = [{l}, {l}] }}"))
-        .unwrap()
-        .build()
-        .unwrap()
+    ModelSpec::from_toml(&format!(
+        "graph = {{ kind = 'lattice', dims = [{l}, {l}] }}"
+    ))
+    .unwrap()
+    .build()
+    .unwrap()
 }
 
 #[test]
@@ -20,9 +22,21 @@ fn enumeration_equals_kaufman_l4() {
     let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
     for p in &e.points {
         let k = kaufman(4, 4, p.beta).unwrap();
-        assert!(rel(p.ln_z_per_spin, k.ln_z_per_spin) < 1e-10, "lnZ at β={}", p.beta);
-        assert!(rel(p.energy, k.energy_per_spin) < 1e-10, "E at β={}", p.beta);
-        assert!(rel(p.specific_heat, k.specific_heat_per_spin) < 1e-10, "C at β={}", p.beta);
+        assert!(
+            rel(p.ln_z_per_spin, k.ln_z_per_spin) < 1e-10,
+            "lnZ at β={}",
+            p.beta
+        );
+        assert!(
+            rel(p.energy, k.energy_per_spin) < 1e-10,
+            "E at β={}",
+            p.beta
+        );
+        assert!(
+            rel(p.specific_heat, k.specific_heat_per_spin) < 1e-10,
+            "C at β={}",
+            p.beta
+        );
     }
 }
 
@@ -50,7 +64,10 @@ fn binder_crossing_brackets_tc() {
         let sigma = (a.error.powi(2) + b.error.powi(2)).sqrt();
         // Below T_c the larger system is more ordered (U_16 > U_8), above it less.
         let expected_sign = if k == 0 { 1.0 } else { -1.0 };
-        eprintln!("T = {}: U_16 − U_8 = {diff:.4} ± {sigma:.4}", u8[k].temperature);
+        eprintln!(
+            "T = {}: U_16 − U_8 = {diff:.4} ± {sigma:.4}",
+            u8[k].temperature
+        );
         assert!(
             diff * expected_sign > 2.0 * sigma,
             "T = {}: U_16 − U_8 = {diff} ± {sigma}",

@@ -102,8 +102,16 @@ impl Interactions for LatticeCouplings {
         for (k, &l) in self.lattice.dims().iter().enumerate() {
             let x = rest % l;
             rest /= l;
-            let forward = if x + 1 == l { i + stride - l * stride } else { i + stride };
-            let backward = if x == 0 { i + l * stride - stride } else { i - stride };
+            let forward = if x + 1 == l {
+                i + stride - l * stride
+            } else {
+                i + stride
+            };
+            let backward = if x == 0 {
+                i + l * stride - stride
+            } else {
+                i - stride
+            };
             f(forward, self.bonds[i * d + k]);
             f(backward, self.bonds[backward * d + k]);
             stride *= l;

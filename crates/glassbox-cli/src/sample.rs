@@ -1,0 +1,312 @@
+//! `glassbox sample`: a Monte Carlo temperature scan written to a run folder.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use glassbox::mc::{Order, PointResult, Rule, Scan};
+use glassbox::model::Ising;
+
+use crate::plot::{Plot, Series, Style};
+use crate::runfolder::{Manifest, RunFolder, RunStatus};
+use crate::spec::{ModelArgs, SampleSpec, ScanSpec, TemperatureArgs};
+
+/// Flags of `glassbox sample`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Experiment file (TOML with `seed`, `[model]` and `[scan]`), instead of model flags.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub temperatures: TemperatureArgs,
+    /// Measurement sweeps per temperature.
+    #[arg(long, default_value_t = 10_000)]
+    pub sweeps: u64,
+    /// Thermalization sweeps (default: sweeps / 10).
+    #[arg(long)]
+    pub therm: Option<u64>,
+    /// Measure every k sweeps.
+    #[arg(long, default_value_t = 1)]
+    pub every: u64,
+    /// Acceptance rule.
+    #[arg(long, value_enum, default_value = "metropolis")]
+    pub rule: RuleArg,
+    /// Site order in a sweep.
+    #[arg(long, value_enum, default_value = "random")]
+    pub order: OrderArg,
+    /// Run seed (default 1, or the experiment file's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output folder.
+    #[arg(long, short = 'o', default_value = "runs/sample")]
+    pub out: PathBuf,
+    /// Write into a non-empty output folder.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Resume an interrupted run from the checkpoint in the output folder.
+    #[arg(long)]
+    pub resume: bool,
+    /// Seconds between checkpoints.
+    #[arg(long, default_value_t = 30.0)]
+    pub checkpoint_every: f64,
+}
+
+/// Acceptance-rule flag.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum RuleArg {
+    /// Metropolis.
+    Metropolis,
+    /// Heat bath (Glauber).
+    HeatBath,
+}
+
+/// Site-order flag.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum OrderArg {
+    /// Uniformly random sites.
+    Random,
+    /// 0, 1, …, N−1.
+    Sequential,
+}
+
+impl Args {
+    fn spec(&self) -> Result<SampleSpec> {
+        let m = &self.model;
+        let model_flags = m.lattice.is_some()
+            || m.sk.is_some()
+            || m.complete.is_some()
+            || m.random_regular.is_some()
+            || m.erdos_renyi.is_some()
+            || m.graph.is_some();
+        if let Some(path) = &self.config {
+            if model_flags || self.temperatures.resolve()?.is_some() {
+                bail!("give either --config or model/temperature flags, not both");
+            }
+            let mut spec = SampleSpec::from_file(path)?;
+            if let Some(s) = self.seed {
+                spec.seed = s;
+            }
+            return Ok(spec);
+        }
+        let seed = self.seed.unwrap_or(1);
+        let Some(temperatures) = self.temperatures.resolve()? else {
+            bail!("no temperatures given: use --temperatures T1,T2,… or --t-range TMIN:TMAX:COUNT");
+        };
+        Ok(SampleSpec {
+            seed,
+            model: m.to_spec(seed)?,
+            scan: ScanSpec {
+                temperatures,
+                rule: match self.rule {
+                    RuleArg::Metropolis => Rule::Metropolis,
+                    RuleArg::HeatBath => Rule::HeatBath,
+                },
+                order: match self.order {
+                    OrderArg::Random => Order::Random,
+                    OrderArg::Sequential => Order::Sequential,
+                },
+                thermalization: self.therm,
+                sweeps: self.sweeps,
+                measure_every: self.every,
+            },
+        })
+    }
+}
+
+const CHECKPOINT: &str = "checkpoint.json";
+
+/// Runs `glassbox sample`.
+pub fn run(args: Args) -> Result<()> {
+    let mut spec = args.spec()?;
+    // Resolve defaults so the written spec says exactly what ran.
+    spec.model.couplings = Some(spec.model.law());
+    spec.scan.thermalization = Some(spec.scan_config().thermalization);
+    // Validate and build everything before touching the output folder.
+    let config = spec.scan_config();
+    config.validate()?;
+    let model = spec.model.build()?;
+    let folder = if args.resume {
+        RunFolder::open(&args.out)?
+    } else {
+        RunFolder::create(&args.out, args.overwrite)?
+    };
+    let mut scan = if args.resume {
+        let previous: SampleSpec = toml::from_str(
+            &std::fs::read_to_string(folder.path("spec.toml"))
+                .context("no spec.toml in the folder to resume")?,
+        )
+        .context("spec.toml of the folder to resume is malformed")?;
+        if previous != spec {
+            bail!(
+                "cannot resume {}: its spec differs from the one given now",
+                args.out.display()
+            );
+        }
+        let text = std::fs::read_to_string(folder.path(CHECKPOINT))
+            .with_context(|| format!("no {CHECKPOINT} in {}", args.out.display()))?;
+        let scan: Scan = serde_json::from_str(&text).context("checkpoint is corrupt")?;
+        if scan.config != config {
+            bail!("checkpoint was written for another configuration");
+        }
+        scan
+    } else {
+        Scan::new(&model, config)?
+    };
+    folder.write_atomic("spec.toml", toml::to_string_pretty(&spec)?.as_bytes())?;
+    let manifest = folder.begin(Manifest::new(
+        "sample",
+        serde_json::to_value(&spec)?,
+        spec.seed,
+        rayon::current_num_threads(),
+    ))?;
+
+    let bar = crate::progress::bar(scan.total_sweeps(), "sweeps");
+    let block = (scan.config.thermalization + scan.config.sweeps)
+        .div_ceil(200)
+        .max(1);
+    let mut last_checkpoint = Instant::now();
+    let every = Duration::from_secs_f64(args.checkpoint_every.max(0.0));
+    while !scan.finished() {
+        scan.step(&model, block);
+        bar.set_position(scan.sweeps_done());
+        if last_checkpoint.elapsed() >= every {
+            folder.write_atomic(CHECKPOINT, serde_json::to_string(&scan)?.as_bytes())?;
+            last_checkpoint = Instant::now();
+        }
+    }
+    bar.finish_and_clear();
+    let results = scan.results(&model);
+    write_outputs(&folder, &model, &spec, &scan, &results)?;
+    let _ = std::fs::remove_file(folder.path(CHECKPOINT));
+    manifest.finish(RunStatus::Completed)?;
+    print_summary(&spec, &results, &args.out);
+    Ok(())
+}
+
+/// Column order of `results.csv`: for each observable its value, error and τ_int.
+pub fn csv_table(results: &[PointResult]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header = vec!["T".to_string(), "beta".to_string()];
+    for name in OBSERVABLES.iter().map(|o| o.0) {
+        header.push(name.to_string());
+        header.push(format!("{name}_err"));
+        header.push(format!("{name}_tau"));
+    }
+    header.extend(["acceptance", "sweeps", "reliable"].map(String::from));
+    let rows = results
+        .iter()
+        .map(|r| {
+            let mut row = vec![r.temperature.to_string(), r.beta.to_string()];
+            let mut reliable = true;
+            for (_, get, _) in OBSERVABLES {
+                let e = get(r);
+                reliable &= e.reliable;
+                row.extend([e.mean, e.error, e.tau_int].map(|x| x.to_string()));
+            }
+            row.extend([
+                r.acceptance.to_string(),
+                r.sweeps.to_string(),
+                reliable.to_string(),
+            ]);
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
+type Getter = fn(&PointResult) -> glassbox::measure::Estimate;
+
+/// (column name, accessor, axis label) of every observable in the results.
+pub const OBSERVABLES: [(&str, Getter, &str); 8] = [
+    ("e", |r| r.energy, "energy per spin e"),
+    ("c", |r| r.specific_heat, "specific heat per spin C/N"),
+    ("m", |r| r.m, "magnetization m"),
+    ("abs_m", |r| r.abs_m, "|m|"),
+    ("m2", |r| r.m2, "m²"),
+    ("m4", |r| r.m4, "m⁴"),
+    ("chi", |r| r.susceptibility, "susceptibility per spin χ/N"),
+    ("binder", |r| r.binder, "Binder cumulant U"),
+];
+
+/// The plot of one observable against T.
+pub fn observable_plot(results: &[PointResult], k: usize, title: &str) -> Plot {
+    let (_, get, label) = OBSERVABLES[k];
+    Plot::new(title, "temperature T", label).with(
+        Series::new(
+            "Monte Carlo",
+            results.iter().map(|r| r.temperature).collect(),
+            results.iter().map(|r| get(r).mean).collect(),
+            Style::LinePoints,
+        )
+        .with_yerr(results.iter().map(|r| get(r).error).collect()),
+    )
+}
+
+fn write_outputs(
+    folder: &RunFolder,
+    model: &Ising,
+    spec: &SampleSpec,
+    scan: &Scan,
+    results: &[PointResult],
+) -> Result<()> {
+    let (header, rows) = csv_table(results);
+    let header: Vec<&str> = header.iter().map(|s| s.as_str()).collect();
+    folder.write_csv("results.csv", &header, &rows)?;
+    folder.write_json("results.json", &results)?;
+    // Final configurations, one row per temperature, shaped like the lattice when there is one.
+    let mut shape = vec![results.len()];
+    match &spec.model.graph {
+        glassbox::model::GraphSpec::Lattice { dims, .. } => shape.extend(dims.iter().rev()),
+        _ => shape.push(model.n()),
+    }
+    let spins: Vec<i8> = scan
+        .chains
+        .iter()
+        .flat_map(|c| c.spins().to_vec())
+        .collect();
+    folder.write_array("final_spins", &shape, &spins)?;
+    let what = spec.model.describe();
+    for (k, (name, _, label)) in OBSERVABLES.iter().enumerate() {
+        if *name == "m4" || *name == "m2" {
+            continue;
+        }
+        let plot = observable_plot(results, k, &format!("{label} — {what}"));
+        folder.write_plot(name, &plot)?;
+    }
+    Ok(())
+}
+
+fn print_summary(spec: &SampleSpec, results: &[PointResult], out: &std::path::Path) {
+    println!("{}", spec.model.describe());
+    println!(
+        "{:>8} {:>22} {:>22} {:>22} {:>22}",
+        "T", "e", "C/N", "|m|", "U"
+    );
+    let f = |e: glassbox::measure::Estimate| format!("{:.6} ± {:.6}", e.mean, e.error);
+    for r in results {
+        println!(
+            "{:>8.4} {:>22} {:>22} {:>22} {:>22}",
+            r.temperature,
+            f(r.energy),
+            f(r.specific_heat),
+            f(r.abs_m),
+            f(r.binder)
+        );
+    }
+    for r in results {
+        let short: Vec<&str> = OBSERVABLES
+            .iter()
+            .filter(|o| !(o.1)(r).reliable)
+            .map(|o| o.0)
+            .collect();
+        if !short.is_empty() {
+            println!(
+                "warning: T = {}: run too short for the autocorrelation time of {} (see the `*_tau` and `reliable` columns)",
+                r.temperature,
+                short.join(", ")
+            );
+        }
+    }
+    println!("wrote {}", out.display());
+}

@@ -1,0 +1,294 @@
+//! The `glassbox` binary: outputs of a run, one-line errors for bad input, resume after kill.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn glassbox(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(args)
+        .output()
+        .expect("run glassbox")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("glassbox-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs with bad input must fail with status 2 and exactly one line on stderr containing `msg`.
+fn fails_with(args: &[&str], msg: &str) {
+    let out = glassbox(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{args:?}: status {:?}, stderr {err}",
+        out.status
+    );
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: stderr is not one line: {err}"
+    );
+    assert!(err.starts_with("error"), "{args:?}: {err}");
+    assert!(err.contains(msg), "{args:?}: expected `{msg}` in {err}");
+}
+
+#[test]
+fn bad_input_gets_one_line_and_status_2() {
+    let dir = temp_dir("bad");
+    let out = dir.join("run");
+    let o = out.to_str().unwrap();
+    fails_with(&["sample", "--model", "ising"], "--model");
+    fails_with(
+        &["sample", "--lattice", "0x4", "-T", "1", "-o", o],
+        "at least 2",
+    );
+    fails_with(
+        &["sample", "--lattice", "4xq", "-T", "1", "-o", o],
+        "bad lattice size",
+    );
+    fails_with(
+        &["sample", "--lattice", "4x4", "-T", "-1", "-o", o],
+        "positive",
+    );
+    fails_with(
+        &["sample", "--lattice", "4x4", "-T", "0", "-o", o],
+        "positive",
+    );
+    fails_with(&["sample", "--lattice", "4x4", "-o", o], "no temperatures");
+    fails_with(&["sample", "-T", "1", "-o", o], "no model");
+    fails_with(
+        &["sample", "--sk", "0", "-T", "1", "-o", o],
+        "at least one spin",
+    );
+    fails_with(
+        &["sample", "--sk", "10000000", "-T", "1", "-o", o],
+        "needs about",
+    );
+    fails_with(
+        &[
+            "sample",
+            "--lattice",
+            "4x4",
+            "-T",
+            "1",
+            "--sweeps",
+            "0",
+            "-o",
+            o,
+        ],
+        "sweeps",
+    );
+    fails_with(
+        &[
+            "sample",
+            "--random-regular",
+            "5",
+            "--degree",
+            "3",
+            "-T",
+            "1",
+            "-o",
+            o,
+        ],
+        "even",
+    );
+    let bad = dir.join("bad.gset");
+    std::fs::write(&bad, "3 2\n1 2 1\n2 x 1\n").unwrap();
+    fails_with(
+        &[
+            "sample",
+            "--graph",
+            bad.to_str().unwrap(),
+            "-T",
+            "1",
+            "-o",
+            o,
+        ],
+        "bad.gset:3: bad vertex `x`",
+    );
+    fails_with(
+        &[
+            "sample",
+            "--graph",
+            dir.join("missing").to_str().unwrap(),
+            "-T",
+            "1",
+            "-o",
+            o,
+        ],
+        "missing",
+    );
+    let toml = dir.join("exp.toml");
+    std::fs::write(&toml, "seed = 1\n[model]\ngraph = { kind = 'lattice', dims = [4, 4] }\n[scan]\ntemperatures = [1.0]\nsweps = 10\n").unwrap();
+    fails_with(
+        &["sample", "--config", toml.to_str().unwrap(), "-o", o],
+        "exp.toml:6",
+    );
+    fails_with(&["exact", "--sk", "40", "-T", "1"], "N ≤ 30");
+    fails_with(&["exact", "--kaufman", "0x4", "-T", "1"], "");
+    // Nothing was written by any of the failed runs.
+    assert!(!out.exists());
+}
+
+#[test]
+fn refuses_to_overwrite_a_run() {
+    let dir = temp_dir("overwrite");
+    let out = dir.join("run");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("keep.txt"), "precious").unwrap();
+    fails_with(
+        &[
+            "sample",
+            "--lattice",
+            "4x4",
+            "-T",
+            "2",
+            "--sweeps",
+            "100",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        "not empty",
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("keep.txt")).unwrap(),
+        "precious"
+    );
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn sample_writes_a_complete_run_folder() {
+    let dir = temp_dir("sample");
+    let out = dir.join("run");
+    let o = glassbox(&[
+        "sample",
+        "--lattice",
+        "6x6",
+        "--t-range",
+        "2:3:3",
+        "--sweeps",
+        "2000",
+        "--seed",
+        "5",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = read(&out.join("results.csv"));
+    assert_eq!(csv.lines().count(), 4);
+    assert!(csv.starts_with("T,beta,e,e_err,e_tau,"));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["status"], "completed");
+    assert_eq!(manifest["seed"], 5);
+    assert!(manifest["wall_time_s"].as_f64().unwrap() >= 0.0);
+    assert!(read(&out.join("spec.toml")).contains("temperatures = ["));
+    let npy = std::fs::read(out.join("arrays/final_spins.npy")).unwrap();
+    assert!(npy.starts_with(b"\x93NUMPY"));
+    assert_eq!(
+        npy.len() % 64,
+        (3 * 36) % 64,
+        "header multiple of 64 plus 3×6×6 int8 spins"
+    );
+    assert!(read(&out.join("plots/e.svg")).contains("<svg"));
+    assert!(!out.join("checkpoint.json").exists());
+    // Same seed, same numbers; the spec file reproduces the run.
+    let again = dir.join("again");
+    let o = glassbox(&[
+        "sample",
+        "--config",
+        out.join("spec.toml").to_str().unwrap(),
+        "-o",
+        again.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(csv, read(&again.join("results.csv")));
+}
+
+#[test]
+fn killed_run_resumes_to_the_same_result() {
+    let dir = temp_dir("resume");
+    let args = |out: &Path| -> Vec<String> {
+        [
+            "sample",
+            "--lattice",
+            "32x32",
+            "-T",
+            "2.2,2.4",
+            "--sweeps",
+            "60000",
+            "--seed",
+            "3",
+            "--checkpoint-every",
+            "0.05",
+            "-o",
+            out.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let full = dir.join("full");
+    assert!(
+        glassbox(&args(&full).iter().map(|s| s.as_str()).collect::<Vec<_>>())
+            .status
+            .success()
+    );
+    let cut = dir.join("cut");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(args(&cut))
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !cut.join("checkpoint.json").exists() && t0.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        cut.join("checkpoint.json").exists(),
+        "no checkpoint was written"
+    );
+    assert!(
+        !cut.join("results.csv").exists(),
+        "the run finished before it was killed"
+    );
+    let mut resume = args(&cut);
+    resume.push("--resume".into());
+    let o = glassbox(&resume.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        read(&full.join("results.csv")),
+        read(&cut.join("results.csv"))
+    );
+    // A different spec does not resume.
+    let mut other = args(&cut);
+    other[4] = "2.3,2.4".into();
+    other.push("--resume".into());
+    fails_with(
+        &other.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "differs",
+    );
+}
+
+#[test]
+fn exact_prints_kaufman_and_enumeration() {
+    let o = glassbox(&["exact", "--kaufman", "4x4", "-T", "2.269"]);
+    assert!(o.status.success());
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("-1.56576893132"), "{s}");
+    let o = glassbox(&["exact", "--lattice", "4x4", "-T", "2.269"]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.contains("degeneracy 2") && s.contains("-1.56576893132"),
+        "{s}"
+    );
+}
