@@ -17,6 +17,9 @@ pub struct Ising {
     description: String,
 }
 
+/// Edge arrays `(i, j, w)` handed to Python.
+type EdgeArrays = (Py<PyArray1<i64>>, Py<PyArray1<i64>>, Py<PyArray1<f64>>);
+
 /// A field argument: one value for every spin, or one per spin.
 #[derive(FromPyObject)]
 pub enum FieldArg<'py> {
@@ -118,7 +121,7 @@ impl Ising {
     fn edge_arrays(
         py: Python<'_>,
         edges: impl IntoIterator<Item = (usize, usize, f64)>,
-    ) -> (Py<PyArray1<i64>>, Py<PyArray1<i64>>, Py<PyArray1<f64>>) {
+    ) -> EdgeArrays {
         let (mut a, mut b, mut w) = (Vec::new(), Vec::new(), Vec::new());
         for (i, j, x) in edges {
             a.push(i as i64);
@@ -324,15 +327,10 @@ impl Ising {
         Ok((Self::wrap(model, format!("QUBO N={n}")), spins.offset))
     }
 
-    /// QUBO form `(i, j, q, offset)` with i ≤ j, so that `E_qubo(x) = H(s)` for x = (s + 1)/2.
-    #[allow(clippy::type_complexity)]
-    fn to_qubo(
-        &self,
-        py: Python<'_>,
-    ) -> (Py<PyArray1<i64>>, Py<PyArray1<i64>>, Py<PyArray1<f64>>, f64) {
+    /// QUBO form `((i, j, q), offset)` with i ≤ j, so that `E_qubo(x) = H(s)` for x = (s + 1)/2.
+    fn to_qubo(&self, py: Python<'_>) -> (EdgeArrays, f64) {
         let q = QuboForm::from_spins(&SpinForm::of(&self.model));
-        let (a, b, w) = Self::edge_arrays(py, q.terms);
-        (a, b, w, q.offset)
+        (Self::edge_arrays(py, q.terms), q.offset)
     }
 
     /// Number of spins N.
@@ -381,7 +379,7 @@ impl Ising {
     }
 
     /// Undirected couplings `(i, j, w)` with i < j and w ≠ 0, as three arrays.
-    fn edges(&self, py: Python<'_>) -> (Py<PyArray1<i64>>, Py<PyArray1<i64>>, Py<PyArray1<f64>>) {
+    fn edges(&self, py: Python<'_>) -> EdgeArrays {
         Self::edge_arrays(py, self.model.edges())
     }
 

@@ -481,7 +481,7 @@ class Model:
     def to_qubo(self) -> Tuple[dict, float]:
         """D-Wave style ``(Q, offset)`` with ``E(x) = sum_{i<=j} Q_ij x_i x_j + offset``
         equal to ``self.energy(2x - 1)`` for every x ∈ {0, 1}^N."""
-        i, j, q, offset = self._ising.to_qubo()
+        (i, j, q), offset = self._ising.to_qubo()
         Q = {}
         for a, b, x in zip(i.tolist(), j.tolist(), q.tolist()):
             if x != 0.0:
