@@ -38,6 +38,11 @@ impl FieldArg<'_> {
     }
 }
 
+/// The field spec of an optional field argument (None: zero field).
+fn field_spec(field: Option<FieldArg<'_>>) -> FieldSpec {
+    field.map(|f| f.spec()).unwrap_or_default()
+}
+
 /// A coupling law from its user-facing name and parameters.
 fn coupling_law(name: &str, j: f64, mean: f64, std: f64) -> PyResult<CouplingLaw> {
     let norm = name.trim().to_lowercase().replace(['_', ' '], "-");
@@ -140,14 +145,14 @@ impl Ising {
 impl Ising {
     /// Hypercubic lattice with side lengths `dims` and couplings drawn from `couplings`.
     #[staticmethod]
-    #[pyo3(signature = (dims, couplings="ferro", periodic=true, field=FieldArg::Uniform(0.0), seed=0, j=1.0, mean=0.0, std=1.0))]
+    #[pyo3(signature = (dims, couplings="ferro", periodic=true, field=None, seed=0, j=1.0, mean=0.0, std=1.0))]
     #[allow(clippy::too_many_arguments)]
     fn lattice(
         py: Python<'_>,
         dims: Vec<usize>,
         couplings: &str,
         periodic: bool,
-        field: FieldArg<'_>,
+        field: Option<FieldArg<'_>>,
         seed: u64,
         j: f64,
         mean: f64,
@@ -158,39 +163,45 @@ impl Ising {
             py,
             GraphSpec::Lattice { dims, periodic },
             Some(law),
-            field.spec(),
+            field_spec(field),
             seed,
         )
     }
 
     /// Complete graph on `n` spins (couplings scaled by 1/N and 1/√N by the library).
     #[staticmethod]
-    #[pyo3(signature = (n, couplings="ferro", field=FieldArg::Uniform(0.0), seed=0, j=1.0, mean=0.0, std=1.0))]
+    #[pyo3(signature = (n, couplings="ferro", field=None, seed=0, j=1.0, mean=0.0, std=1.0))]
     #[allow(clippy::too_many_arguments)]
     fn complete(
         py: Python<'_>,
         n: usize,
         couplings: &str,
-        field: FieldArg<'_>,
+        field: Option<FieldArg<'_>>,
         seed: u64,
         j: f64,
         mean: f64,
         std: f64,
     ) -> PyResult<Self> {
         let law = coupling_law(couplings, j, mean, std)?;
-        Self::from_spec(py, GraphSpec::Complete { n }, Some(law), field.spec(), seed)
+        Self::from_spec(
+            py,
+            GraphSpec::Complete { n },
+            Some(law),
+            field_spec(field),
+            seed,
+        )
     }
 
     /// Uniformly random `degree`-regular graph on `n` spins.
     #[staticmethod]
-    #[pyo3(signature = (n, degree, couplings="pm", field=FieldArg::Uniform(0.0), seed=0, j=1.0, mean=0.0, std=1.0))]
+    #[pyo3(signature = (n, degree, couplings="pm", field=None, seed=0, j=1.0, mean=0.0, std=1.0))]
     #[allow(clippy::too_many_arguments)]
     fn random_regular(
         py: Python<'_>,
         n: usize,
         degree: usize,
         couplings: &str,
-        field: FieldArg<'_>,
+        field: Option<FieldArg<'_>>,
         seed: u64,
         j: f64,
         mean: f64,
@@ -201,21 +212,21 @@ impl Ising {
             py,
             GraphSpec::RandomRegular { n, degree },
             Some(law),
-            field.spec(),
+            field_spec(field),
             seed,
         )
     }
 
     /// Erdős–Rényi graph on `n` spins with mean degree `mean_degree`.
     #[staticmethod]
-    #[pyo3(signature = (n, mean_degree, couplings="pm", field=FieldArg::Uniform(0.0), seed=0, j=1.0, mean=0.0, std=1.0))]
+    #[pyo3(signature = (n, mean_degree, couplings="pm", field=None, seed=0, j=1.0, mean=0.0, std=1.0))]
     #[allow(clippy::too_many_arguments)]
     fn erdos_renyi(
         py: Python<'_>,
         n: usize,
         mean_degree: f64,
         couplings: &str,
-        field: FieldArg<'_>,
+        field: Option<FieldArg<'_>>,
         seed: u64,
         j: f64,
         mean: f64,
@@ -226,7 +237,7 @@ impl Ising {
             py,
             GraphSpec::ErdosRenyi { n, mean_degree },
             Some(law),
-            field.spec(),
+            field_spec(field),
             seed,
         )
     }
@@ -234,14 +245,14 @@ impl Ising {
     /// Graph read from an instance file (`format`: "gset" or "edge-list"); `couplings=None`
     /// keeps the file's weights.
     #[staticmethod]
-    #[pyo3(signature = (path, format="gset", couplings=None, field=FieldArg::Uniform(0.0), seed=0, j=1.0, mean=0.0, std=1.0))]
+    #[pyo3(signature = (path, format="gset", couplings=None, field=None, seed=0, j=1.0, mean=0.0, std=1.0))]
     #[allow(clippy::too_many_arguments)]
     fn from_file(
         py: Python<'_>,
         path: std::path::PathBuf,
         format: &str,
         couplings: Option<&str>,
-        field: FieldArg<'_>,
+        field: Option<FieldArg<'_>>,
         seed: u64,
         j: f64,
         mean: f64,
@@ -255,7 +266,7 @@ impl Ising {
             py,
             GraphSpec::File { path, format },
             law,
-            field.spec(),
+            field_spec(field),
             seed,
         )
     }
