@@ -1,1 +1,26 @@
+//! Python bindings of glassbox: the compiled module `glassbox._glassbox`.
+//!
+//! This crate only converts between Python and the library: it parses arguments, calls
+//! `glassbox`, releases the GIL around long work through [`detached`] and maps library
+//! errors to Python exceptions through [`to_py_err`]. The Pythonic layer (docstrings,
+//! `Model`, dict inputs, scipy matrices) lives in `python/glassbox/__init__.py`.
 
+use pyo3::prelude::*;
+
+mod convert;
+mod model;
+mod run;
+
+pub use convert::{detached, to_py_err, ConvergenceError};
+
+/// The compiled core of glassbox (use the `glassbox` package, not this module directly).
+#[pymodule]
+fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("ConvergenceError", m.py().get_type::<ConvergenceError>())?;
+    m.add_class::<model::Ising>()?;
+    m.add_function(wrap_pyfunction!(run::sample, m)?)?;
+    m.add_function(wrap_pyfunction!(run::enumerate, m)?)?;
+    m.add_function(wrap_pyfunction!(run::quench, m)?)?;
+    Ok(())
+}

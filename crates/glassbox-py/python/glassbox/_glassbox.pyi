@@ -1,0 +1,115 @@
+"""Type stubs of the compiled module ``glassbox._glassbox`` (use ``glassbox`` instead)."""
+
+from typing import Optional, Tuple, Union
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+class ConvergenceError(RuntimeError):
+    """An iterative solver stopped without meeting its tolerance."""
+
+_Field = Union[float, npt.NDArray[np.float64]]
+_I64 = npt.NDArray[np.int64]
+_F64 = npt.NDArray[np.float64]
+
+class Ising:
+    """An Ising-type model ``H(s) = -Σ_{i<j} J_ij s_i s_j - Σ_i h_i s_i`` (immutable)."""
+
+    @staticmethod
+    def lattice(
+        dims: list[int],
+        couplings: str = "ferro",
+        periodic: bool = True,
+        field: Optional[_Field] = None,
+        seed: int = 0,
+        j: float = 1.0,
+        mean: float = 0.0,
+        std: float = 1.0,
+    ) -> Ising: ...
+    @staticmethod
+    def complete(
+        n: int,
+        couplings: str = "ferro",
+        field: Optional[_Field] = None,
+        seed: int = 0,
+        j: float = 1.0,
+        mean: float = 0.0,
+        std: float = 1.0,
+    ) -> Ising: ...
+    @staticmethod
+    def random_regular(
+        n: int,
+        degree: int,
+        couplings: str = "pm",
+        field: Optional[_Field] = None,
+        seed: int = 0,
+        j: float = 1.0,
+        mean: float = 0.0,
+        std: float = 1.0,
+    ) -> Ising: ...
+    @staticmethod
+    def erdos_renyi(
+        n: int,
+        mean_degree: float,
+        couplings: str = "pm",
+        field: Optional[_Field] = None,
+        seed: int = 0,
+        j: float = 1.0,
+        mean: float = 0.0,
+        std: float = 1.0,
+    ) -> Ising: ...
+    @staticmethod
+    def from_file(
+        path: object,
+        format: str = "gset",
+        couplings: Optional[str] = None,
+        field: Optional[_Field] = None,
+        seed: int = 0,
+        j: float = 1.0,
+        mean: float = 0.0,
+        std: float = 1.0,
+    ) -> Ising: ...
+    @staticmethod
+    def from_toml(text: str) -> Ising: ...
+    @staticmethod
+    def from_dense(j: _F64, h: Optional[_F64] = None) -> Ising: ...
+    @staticmethod
+    def from_edges(n: int, i: _I64, j: _I64, w: _F64, h: Optional[_F64] = None) -> Ising: ...
+    @staticmethod
+    def from_qubo(
+        n: int, i: _I64, j: _I64, q: _F64, offset: float = 0.0
+    ) -> Tuple[Ising, float]: ...
+    @staticmethod
+    def from_json(text: str) -> Ising: ...
+    def to_qubo(self) -> Tuple[Tuple[_I64, _I64, _F64], float]: ...
+    def to_json(self) -> str: ...
+    @property
+    def n(self) -> int: ...
+    @property
+    def fields(self) -> _F64: ...
+    @property
+    def description(self) -> str: ...
+    def energy(self, spins: npt.NDArray[np.int8]) -> float: ...
+    def energies(self, spins: npt.NDArray[np.int8]) -> _F64: ...
+    def edges(self) -> Tuple[_I64, _I64, _F64]: ...
+    def energy_scale(self) -> Tuple[float, float]: ...
+
+def sample(
+    model: Ising,
+    temperatures: list[float],
+    sweeps: int,
+    thermalization: int,
+    rule: str = "metropolis",
+    order: str = "random",
+    seed: int = 1,
+    measure_every: int = 1,
+) -> dict[str, object]: ...
+def enumerate(model: Ising, temperatures: list[float]) -> dict[str, object]: ...
+def quench(
+    model: Ising,
+    spins: Optional[npt.NDArray[np.int8]] = None,
+    seed: int = 0,
+    order: str = "random",
+) -> Tuple[npt.NDArray[np.int8], float]: ...
