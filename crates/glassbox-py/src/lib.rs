@@ -22,5 +22,6 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run::sample, m)?)?;
     m.add_function(wrap_pyfunction!(run::enumerate, m)?)?;
     m.add_function(wrap_pyfunction!(run::quench, m)?)?;
+    m.add_function(wrap_pyfunction!(run::kaufman, m)?)?;
     Ok(())
 }

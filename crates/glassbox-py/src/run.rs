@@ -131,6 +131,34 @@ pub fn enumerate<'py>(
     Ok(d)
 }
 
+/// Kaufman's exact thermodynamics of the periodic `rows`×`cols` 2D Ising ferromagnet (J = 1)
+/// at each temperature. See `glassbox.kaufman`.
+#[pyfunction]
+pub fn kaufman<'py>(
+    py: Python<'py>,
+    rows: usize,
+    cols: usize,
+    temperatures: Vec<f64>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let points = temperatures
+        .iter()
+        .map(|t| glassbox::exact::kaufman::kaufman(rows, cols, 1.0 / t))
+        .collect::<glassbox::Result<Vec<_>>>()
+        .py()?;
+    let d = PyDict::new(py);
+    let column = |f: &dyn Fn(&glassbox::exact::kaufman::Thermo) -> f64| {
+        points.iter().map(f).collect::<Vec<f64>>().into_pyarray(py)
+    };
+    d.set_item("temperature", temperatures.clone().into_pyarray(py))?;
+    d.set_item("beta", column(&|p| p.beta))?;
+    d.set_item("ln_z_per_spin", column(&|p| p.ln_z_per_spin))?;
+    d.set_item("energy", column(&|p| p.energy_per_spin))?;
+    d.set_item("specific_heat", column(&|p| p.specific_heat_per_spin))?;
+    d.set_item("free_energy", column(&|p| p.free_energy_per_spin))?;
+    d.set_item("entropy", column(&|p| p.entropy_per_spin))?;
+    Ok(d)
+}
+
 /// Zero-temperature quench to a local minimum from `spins` (or random spins drawn from
 /// `seed`). Returns `(spins, energy)`. See `glassbox.quench`.
 #[pyfunction]

@@ -36,6 +36,7 @@ __all__ = [
     "Model",
     "SampleResult",
     "enumerate",
+    "kaufman",
     "quench",
     "sample",
     "__version__",
@@ -593,6 +594,19 @@ def enumerate(model: Model, temperatures: Union[float, ArrayLike]) -> ExactResul
     degeneracy and one ground state. N > 30 or a temperature ≤ 0 raises ValueError.
     """
     return ExactResult(_glassbox.enumerate(_ising(model), _temperatures(temperatures)))
+
+
+def kaufman(rows: int, cols: int, temperatures: Union[float, ArrayLike]) -> ExactResult:
+    """Exact thermodynamics of the periodic ``rows``×``cols`` 2D Ising ferromagnet (J = 1)
+    from Kaufman's 1949 solution, at any size (computed in log space).
+
+    Returns an ``ExactResult`` with per-temperature ``temperature``, ``beta``,
+    ``ln_z_per_spin``, ``energy``, ``specific_heat``, ``free_energy`` and ``entropy`` (all
+    per spin). Sizes of 0 or temperatures ≤ 0 raise ValueError.
+    """
+    return ExactResult(
+        _glassbox.kaufman(_count("rows", rows), _count("cols", cols), _temperatures(temperatures))
+    )
 
 
 def quench(
