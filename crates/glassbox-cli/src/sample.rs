@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use glassbox::mc::{Order, PointResult, Rule, Scan};
+use glassbox::mc::{disorder_averages, Order, PointResult, Rule, Scan};
 use glassbox::model::Ising;
+use rayon::prelude::*;
 
 use crate::plot::{Plot, Series, Style};
 use crate::runfolder::{Manifest, RunFolder, RunStatus};
@@ -36,6 +37,10 @@ pub struct Args {
     /// Site order in a sweep.
     #[arg(long, value_enum, default_value = "random")]
     pub order: OrderArg,
+    /// Number of disorder samples (independent instances of a random model), run in parallel
+    /// and averaged.
+    #[arg(long, default_value_t = 1)]
+    pub samples: usize,
     /// Run seed (default 1, or the experiment file's).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -88,6 +93,9 @@ impl Args {
             if let Some(s) = self.seed {
                 spec.seed = s;
             }
+            if self.samples != 1 {
+                spec.samples = self.samples;
+            }
             return Ok(spec);
         }
         let seed = self.seed.unwrap_or(1);
@@ -96,6 +104,7 @@ impl Args {
         };
         Ok(SampleSpec {
             seed,
+            samples: self.samples,
             model: m.to_spec(seed)?,
             scan: ScanSpec {
                 temperatures,
@@ -124,15 +133,22 @@ pub fn run(args: Args) -> Result<()> {
     spec.model.couplings = Some(spec.model.law());
     spec.scan.thermalization = Some(spec.scan_config().thermalization);
     // Validate and build everything before touching the output folder.
+    anyhow::ensure!(
+        spec.samples >= 1,
+        "the number of disorder samples must be at least 1"
+    );
     let config = spec.scan_config();
     config.validate()?;
-    let model = spec.model.build()?;
+    let k = spec.samples;
+    let models = (0..k)
+        .map(|s| spec.model.sample(s, k).build())
+        .collect::<glassbox::Result<Vec<Ising>>>()?;
     let folder = if args.resume {
         RunFolder::open(&args.out)?
     } else {
         RunFolder::create(&args.out, args.overwrite)?
     };
-    let mut scan = if args.resume {
+    let mut scans: Vec<Scan> = if args.resume {
         let previous: SampleSpec = toml::from_str(
             &std::fs::read_to_string(folder.path("spec.toml"))
                 .context("no spec.toml in the folder to resume")?,
@@ -146,13 +162,22 @@ pub fn run(args: Args) -> Result<()> {
         }
         let text = std::fs::read_to_string(folder.path(CHECKPOINT))
             .with_context(|| format!("no {CHECKPOINT} in {}", args.out.display()))?;
-        let scan: Scan = serde_json::from_str(&text).context("checkpoint is corrupt")?;
-        if scan.config != config {
+        let scans: Vec<Scan> = serde_json::from_str(&text).context("checkpoint is corrupt")?;
+        if scans.len() != k
+            || scans
+                .iter()
+                .enumerate()
+                .any(|(s, sc)| sc.config != config.sample(s, k))
+        {
             bail!("checkpoint was written for another configuration");
         }
-        scan
+        scans
     } else {
-        Scan::new(&model, config)?
+        models
+            .iter()
+            .enumerate()
+            .map(|(s, m)| Scan::new(m, config.sample(s, k)))
+            .collect::<glassbox::Result<_>>()?
     };
     folder.write_atomic("spec.toml", toml::to_string_pretty(&spec)?.as_bytes())?;
     let manifest = folder.begin(Manifest::new(
@@ -162,23 +187,36 @@ pub fn run(args: Args) -> Result<()> {
         rayon::current_num_threads(),
     ))?;
 
-    let bar = crate::progress::bar(scan.total_sweeps(), "sweeps");
-    let block = (scan.config.thermalization + scan.config.sweeps)
-        .div_ceil(200)
-        .max(1);
+    let total: u64 = scans.iter().map(|s| s.total_sweeps()).sum();
+    let bar = crate::progress::bar(total, "sweeps");
+    let block = (config.thermalization + config.sweeps).div_ceil(200).max(1);
     let mut last_checkpoint = Instant::now();
     let every = Duration::from_secs_f64(args.checkpoint_every.max(0.0));
-    while !scan.finished() {
-        scan.step(&model, block);
-        bar.set_position(scan.sweeps_done());
+    while scans.iter().any(|s| !s.finished()) {
+        scans.par_iter_mut().zip(&models).for_each(|(scan, model)| {
+            scan.step(model, block);
+        });
+        bar.set_position(scans.iter().map(|s| s.sweeps_done()).sum());
         if last_checkpoint.elapsed() >= every {
-            folder.write_atomic(CHECKPOINT, serde_json::to_string(&scan)?.as_bytes())?;
+            folder.write_atomic(CHECKPOINT, serde_json::to_string(&scans)?.as_bytes())?;
             last_checkpoint = Instant::now();
         }
     }
     bar.finish_and_clear();
-    let results = scan.results(&model);
-    write_outputs(&folder, &model, &spec, &scan, &results)?;
+    let per_sample: Vec<Vec<PointResult>> = scans
+        .iter()
+        .zip(&models)
+        .map(|(s, m)| s.results(m))
+        .collect();
+    let results = if k == 1 {
+        per_sample[0].clone()
+    } else {
+        disorder_averages(&per_sample)
+    };
+    write_outputs(&folder, &models[0], &spec, &scans, &results)?;
+    if k > 1 {
+        write_samples(&folder, &per_sample)?;
+    }
     let _ = std::fs::remove_file(folder.path(CHECKPOINT));
     manifest.finish(RunStatus::Completed)?;
     print_summary(&spec, &results, &args.out);
@@ -247,23 +285,26 @@ fn write_outputs(
     folder: &RunFolder,
     model: &Ising,
     spec: &SampleSpec,
-    scan: &Scan,
+    scans: &[Scan],
     results: &[PointResult],
 ) -> Result<()> {
     let (header, rows) = csv_table(results);
     let header: Vec<&str> = header.iter().map(|s| s.as_str()).collect();
     folder.write_csv("results.csv", &header, &rows)?;
     folder.write_json("results.json", &results)?;
-    // Final configurations, one row per temperature, shaped like the lattice when there is one.
-    let mut shape = vec![results.len()];
+    // Final configurations: [sample,] temperature, then the lattice shape when there is one.
+    let mut shape = if scans.len() > 1 {
+        vec![scans.len(), results.len()]
+    } else {
+        vec![results.len()]
+    };
     match &spec.model.graph {
         glassbox::model::GraphSpec::Lattice { dims, .. } => shape.extend(dims.iter().rev()),
         _ => shape.push(model.n()),
     }
-    let spins: Vec<i8> = scan
-        .chains
+    let spins: Vec<i8> = scans
         .iter()
-        .flat_map(|c| c.spins().to_vec())
+        .flat_map(|s| s.chains.iter().flat_map(|c| c.spins().to_vec()))
         .collect();
     folder.write_array("final_spins", &shape, &spins)?;
     let what = spec.model.describe();
@@ -277,8 +318,35 @@ fn write_outputs(
     Ok(())
 }
 
+/// Per-sample results of an ensemble: `samples.csv` with a leading `sample` column.
+fn write_samples(folder: &RunFolder, per_sample: &[Vec<PointResult>]) -> Result<()> {
+    let mut header = vec!["sample".to_string()];
+    let mut rows = Vec::new();
+    for (k, results) in per_sample.iter().enumerate() {
+        let (h, r) = csv_table(results);
+        if k == 0 {
+            header.extend(h);
+        }
+        rows.extend(r.into_iter().map(|mut row| {
+            row.insert(0, k.to_string());
+            row
+        }));
+    }
+    let header: Vec<&str> = header.iter().map(|s| s.as_str()).collect();
+    folder.write_csv("samples.csv", &header, &rows)?;
+    Ok(())
+}
+
 fn print_summary(spec: &SampleSpec, results: &[PointResult], out: &std::path::Path) {
-    println!("{}", spec.model.describe());
+    if spec.samples > 1 {
+        println!(
+            "{}, disorder average over {} samples (error bars from the sample-to-sample spread)",
+            spec.model.describe(),
+            spec.samples
+        );
+    } else {
+        println!("{}", spec.model.describe());
+    }
     println!(
         "{:>8} {:>22} {:>22} {:>22} {:>22}",
         "T", "e", "C/N", "|m|", "U"

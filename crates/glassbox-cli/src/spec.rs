@@ -227,6 +227,9 @@ fn default_sweeps() -> u64 {
 fn one() -> u64 {
     1
 }
+fn one_usize() -> usize {
+    1
+}
 
 /// A whole `glassbox sample` experiment, as read from TOML or built from flags.
 #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
@@ -235,6 +238,9 @@ pub struct SampleSpec {
     /// Run seed (Monte Carlo streams; also the disorder unless the model gives its own).
     #[serde(default)]
     pub seed: u64,
+    /// Number of disorder samples (default 1).
+    #[serde(default = "one_usize")]
+    pub samples: usize,
     /// The model.
     pub model: ModelSpec,
     /// The scan.

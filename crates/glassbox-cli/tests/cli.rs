@@ -292,3 +292,50 @@ fn exact_prints_kaufman_and_enumeration() {
         "{s}"
     );
 }
+
+#[test]
+fn disorder_ensemble_averages_its_samples() {
+    let dir = temp_dir("ensemble");
+    let out = dir.join("run");
+    let o = glassbox(&[
+        "sample",
+        "--random-regular",
+        "16",
+        "--degree",
+        "3",
+        "--couplings",
+        "pm",
+        "--samples",
+        "4",
+        "-T",
+        "1,2",
+        "--sweeps",
+        "3000",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let samples = read(&out.join("samples.csv"));
+    let rows: Vec<Vec<f64>> = samples
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').take(4).map(|x| x.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 8);
+    // Distinct instances: the four samples' energies at T = 1 differ.
+    let e1: Vec<f64> = rows.iter().filter(|r| r[1] == 1.0).map(|r| r[3]).collect();
+    assert!(e1.windows(2).all(|w| w[0] != w[1]), "{e1:?}");
+    let avg: f64 = e1.iter().sum::<f64>() / 4.0;
+    let results = read(&out.join("results.csv"));
+    let first: Vec<f64> = results
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .take(3)
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert!((first[2] - avg).abs() < 1e-12, "{} vs {avg}", first[2]);
+    let npy = std::fs::read(out.join("arrays/final_spins.npy")).unwrap();
+    assert!(String::from_utf8_lossy(&npy[..128]).contains("'shape': (4, 2, 16)"));
+}

@@ -249,6 +249,22 @@ pub fn jackknife(series: &[&Series], blocks: usize, f: impl Fn(&[f64]) -> f64) -
     }
 }
 
+/// Disorder average of per-sample estimates: the mean of the sample means with the error
+/// `sd / √K` from the sample-to-sample spread (which includes each sample's thermal noise).
+/// `tau_int` is the largest of the samples', and the result is reliable when every sample is.
+pub fn disorder_average(samples: &[Estimate]) -> Estimate {
+    let k = samples.len() as f64;
+    let mean = samples.iter().map(|e| e.mean).sum::<f64>() / k;
+    let var = samples.iter().map(|e| (e.mean - mean).powi(2)).sum::<f64>() / (k - 1.0);
+    Estimate {
+        mean,
+        error: (var / k).sqrt(),
+        tau_int: samples.iter().map(|e| e.tau_int).fold(f64::NAN, f64::max),
+        n: samples.iter().map(|e| e.n).sum(),
+        reliable: samples.len() > 1 && samples.iter().all(|e| e.reliable),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

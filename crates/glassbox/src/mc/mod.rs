@@ -11,5 +11,5 @@ mod scan;
 mod update;
 
 pub use replica::Replica;
-pub use scan::{scan, Chain, PointResult, Scan, ScanConfig};
+pub use scan::{disorder_averages, scan, Chain, PointResult, Scan, ScanConfig};
 pub use update::{quench, Order, Rule, Sweeper};

@@ -2,7 +2,7 @@ use rayon::prelude::*;
 
 use crate::error::{invalid, Result};
 use crate::mc::{Order, Replica, Rule, Sweeper};
-use crate::measure::{jackknife, Estimate, Series};
+use crate::measure::{disorder_average, jackknife, Estimate, Series};
 use crate::model::Ising;
 use crate::rng::{purpose, Rng, Streams};
 
@@ -51,6 +51,18 @@ impl ScanConfig {
             return Err(invalid("measure_every must be at least 1"));
         }
         Ok(())
+    }
+
+    /// The configuration of disorder sample `k` of an ensemble: its own Monte Carlo seed,
+    /// derived from this one (unchanged for a one-sample ensemble).
+    pub fn sample(&self, k: usize, samples: usize) -> ScanConfig {
+        let mut c = self.clone();
+        if samples > 1 {
+            c.seed = Streams::new(self.seed)
+                .child(&[purpose::MONTE_CARLO, k as u64])
+                .seed();
+        }
+        c
     }
 
     fn total_sweeps(&self) -> u64 {
@@ -266,6 +278,35 @@ impl Scan {
             .map(|c| c.result(model, &self.config))
             .collect()
     }
+}
+
+/// Disorder averages over an ensemble: `samples[k]` holds sample k's results (all at the same
+/// temperatures). Each observable is averaged with [`disorder_average`]; the acceptance is the
+/// mean and `sweeps` the per-sample count.
+pub fn disorder_averages(samples: &[Vec<PointResult>]) -> Vec<PointResult> {
+    let first = &samples[0];
+    (0..first.len())
+        .map(|t| {
+            let avg = |f: fn(&PointResult) -> Estimate| {
+                disorder_average(&samples.iter().map(|s| f(&s[t])).collect::<Vec<_>>())
+            };
+            PointResult {
+                temperature: first[t].temperature,
+                beta: first[t].beta,
+                energy: avg(|r| r.energy),
+                m: avg(|r| r.m),
+                abs_m: avg(|r| r.abs_m),
+                m2: avg(|r| r.m2),
+                m4: avg(|r| r.m4),
+                specific_heat: avg(|r| r.specific_heat),
+                susceptibility: avg(|r| r.susceptibility),
+                binder: avg(|r| r.binder),
+                acceptance: samples.iter().map(|s| s[t].acceptance).sum::<f64>()
+                    / samples.len() as f64,
+                sweeps: first[t].sweeps,
+            }
+        })
+        .collect()
 }
 
 /// Convenience: runs a whole scan and returns its results and final configurations.

@@ -192,6 +192,18 @@ impl ModelSpec {
         })
     }
 
+    /// The spec of disorder sample `k` of an ensemble: the same model with the disorder seed
+    /// derived from this one and `k` (sample 0 of a one-sample ensemble is `self` itself).
+    pub fn sample(&self, k: usize, samples: usize) -> ModelSpec {
+        let mut spec = self.clone();
+        if samples > 1 {
+            spec.seed = Streams::new(self.seed)
+                .child(&[purpose::DISORDER, k as u64])
+                .seed();
+        }
+        spec
+    }
+
     /// Builds the model, drawing the disorder from streams of `self.seed`. Refuses sizes
     /// whose storage would not fit in memory before allocating it.
     pub fn build(&self) -> Result<Ising> {
