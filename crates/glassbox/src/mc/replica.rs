@@ -91,14 +91,14 @@ impl Replica {
     }
 
     /// `s_i h_i^loc`: half the energy change of flipping spin i.
-    #[inline]
+    #[inline(always)]
     pub fn half_delta(&self, i: usize) -> f64 {
         self.spins[i] as f64 * self.fields[i]
     }
 
     /// Flips spin i, updating fields, energy and magnetization. `c` must be the model's
     /// interactions.
-    #[inline]
+    #[inline(always)]
     pub fn flip<C: Interactions>(&mut self, c: &C, i: usize) {
         let s = self.spins[i];
         self.energy += 2.0 * s as f64 * self.fields[i];

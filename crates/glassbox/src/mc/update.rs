@@ -108,8 +108,27 @@ fn threshold(q: f64) -> u64 {
     (q * (1u64 << 53) as f64) as u64
 }
 
-/// The generic sweep: `t(x)` is the flip threshold of a site with `x = s_i h_i^loc`. A random
-/// number is drawn for every attempt, so the only data-dependent branch is the accept itself.
+/// One attempted flip of site i: accepted when a uniform 53-bit integer falls below the
+/// site's threshold `t(s_i h_i^loc)`. A random number is drawn for every attempt, so the only
+/// data-dependent branch is the accept itself.
+#[inline(always)]
+fn attempt<C: Interactions>(
+    c: &C,
+    r: &mut Replica,
+    rng: &mut Rng,
+    t: &impl Fn(f64) -> u64,
+    i: usize,
+) -> u64 {
+    use rand::RngCore;
+    if rng.next_u64() >> 11 < t(r.half_delta(i)) {
+        r.flip(c, i);
+        1
+    } else {
+        0
+    }
+}
+
+/// The generic sweep: `t(x)` is the flip threshold of a site with `x = s_i h_i^loc`.
 #[inline]
 fn sweep_with<C: Interactions>(
     c: &C,
@@ -118,21 +137,20 @@ fn sweep_with<C: Interactions>(
     rng: &mut Rng,
     t: impl Fn(f64) -> u64,
 ) -> u64 {
-    use rand::RngCore;
     let n = c.n();
     let mut accepted = 0;
-    let mut attempt = |i: usize, rng: &mut Rng| {
-        if rng.next_u64() >> 11 < t(r.half_delta(i)) {
-            r.flip(c, i);
-            accepted += 1;
-        }
-    };
     match order {
-        Order::Sequential => (0..n).for_each(|i| attempt(i, rng)),
-        Order::Random => (0..n).for_each(|_| {
-            let i = rng.random_range(0..n);
-            attempt(i, rng)
-        }),
+        Order::Sequential => {
+            for i in 0..n {
+                accepted += attempt(c, r, rng, &t, i);
+            }
+        }
+        Order::Random => {
+            for _ in 0..n {
+                let i = rng.random_range(0..n);
+                accepted += attempt(c, r, rng, &t, i);
+            }
+        }
     }
     accepted
 }

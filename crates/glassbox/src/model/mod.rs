@@ -37,7 +37,7 @@ pub trait Interactions: Sync + Send {
 
     /// Adds `delta · J_ij` to `fields[j]` for every coupling of site `i`: the local-field
     /// update after a flip of `s_i`, with `delta = s_i^new − s_i^old = 2 s_i^new`.
-    #[inline]
+    #[inline(always)]
     fn spread(&self, i: usize, delta: f64, fields: &mut [f64]) {
         debug_assert_eq!(fields.len(), self.n());
         self.for_each_coupling(i, |j, w| fields[j] += delta * w);
@@ -92,10 +92,11 @@ impl Interactions for LatticeCouplings {
         self.lattice.n()
     }
 
-    #[inline]
+    #[inline(always)]
     fn for_each_coupling(&self, i: usize, mut f: impl FnMut(usize, f64)) {
         // One division per axis yields the coordinate (quotient and remainder together);
         // neighbours follow by adding or subtracting the stride, wrapping at the edges.
+        assert!(i < self.lattice.n());
         let d = self.lattice.dim();
         let mut rest = i;
         let mut stride = 1;
@@ -112,10 +113,27 @@ impl Interactions for LatticeCouplings {
             } else {
                 i - stride
             };
-            f(forward, self.bonds[i * d + k]);
-            f(backward, self.bonds[backward * d + k]);
+            // SAFETY: i, forward and backward are sites of the lattice (< n) and k < d, so
+            // both indices are below n·d = bonds.len() (checked in `new`).
+            let (wf, wb) = unsafe {
+                (
+                    *self.bonds.get_unchecked(i * d + k),
+                    *self.bonds.get_unchecked(backward * d + k),
+                )
+            };
+            f(forward, wf);
+            f(backward, wb);
             stride *= l;
         }
+    }
+
+    #[inline(always)]
+    fn spread(&self, i: usize, delta: f64, fields: &mut [f64]) {
+        assert_eq!(fields.len(), self.lattice.n());
+        self.for_each_coupling(i, |j, w| {
+            // SAFETY: every neighbour j of a lattice site is a site (< n = fields.len()).
+            unsafe { *fields.get_unchecked_mut(j) += delta * w }
+        });
     }
 }
 
