@@ -8,7 +8,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
-use crate::convert::{detached, parse_name, PyResultExt};
+use crate::convert::{detached, PyResultExt};
 
 /// An Ising-type model `H(s) = -Σ_{i<j} J_ij s_i s_j - Σ_i h_i s_i`, s_i = ±1 (immutable).
 #[pyclass(frozen, module = "glassbox._glassbox", name = "Ising")]
@@ -102,22 +102,6 @@ impl Ising {
         Ising { model, description }
     }
 
-    fn from_spec(
-        py: Python<'_>,
-        graph: GraphSpec,
-        couplings: Option<CouplingLaw>,
-        field: FieldSpec,
-        seed: u64,
-    ) -> PyResult<Self> {
-        let spec = ModelSpec {
-            graph,
-            couplings,
-            field,
-            seed,
-        };
-        Self::build(py, spec)
-    }
-
     fn build(py: Python<'_>, spec: ModelSpec) -> PyResult<Self> {
         let model = detached(py, || spec.build()).py()?;
         Ok(Self::wrap(model, spec.describe()))
@@ -143,114 +127,15 @@ impl Ising {
 
 #[pymethods]
 impl Ising {
-    /// Hypercubic lattice with side lengths `dims` and couplings drawn from `couplings`.
+    /// A generated or file-backed model: `graph` is the JSON of a graph spec (the `[model]
+    /// graph` table of the CLI's TOML, e.g. `{"kind": "lattice", "dims": [8, 8]}`), couplings
+    /// drawn from the law named `couplings` (None: the default for the graph).
     #[staticmethod]
-    #[pyo3(signature = (dims, couplings="ferro", periodic=true, field=None, seed=0, j=1.0, mean=0.0, std=1.0))]
+    #[pyo3(signature = (graph, couplings=None, field=None, seed=0, j=1.0, mean=0.0, std=1.0))]
     #[allow(clippy::too_many_arguments)]
-    fn lattice(
+    fn generate(
         py: Python<'_>,
-        dims: Vec<usize>,
-        couplings: &str,
-        periodic: bool,
-        field: Option<FieldArg<'_>>,
-        seed: u64,
-        j: f64,
-        mean: f64,
-        std: f64,
-    ) -> PyResult<Self> {
-        let law = coupling_law(couplings, j, mean, std)?;
-        Self::from_spec(
-            py,
-            GraphSpec::Lattice { dims, periodic },
-            Some(law),
-            field_spec(field),
-            seed,
-        )
-    }
-
-    /// Complete graph on `n` spins (couplings scaled by 1/N and 1/√N by the library).
-    #[staticmethod]
-    #[pyo3(signature = (n, couplings="ferro", field=None, seed=0, j=1.0, mean=0.0, std=1.0))]
-    #[allow(clippy::too_many_arguments)]
-    fn complete(
-        py: Python<'_>,
-        n: usize,
-        couplings: &str,
-        field: Option<FieldArg<'_>>,
-        seed: u64,
-        j: f64,
-        mean: f64,
-        std: f64,
-    ) -> PyResult<Self> {
-        let law = coupling_law(couplings, j, mean, std)?;
-        Self::from_spec(
-            py,
-            GraphSpec::Complete { n },
-            Some(law),
-            field_spec(field),
-            seed,
-        )
-    }
-
-    /// Uniformly random `degree`-regular graph on `n` spins.
-    #[staticmethod]
-    #[pyo3(signature = (n, degree, couplings="pm", field=None, seed=0, j=1.0, mean=0.0, std=1.0))]
-    #[allow(clippy::too_many_arguments)]
-    fn random_regular(
-        py: Python<'_>,
-        n: usize,
-        degree: usize,
-        couplings: &str,
-        field: Option<FieldArg<'_>>,
-        seed: u64,
-        j: f64,
-        mean: f64,
-        std: f64,
-    ) -> PyResult<Self> {
-        let law = coupling_law(couplings, j, mean, std)?;
-        Self::from_spec(
-            py,
-            GraphSpec::RandomRegular { n, degree },
-            Some(law),
-            field_spec(field),
-            seed,
-        )
-    }
-
-    /// Erdős–Rényi graph on `n` spins with mean degree `mean_degree`.
-    #[staticmethod]
-    #[pyo3(signature = (n, mean_degree, couplings="pm", field=None, seed=0, j=1.0, mean=0.0, std=1.0))]
-    #[allow(clippy::too_many_arguments)]
-    fn erdos_renyi(
-        py: Python<'_>,
-        n: usize,
-        mean_degree: f64,
-        couplings: &str,
-        field: Option<FieldArg<'_>>,
-        seed: u64,
-        j: f64,
-        mean: f64,
-        std: f64,
-    ) -> PyResult<Self> {
-        let law = coupling_law(couplings, j, mean, std)?;
-        Self::from_spec(
-            py,
-            GraphSpec::ErdosRenyi { n, mean_degree },
-            Some(law),
-            field_spec(field),
-            seed,
-        )
-    }
-
-    /// Graph read from an instance file (`format`: "gset" or "edge-list"); `couplings=None`
-    /// keeps the file's weights.
-    #[staticmethod]
-    #[pyo3(signature = (path, format="gset", couplings=None, field=None, seed=0, j=1.0, mean=0.0, std=1.0))]
-    #[allow(clippy::too_many_arguments)]
-    fn from_file(
-        py: Python<'_>,
-        path: std::path::PathBuf,
-        format: &str,
+        graph: &str,
         couplings: Option<&str>,
         field: Option<FieldArg<'_>>,
         seed: u64,
@@ -258,16 +143,19 @@ impl Ising {
         mean: f64,
         std: f64,
     ) -> PyResult<Self> {
-        let format = parse_name("graph file format", format)?;
-        let law = couplings
+        let graph: GraphSpec = serde_json::from_str(graph)
+            .map_err(|e| PyValueError::new_err(format!("graph: {e}")))?;
+        let couplings = couplings
             .map(|c| coupling_law(c, j, mean, std))
             .transpose()?;
-        Self::from_spec(
+        Self::build(
             py,
-            GraphSpec::File { path, format },
-            law,
-            field_spec(field),
-            seed,
+            ModelSpec {
+                graph,
+                couplings,
+                field: field_spec(field),
+                seed,
+            },
         )
     }
 

@@ -19,6 +19,8 @@ Conventions: temperatures T with k_B = 1 (beta = 1/T); intensive observables are
 from __future__ import annotations
 
 import builtins  # `enumerate` below shadows the builtin in this module
+import json
+import os
 import numbers
 from collections.abc import Mapping
 from typing import Any, Iterable, Optional, Sequence, Tuple, Union
@@ -165,12 +167,8 @@ class Model:
         """
         dims = [dims] if isinstance(dims, numbers.Integral) else list(dims)
         dims = [_count("lattice side", d) for d in dims]
-        return cls(
-            _glassbox.Ising.lattice(
-                dims, couplings, bool(periodic), _field(field), _count("seed", seed),
-                float(j), float(mean), float(std),
-            )
-        )
+        graph = {"kind": "lattice", "dims": dims, "periodic": bool(periodic)}
+        return cls._generate(graph, couplings, field, seed, j, mean, std)
 
     @classmethod
     def complete(
@@ -188,12 +186,8 @@ class Model:
         ``couplings="ferro"`` is the Curie-Weiss model, ``"gaussian"`` the SK model,
         ``"mattis"`` the one-pattern Hopfield model. Needs 8 N² bytes.
         """
-        return cls(
-            _glassbox.Ising.complete(
-                _count("n", n), couplings, _field(field), _count("seed", seed),
-                float(j), float(mean), float(std),
-            )
-        )
+        graph = {"kind": "complete", "n": _count("n", n)}
+        return cls._generate(graph, couplings, field, seed, j, mean, std)
 
     @classmethod
     def sk(cls, n: int, seed: int = 0, field: Union[float, ArrayLike] = 0.0) -> "Model":
@@ -214,12 +208,8 @@ class Model:
     ) -> "Model":
         """A uniformly random ``degree``-regular graph on ``n`` spins (default ±J couplings,
         the Viana-Bray / Bethe-lattice spin glass)."""
-        return cls(
-            _glassbox.Ising.random_regular(
-                _count("n", n), _count("degree", degree), couplings, _field(field),
-                _count("seed", seed), float(j), float(mean), float(std),
-            )
-        )
+        graph = {"kind": "random-regular", "n": _count("n", n), "degree": _count("degree", degree)}
+        return cls._generate(graph, couplings, field, seed, j, mean, std)
 
     @classmethod
     def erdos_renyi(
@@ -234,12 +224,8 @@ class Model:
         std: float = 1.0,
     ) -> "Model":
         """An Erdős-Rényi graph on ``n`` spins with mean degree ``mean_degree`` = p (n - 1)."""
-        return cls(
-            _glassbox.Ising.erdos_renyi(
-                _count("n", n), float(mean_degree), couplings, _field(field),
-                _count("seed", seed), float(j), float(mean), float(std),
-            )
-        )
+        graph = {"kind": "erdos-renyi", "n": _count("n", n), "mean_degree": float(mean_degree)}
+        return cls._generate(graph, couplings, field, seed, j, mean, std)
 
     @classmethod
     def from_file(
@@ -261,9 +247,17 @@ class Model:
         graph. A malformed file raises ValueError whose message starts with ``path:line:``;
         a missing one raises OSError (FileNotFoundError).
         """
+        fmt = str(format).strip().lower().replace("_", "-")
+        if fmt not in ("gset", "edge-list"):
+            raise ValueError(f"unknown graph file format `{format}`; expected gset or edge-list")
+        graph = {"kind": "file", "path": os.fspath(path), "format": fmt}
+        return cls._generate(graph, couplings, field, seed, j, mean, std)
+
+    @classmethod
+    def _generate(cls, graph, couplings, field, seed, j, mean, std) -> "Model":
         return cls(
-            _glassbox.Ising.from_file(
-                path, format, couplings, _field(field), _count("seed", seed),
+            _glassbox.Ising.generate(
+                json.dumps(graph), couplings, _field(field), _count("seed", seed),
                 float(j), float(mean), float(std),
             )
         )

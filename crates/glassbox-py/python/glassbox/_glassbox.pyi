@@ -18,52 +18,8 @@ class Ising:
     """An Ising-type model ``H(s) = -Σ_{i<j} J_ij s_i s_j - Σ_i h_i s_i`` (immutable)."""
 
     @staticmethod
-    def lattice(
-        dims: list[int],
-        couplings: str = "ferro",
-        periodic: bool = True,
-        field: Optional[_Field] = None,
-        seed: int = 0,
-        j: float = 1.0,
-        mean: float = 0.0,
-        std: float = 1.0,
-    ) -> Ising: ...
-    @staticmethod
-    def complete(
-        n: int,
-        couplings: str = "ferro",
-        field: Optional[_Field] = None,
-        seed: int = 0,
-        j: float = 1.0,
-        mean: float = 0.0,
-        std: float = 1.0,
-    ) -> Ising: ...
-    @staticmethod
-    def random_regular(
-        n: int,
-        degree: int,
-        couplings: str = "pm",
-        field: Optional[_Field] = None,
-        seed: int = 0,
-        j: float = 1.0,
-        mean: float = 0.0,
-        std: float = 1.0,
-    ) -> Ising: ...
-    @staticmethod
-    def erdos_renyi(
-        n: int,
-        mean_degree: float,
-        couplings: str = "pm",
-        field: Optional[_Field] = None,
-        seed: int = 0,
-        j: float = 1.0,
-        mean: float = 0.0,
-        std: float = 1.0,
-    ) -> Ising: ...
-    @staticmethod
-    def from_file(
-        path: object,
-        format: str = "gset",
+    def generate(
+        graph: str,
         couplings: Optional[str] = None,
         field: Optional[_Field] = None,
         seed: int = 0,
