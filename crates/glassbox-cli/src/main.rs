@@ -4,6 +4,7 @@
 
 mod bench;
 mod exact_cmd;
+mod graph_cmd;
 mod npy;
 mod plot;
 mod progress;
@@ -34,6 +35,8 @@ enum Command {
     Sample(sample::Args),
     /// Exact references: enumeration of all 2^N states (N ≤ 30) or Kaufman's exact 2D Ising.
     Exact(exact_cmd::Args),
+    /// Write a model's instance (couplings) as a G-set / rudy file or an edge list.
+    Graph(graph_cmd::Args),
     /// The report that reproduces the field's key results (writes tour/index.html).
     Tour(tour::Args),
     /// Single-spin-flip throughput (spin-flip attempts per ns).
@@ -93,6 +96,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Sample(a) => sample::run(a),
         Command::Exact(a) => exact_cmd::run(a),
+        Command::Graph(a) => graph_cmd::run(a),
         Command::Tour(a) => tour::run(a),
         Command::Bench(a) => bench::run(a),
     }

@@ -339,3 +339,53 @@ fn disorder_ensemble_averages_its_samples() {
     let npy = std::fs::read(out.join("arrays/final_spins.npy")).unwrap();
     assert!(String::from_utf8_lossy(&npy[..128]).contains("'shape': (4, 2, 16)"));
 }
+
+#[test]
+fn graph_files_round_trip_through_sample() {
+    let dir = temp_dir("graph");
+    let file = dir.join("rrg.gset");
+    let o = glassbox(&[
+        "graph",
+        "--random-regular",
+        "12",
+        "--degree",
+        "3",
+        "--couplings",
+        "gaussian",
+        "--seed",
+        "4",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(read(&file).starts_with("12 18\n"));
+    // The written file gives the same exact thermodynamics as the generated model.
+    let exact = |args: &[&str]| {
+        let o = glassbox(args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .last()
+            .unwrap()
+            .to_string()
+    };
+    let a = exact(&[
+        "exact",
+        "--random-regular",
+        "12",
+        "--degree",
+        "3",
+        "--couplings",
+        "gaussian",
+        "--seed",
+        "4",
+        "-T",
+        "1",
+    ]);
+    let b = exact(&["exact", "--graph", file.to_str().unwrap(), "-T", "1"]);
+    assert_eq!(a, b);
+    fails_with(
+        &["graph", "--lattice", "4x4", "-o", file.to_str().unwrap()],
+        "exists",
+    );
+}

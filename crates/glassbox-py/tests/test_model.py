@@ -169,3 +169,14 @@ def test_pickle_round_trip(rng):
     assert repr(m2) == repr(m)
     s = np.ones(5, dtype=np.int8)
     assert m2.energy(s) == m.energy(s)
+
+
+def test_write_and_read_back(tmp_path):
+    m = gb.Model.random_regular(14, 3, couplings="gaussian", seed=5)
+    rng = np.random.default_rng(0)
+    s = rng.choice(np.array([-1, 1], dtype=np.int8), size=(20, 14))
+    for fmt in ("gset", "edge-list"):
+        path = tmp_path / f"g.{fmt}"
+        m.write(path, fmt)
+        back = gb.Model.from_file(path, format=fmt)
+        np.testing.assert_array_equal(back.energy(s), m.energy(s))

@@ -442,6 +442,23 @@ class Model:
         """The couplings as arrays ``(i, j, w)`` with i < j and w ≠ 0 (int64, int64, float64)."""
         return self._ising.edges()
 
+    def write(self, path: Any, format: str = "gset") -> None:
+        """Writes the couplings as an instance file that ``Model.from_file`` (and
+        ``glassbox sample --graph``) read back exactly: ``"gset"`` (header ``n m``, then
+        ``i j w`` 1-based) or ``"edge-list"`` (``i j J`` 0-based). Fields are not part of these
+        formats: a model with a nonzero field raises ValueError."""
+        fmt = str(format).strip().lower().replace("_", "-")
+        if fmt not in ("gset", "edge-list"):
+            raise ValueError(f"unknown graph file format `{format}`; expected gset or edge-list")
+        if np.any(self.fields != 0.0):
+            raise ValueError("instance files hold couplings only; this model has external fields")
+        i, j, w = self.edges()
+        base = 1 if fmt == "gset" else 0
+        lines = [f"{self.n} {len(w)}"] if fmt == "gset" else []
+        lines += [f"{a + base} {b + base} {float(x)!r}" for a, b, x in zip(i, j, w)]
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+
     def energy_scale(self) -> Tuple[float, float]:
         """``(smallest nonzero |ΔE|, largest |ΔE|)`` of a single spin flip, bounded from the
         couplings — a guide for choosing temperatures."""
