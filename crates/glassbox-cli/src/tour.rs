@@ -99,9 +99,8 @@ fn ising2d(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<()>
         ))?
         .build()?;
         let sweeps = match l {
-            8 => 200_000,
-            16 => 200_000,
-            _ => 300_000,
+            8 | 16 => 300_000,
+            _ => 600_000,
         } / scale;
         let config = ScanConfig {
             temperatures: temps.clone(),
@@ -240,7 +239,7 @@ fn ising2d(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<()>
     cross_status.push(pass);
 
     let cmd = format!(
-        "glassbox sample --lattice 32x32 --temperatures {} --sweeps 300000 --rule metropolis --order sequential",
+        "glassbox sample --lattice 32x32 --temperatures {} --sweeps 600000 --rule metropolis --order sequential",
         temps.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(",")
     );
     section
