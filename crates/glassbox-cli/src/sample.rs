@@ -1,6 +1,8 @@
 //! `glassbox sample`: a Monte Carlo temperature scan written to a run folder.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -187,6 +189,13 @@ pub fn run(args: Args) -> Result<()> {
         rayon::current_num_threads(),
     ))?;
 
+    // Ctrl-C: finish the current block, write a checkpoint and mark the run interrupted.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupted.clone();
+        // Fails only if a handler is already installed, in which case it stays in charge.
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    }
     let total: u64 = scans.iter().map(|s| s.total_sweeps()).sum();
     let bar = crate::progress::bar(total, "sweeps");
     let block = (config.thermalization + config.sweeps).div_ceil(200).max(1);
@@ -197,9 +206,19 @@ pub fn run(args: Args) -> Result<()> {
             scan.step(model, block);
         });
         bar.set_position(scans.iter().map(|s| s.sweeps_done()).sum());
-        if last_checkpoint.elapsed() >= every {
+        let stop = interrupted.load(Ordering::SeqCst);
+        if stop || last_checkpoint.elapsed() >= every {
             folder.write_atomic(CHECKPOINT, serde_json::to_string(&scans)?.as_bytes())?;
             last_checkpoint = Instant::now();
+        }
+        if stop {
+            bar.finish_and_clear();
+            manifest.finish(RunStatus::Interrupted)?;
+            eprintln!(
+                "interrupted: checkpoint written to {}; continue with the same command and --resume",
+                folder.path(CHECKPOINT).display()
+            );
+            std::process::exit(130);
         }
     }
     bar.finish_and_clear();

@@ -214,6 +214,70 @@ fn sample_writes_a_complete_run_folder() {
 }
 
 #[test]
+fn interrupted_run_checkpoints_and_resumes() {
+    let dir = temp_dir("sigint");
+    let args = |out: &Path| -> Vec<String> {
+        [
+            "sample",
+            "--lattice",
+            "32x32",
+            "-T",
+            "2.2,2.4",
+            "--sweeps",
+            "60000",
+            "--seed",
+            "3",
+            "--checkpoint-every",
+            "1000",
+            "-o",
+            out.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let full = dir.join("full");
+    assert!(
+        glassbox(&args(&full).iter().map(|s| s.as_str()).collect::<Vec<_>>())
+            .status
+            .success()
+    );
+    let cut = dir.join("cut");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(args(&cut))
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !cut.join("manifest.json").exists() && t0.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "the run finished before the interrupt"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&cut.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["status"], "interrupted");
+    assert!(cut.join("checkpoint.json").exists());
+    let mut resume = args(&cut);
+    resume.push("--resume".into());
+    let o = glassbox(&resume.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        read(&full.join("results.csv")),
+        read(&cut.join("results.csv"))
+    );
+}
+
+#[test]
 fn killed_run_resumes_to_the_same_result() {
     let dir = temp_dir("resume");
     let args = |out: &Path| -> Vec<String> {
