@@ -48,6 +48,9 @@ pub struct Series {
     pub yerr: Option<Vec<f64>>,
     /// Drawing style.
     pub style: Style,
+    /// Palette slot; `None` uses the series' position (so an exact curve and its
+    /// measurements can share a colour).
+    pub color: Option<usize>,
 }
 
 impl Series {
@@ -59,6 +62,7 @@ impl Series {
             y,
             yerr: None,
             style,
+            color: None,
         }
     }
 
@@ -70,6 +74,17 @@ impl Series {
     /// A markers-only series.
     pub fn points(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
         Self::new(label, x, y, Style::Points)
+    }
+
+    /// Uses palette slot `k` (builder style).
+    pub fn with_color(mut self, k: usize) -> Self {
+        self.color = Some(k);
+        self
+    }
+
+    /// The palette colour of the series at position `i`.
+    fn color(&self, i: usize) -> &'static str {
+        PALETTE[self.color.unwrap_or(i) % PALETTE.len()]
     }
 
     /// Adds error bars (builder style).
@@ -576,7 +591,7 @@ fn render(p: &Plot, w: f64, h: f64) -> String {
 
     // Series.
     for (i, s) in p.series.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
+        let color = s.color(i);
         let _ = writeln!(
             o,
             r#"<g stroke="{color}" fill="{color}"><title>{}</title>"#,
@@ -788,7 +803,7 @@ fn legend(
         r##"<g><rect x="{bx:.1}" y="{by:.1}" width="{bw:.1}" height="{bh:.1}" fill="white" fill-opacity="0.85" stroke="#bbb" stroke-width="1"/>"##
     );
     for (k, (i, s)) in entries.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
+        let color = s.color(*i);
         let cy = by + 3.0 + row * (k as f64 + 0.5);
         let (x0, x1) = (bx + 8.0, bx + 34.0);
         let _ = write!(o, r#"<g stroke="{color}" fill="{color}">"#);
@@ -1156,5 +1171,15 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         check_well_formed(&text).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn explicit_colour_slots() {
+        let p = Plot::new("t", "x", "y")
+            .with(Series::line("a", vec![0.0, 1.0], vec![0.0, 1.0]).with_color(2))
+            .with(Series::points("b", vec![0.0, 1.0], vec![1.0, 0.0]).with_color(2));
+        let svg = p.to_svg(400, 300);
+        assert!(svg.matches(&format!("stroke=\"{}\"", PALETTE[2])).count() >= 2);
+        assert!(!svg.contains(&format!("stroke=\"{}\"", PALETTE[1])));
     }
 }

@@ -151,12 +151,13 @@ fn ising2d(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<()>
     };
     let mut rows = Vec::new();
     let mut status = Vec::new();
-    for (l, results) in &all {
+    for (slot, (l, results)) in all.iter().enumerate() {
         let exact: Vec<_> = fine
             .iter()
             .map(|t| kaufman(*l, *l, 1.0 / t))
             .collect::<glassbox::Result<_>>()?;
-        let line = |y: Vec<f64>| Series::line(format!("exact L={l}"), fine.clone(), y);
+        let line =
+            |y: Vec<f64>| Series::line(format!("exact L={l}"), fine.clone(), y).with_color(slot);
         let pts = |get: fn(&PointResult) -> Estimate| {
             Series::points(
                 format!("MC L={l}"),
@@ -164,6 +165,7 @@ fn ising2d(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<()>
                 results.iter().map(|r| get(r).mean).collect(),
             )
             .with_yerr(results.iter().map(|r| get(r).error).collect())
+            .with_color(slot)
         };
         e_plot
             .series
