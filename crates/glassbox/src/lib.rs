@@ -17,5 +17,6 @@
 
 pub mod error;
 pub mod rng;
+pub mod theory;
 
 pub use error::{Error, Result};
