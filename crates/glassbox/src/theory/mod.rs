@@ -15,3 +15,4 @@
 //! naming the equations, the iterations and the residual. Results are plain serializable structs.
 
 pub mod numerics;
+pub mod sk;
