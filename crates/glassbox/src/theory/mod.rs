@@ -14,5 +14,6 @@
 //! returns a converged result or an [`Error::NotConverged`](crate::error::Error::NotConverged)
 //! naming the equations, the iterations and the residual. Results are plain serializable structs.
 
+pub mod hopfield;
 pub mod numerics;
 pub mod sk;
