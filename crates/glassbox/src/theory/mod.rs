@@ -14,6 +14,7 @@
 //! returns a converged result or an [`Error::NotConverged`](crate::error::Error::NotConverged)
 //! naming the equations, the iterations and the residual. Results are plain serializable structs.
 
+pub mod gardner;
 pub mod hopfield;
 pub mod numerics;
 pub mod sk;
