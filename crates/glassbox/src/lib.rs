@@ -22,5 +22,6 @@ pub mod mc;
 pub mod measure;
 pub mod model;
 pub mod rng;
+pub mod theory;
 
 pub use error::{Error, Result};
