@@ -12,6 +12,7 @@ mod report;
 mod runfolder;
 mod sample;
 mod spec;
+mod theory_cmd;
 mod tour;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +38,9 @@ enum Command {
     Exact(exact_cmd::Args),
     /// Write a model's instance (couplings) as a G-set / rudy file or an edge list.
     Graph(graph_cmd::Args),
+    /// Mean-field theory: SK replica solutions, the AT line, Hopfield (AGS), Gardner capacity
+    /// and learning curves.
+    Theory(theory_cmd::Args),
     /// The report that reproduces the field's key results (writes tour/index.html).
     Tour(tour::Args),
     /// Single-spin-flip throughput (spin-flip attempts per ns).
@@ -97,6 +101,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sample(a) => sample::run(a),
         Command::Exact(a) => exact_cmd::run(a),
         Command::Graph(a) => graph_cmd::run(a),
+        Command::Theory(a) => theory_cmd::run(a),
         Command::Tour(a) => tour::run(a),
         Command::Bench(a) => bench::run(a),
     }

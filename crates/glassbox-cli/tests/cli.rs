@@ -453,3 +453,35 @@ fn graph_files_round_trip_through_sample() {
         "exists",
     );
 }
+
+#[test]
+fn theory_writes_results_and_checks_input() {
+    let dir = temp_dir("theory");
+    let out = dir.join("hop");
+    let o = glassbox(&[
+        "theory",
+        "hopfield",
+        "--points",
+        "5",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("α_c = 0.1379056"));
+    assert!(read(&out.join("plots/phase_diagram.svg")).contains("<svg"));
+    assert_eq!(read(&out.join("results.csv")).lines().count(), 6);
+    let o = glassbox(&[
+        "theory",
+        "sk",
+        "-T",
+        "2",
+        "-o",
+        dir.join("sk").to_str().unwrap(),
+    ]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    // Paramagnet: f = −T ln 2 − 1/(4T) = −1.5112944 at T = 2.
+    assert!(s.contains("-1.51129436"), "{s}");
+    fails_with(&["theory", "sk", "-T", "-1"], "positive");
+    fails_with(&["theory", "gardner", "--kappa-max", "-1"], "positive");
+    fails_with(&["theory", "at-line", "--points", "1"], "at least 2");
+}

@@ -4,7 +4,7 @@
 //! equations (no simulation, no randomness):
 //!
 //! - [`sk`]: Sherrington–Kirkpatrick replica-symmetric solution and the de Almeida–Thouless line;
-//! - [`rsb`]: one-step, k-step and (as many-step) full Parisi replica-symmetry breaking;
+//! - `rsb` (in progress): one-step, k-step and (as many-step) full Parisi replica-symmetry breaking;
 //! - [`hopfield`]: the Amit–Gutfreund–Sompolinsky theory of the Hopfield network;
 //! - [`gardner`]: perceptron capacity (Gardner volume) and teacher–student learning curves;
 //! - [`numerics`]: the quadrature, root finding and fixed-point machinery they share.

@@ -1,0 +1,330 @@
+//! `glassbox theory`: the mean-field predictions (replica theory of the SK model, the AGS theory
+//! of the Hopfield network, Gardner's perceptron capacity and learning curves), printed and
+//! written to a run folder with plots.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Subcommand;
+use glassbox::theory::{gardner, hopfield, sk};
+
+use crate::plot::{Plot, Series, Style};
+use crate::runfolder::{Manifest, RunFolder, RunStatus};
+
+/// Flags of `glassbox theory`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    pub topic: Topic,
+    /// Output folder (default `runs/theory-<topic>`).
+    #[arg(long, short = 'o', global = true)]
+    pub out: Option<PathBuf>,
+    /// Write into a non-empty output folder.
+    #[arg(long, global = true)]
+    pub overwrite: bool,
+}
+
+/// What to solve.
+#[derive(Subcommand, Debug)]
+pub enum Topic {
+    /// SK replica-symmetric solution q, f, e, s, χ at each temperature and field, with the
+    /// de Almeida–Thouless stability eigenvalue.
+    Sk {
+        /// Temperatures.
+        #[arg(long, short = 'T', value_delimiter = ',', allow_hyphen_values = true, default_values_t = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0])]
+        temperatures: Vec<f64>,
+        /// Uniform field h.
+        #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+        field: f64,
+    },
+    /// The de Almeida–Thouless line h_AT(T): replica symmetry is unstable below it.
+    AtLine {
+        /// Number of temperatures between 0.05 and 1.
+        #[arg(long, default_value_t = 40)]
+        points: usize,
+    },
+    /// Hopfield network (Amit–Gutfreund–Sompolinsky): capacity α_c, T = 0 retrieval overlap
+    /// m(α), and the T–α phase diagram (T_g, T_M, T_c).
+    Hopfield {
+        /// Number of α values on the phase diagram.
+        #[arg(long, default_value_t = 30)]
+        points: usize,
+    },
+    /// Perceptron capacity α_c(κ) (Gardner) and teacher–student learning curves ε(α).
+    Gardner {
+        /// Largest margin κ on the capacity curve.
+        #[arg(long, default_value_t = 2.0, allow_hyphen_values = true)]
+        kappa_max: f64,
+    },
+}
+
+impl Topic {
+    fn name(&self) -> &'static str {
+        match self {
+            Topic::Sk { .. } => "sk",
+            Topic::AtLine { .. } => "at-line",
+            Topic::Hopfield { .. } => "hopfield",
+            Topic::Gardner { .. } => "gardner",
+        }
+    }
+}
+
+/// A computed topic: a table, its JSON, and plots.
+pub struct Output {
+    /// One-line summary lines printed to the terminal.
+    pub summary: Vec<String>,
+    /// CSV header.
+    pub header: Vec<&'static str>,
+    /// CSV rows.
+    pub rows: Vec<Vec<String>>,
+    /// Everything as JSON.
+    pub json: serde_json::Value,
+    /// Named plots.
+    pub plots: Vec<(&'static str, Plot)>,
+}
+
+fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|k| a + (b - a) * k as f64 / (n.max(2) - 1) as f64)
+        .collect()
+}
+
+fn cells(values: &[f64]) -> Vec<String> {
+    values.iter().map(|x| x.to_string()).collect()
+}
+
+/// SK replica-symmetric thermodynamics at each temperature.
+pub fn sk_table(temperatures: &[f64], field: f64) -> Result<Output> {
+    if let Some(t) = temperatures.iter().find(|t| !(t.is_finite() && **t > 0.0)) {
+        anyhow::bail!("temperature must be finite and positive, got {t}");
+    }
+    let sols = temperatures
+        .iter()
+        .map(|t| sk::rs(1.0 / t, field))
+        .collect::<glassbox::Result<Vec<_>>>()?;
+    let rows = sols
+        .iter()
+        .zip(temperatures)
+        .map(|(s, t)| cells(&[*t, s.h, s.q, s.m, s.f, s.e, s.s, s.chi, s.at_lambda]))
+        .collect();
+    Ok(Output {
+        summary: vec![format!(
+            "SK replica-symmetric solution at h = {field} (RS is unstable where at_lambda > 1); \
+             RS ground-state energy −√(2/π) = {:.7}, T → 0 entropy −1/(2π) = {:.7}",
+            sk::rs_ground_state_energy(),
+            sk::rs_zero_temperature_entropy()
+        )],
+        header: vec!["T", "h", "q", "m", "f", "e", "s", "chi", "at_lambda"],
+        rows,
+        json: serde_json::to_value(&sols)?,
+        plots: vec![],
+    })
+}
+
+/// The AT line on `points` temperatures in (0, 1).
+pub fn at_line(points: usize) -> Result<Output> {
+    anyhow::ensure!(points >= 2, "--points must be at least 2");
+    let temps = linspace(0.05, 0.98, points);
+    let line = sk::at_line(&temps)?;
+    let plot = Plot::new(
+        "SK: de Almeida–Thouless line (replica symmetry breaks below it)",
+        "temperature T",
+        "field h_AT",
+    )
+    .with(Series::line(
+        "h_AT(T)",
+        line.iter().map(|p| p.t).collect(),
+        line.iter().map(|p| p.h).collect(),
+    ));
+    Ok(Output {
+        summary: vec![format!(
+            "AT line from T = {:.2} (h = {:.4}) to T = {:.2} (h = {:.4}); h_AT → 0 at T_c = 1",
+            line[0].t,
+            line[0].h,
+            line[line.len() - 1].t,
+            line[line.len() - 1].h
+        )],
+        header: vec!["T", "h_AT"],
+        rows: line.iter().map(|p| cells(&[p.t, p.h])).collect(),
+        json: serde_json::to_value(&line)?,
+        plots: vec![("at_line", plot)],
+    })
+}
+
+/// A line temperature for plotting: 0 (the line does not exist at this α) becomes a gap.
+fn positive(t: f64) -> f64 {
+    if t > 0.0 {
+        t
+    } else {
+        f64::NAN
+    }
+}
+
+/// AGS capacity, T = 0 retrieval branch and phase diagram.
+pub fn hopfield_theory(points: usize) -> Result<Output> {
+    anyhow::ensure!(points >= 2, "--points must be at least 2");
+    let cap = hopfield::capacity()?;
+    let alphas = linspace(0.005, 0.16, points);
+    let phases = hopfield::phase_diagram(&alphas)?;
+    let m0: Vec<f64> = alphas
+        .iter()
+        .map(|&a| {
+            hopfield::zero_temperature_retrieval(a).map(|s| s.map(|s| s.m).unwrap_or(f64::NAN))
+        })
+        .collect::<glassbox::Result<_>>()?;
+    let diagram = Plot::new(
+        "Hopfield network: AGS phase diagram",
+        "load α = p/N",
+        "temperature T",
+    )
+    .with(Series::line(
+        "T_g (spin glass)",
+        alphas.clone(),
+        phases.iter().map(|p| p.t_g).collect(),
+    ))
+    .with(Series::line(
+        "T_M (retrieval states exist)",
+        alphas.clone(),
+        phases.iter().map(|p| positive(p.t_m)).collect(),
+    ))
+    .with(Series::new(
+        "T_c (retrieval is the global minimum)",
+        alphas.clone(),
+        phases.iter().map(|p| positive(p.t_c)).collect(),
+        Style::Dashed,
+    ))
+    .vline(cap.alpha_c, "α_c");
+    let overlap = Plot::new(
+        "Hopfield network: T = 0 retrieval overlap (AGS)",
+        "load α = p/N",
+        "overlap m",
+    )
+    .with(Series::line("m(α)", alphas.clone(), m0.clone()))
+    .vline(cap.alpha_c, "α_c");
+    let rows = phases
+        .iter()
+        .zip(&m0)
+        .map(|(p, m)| cells(&[p.alpha, p.t_g, p.t_m, p.t_c, *m]))
+        .collect();
+    Ok(Output {
+        summary: vec![format!(
+            "AGS capacity α_c = {:.7} (published 0.138), retrieval overlap there m_c = {:.7}",
+            cap.alpha_c, cap.m_c
+        )],
+        header: vec!["alpha", "T_g", "T_M", "T_c", "m_T0"],
+        rows,
+        json: serde_json::json!({ "capacity": cap, "phase_diagram": phases, "m_T0": m0 }),
+        plots: vec![("phase_diagram", diagram), ("overlap", overlap)],
+    })
+}
+
+/// Gardner capacity and learning curves.
+pub fn gardner_theory(kappa_max: f64) -> Result<Output> {
+    anyhow::ensure!(
+        kappa_max.is_finite() && kappa_max > 0.0,
+        "--kappa-max must be positive, got {kappa_max}"
+    );
+    let kappas = linspace(0.0, kappa_max, 41);
+    let alpha_c = kappas
+        .iter()
+        .map(|&k| gardner::spherical_capacity(k))
+        .collect::<glassbox::Result<Vec<_>>>()?;
+    let alphas: Vec<f64> = (0..40).map(|k| 0.1 * 10f64.powf(k as f64 / 15.0)).collect();
+    let curve = |f: fn(f64) -> glassbox::Result<gardner::LearningPoint>| {
+        alphas
+            .iter()
+            .map(|&a| f(a).map(|p| p.epsilon))
+            .collect::<glassbox::Result<Vec<f64>>>()
+    };
+    let (gibbs, bayes, hebb) = (
+        curve(gardner::gibbs_learning)?,
+        curve(gardner::bayes_learning)?,
+        curve(gardner::hebb_learning)?,
+    );
+    let (cg, cb) = gardner::learning_asymptotes()?;
+    let capacity = Plot::new(
+        "Spherical perceptron: Gardner capacity",
+        "margin κ",
+        "capacity α_c(κ)",
+    )
+    .with(Series::line("α_c(κ)", kappas.clone(), alpha_c.clone()));
+    let mut learning = Plot::new(
+        "Teacher–student perceptron: generalization error",
+        "examples per weight α",
+        "ε(α)",
+    )
+    .with(Series::line("Gibbs", alphas.clone(), gibbs.clone()))
+    .with(Series::line("Bayes", alphas.clone(), bayes.clone()))
+    .with(Series::line("Hebb", alphas.clone(), hebb.clone()))
+    .with(Series::new(
+        format!("{cg:.5}/α"),
+        alphas.clone(),
+        alphas.iter().map(|a| cg / a).collect(),
+        Style::Dashed,
+    ));
+    learning.log_x = true;
+    learning.log_y = true;
+    let rows = alphas
+        .iter()
+        .enumerate()
+        .map(|(k, &a)| cells(&[a, gibbs[k], bayes[k], hebb[k]]))
+        .collect();
+    Ok(Output {
+        summary: vec![
+            format!(
+                "spherical perceptron α_c(0) = {:.6} (Gardner: 2); binary perceptron (RS) α_c(0) = {:.4}",
+                alpha_c[0],
+                gardner::binary_capacity(0.0)?
+            ),
+            format!("learning-curve asymptotes: Gibbs ε ≈ {cg:.5}/α, Bayes ε ≈ {cb:.5}/α"),
+        ],
+        header: vec!["alpha", "eps_gibbs", "eps_bayes", "eps_hebb"],
+        rows,
+        json: serde_json::json!({
+            "kappa": kappas, "alpha_c": alpha_c, "alpha": alphas,
+            "gibbs": gibbs, "bayes": bayes, "hebb": hebb,
+            "asymptote_gibbs": cg, "asymptote_bayes": cb,
+        }),
+        plots: vec![("capacity", capacity), ("learning_curves", learning)],
+    })
+}
+
+/// Runs `glassbox theory`.
+pub fn run(args: Args) -> Result<()> {
+    let name = args.topic.name();
+    let out = match &args.topic {
+        Topic::Sk {
+            temperatures,
+            field,
+        } => sk_table(temperatures, *field)?,
+        Topic::AtLine { points } => at_line(*points)?,
+        Topic::Hopfield { points } => hopfield_theory(*points)?,
+        Topic::Gardner { kappa_max } => gardner_theory(*kappa_max)?,
+    };
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("runs/theory-{name}")));
+    let folder = RunFolder::create(&dir, args.overwrite)?;
+    let manifest = folder.begin(Manifest::new(
+        &format!("theory {name}"),
+        serde_json::json!({ "topic": format!("{:?}", args.topic) }),
+        0,
+        rayon::current_num_threads(),
+    ))?;
+    folder.write_csv("results.csv", &out.header, &out.rows)?;
+    folder.write_json("results.json", &out.json)?;
+    for (file, plot) in &out.plots {
+        folder.write_plot(file, plot)?;
+    }
+    manifest.finish(RunStatus::Completed)?;
+    for line in &out.summary {
+        println!("{line}");
+    }
+    println!("{}", out.header.join("\t"));
+    for row in &out.rows {
+        println!("{}", row.join("\t"));
+    }
+    println!("wrote {}", dir.display());
+    Ok(())
+}
