@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod convert;
 mod model;
 mod run;
+mod theory;
 
 pub use convert::{detached, to_py_err, ConvergenceError};
 
@@ -23,5 +24,12 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run::enumerate, m)?)?;
     m.add_function(wrap_pyfunction!(run::quench, m)?)?;
     m.add_function(wrap_pyfunction!(run::kaufman, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::sk_rs, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::at_line, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::hopfield_capacity, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::hopfield_phase_diagram, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::hopfield_ags, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::gardner_capacity, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::learning_curve, m)?)?;
     Ok(())
 }

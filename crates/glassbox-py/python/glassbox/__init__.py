@@ -29,6 +29,7 @@ import numpy as np
 
 from . import _glassbox
 from ._glassbox import ConvergenceError
+from . import theory
 
 __version__: str = _glassbox.__version__
 
@@ -41,6 +42,7 @@ __all__ = [
     "kaufman",
     "quench",
     "sample",
+    "theory",
     "__version__",
 ]
 

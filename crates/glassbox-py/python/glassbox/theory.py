@@ -1,0 +1,82 @@
+"""Mean-field theory: replica predictions to set simulations against.
+
+    >>> from glassbox import theory
+    >>> theory.hopfield_capacity()["alpha_c"]          # AGS: 0.1379056
+    >>> theory.sk_rs([0.5, 2.0])["f"]                  # RS free energy per spin
+    >>> theory.learning_curve("gibbs", [1, 2, 5])["epsilon"]
+
+Conventions: k_B = 1, energies and free energies per spin; the SK model is
+H = -Σ_{i<j} J_ij s_i s_j - h Σ s_i with J_ij ~ N(0, 1/N) (T_c = 1).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Sequence, Union
+
+import numpy as np
+
+from . import _glassbox
+
+__all__ = [
+    "sk_rs",
+    "at_line",
+    "hopfield_capacity",
+    "hopfield_phase_diagram",
+    "hopfield_ags",
+    "gardner_capacity",
+    "learning_curve",
+]
+
+
+def _floats(name: str, values: Union[float, Sequence[float]]) -> list:
+    arr = np.atleast_1d(np.asarray(values, dtype=float))
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a number or a 1-D sequence")
+    return [float(x) for x in arr]
+
+
+def _columns(rows: list) -> Dict[str, np.ndarray]:
+    """A JSON list of records as a dict of numpy arrays, one per field."""
+    if not rows:
+        return {}
+    return {k: np.array([r[k] for r in rows], dtype=float) for k in rows[0]}
+
+
+def sk_rs(temperatures: Union[float, Sequence[float]], h: float = 0.0) -> Dict[str, np.ndarray]:
+    """SK replica-symmetric solution at each temperature: ``beta, h, q, m, f, e, s, chi`` and
+    the AT stability parameter ``at_lambda`` (RS is stable iff it is < 1)."""
+    return _columns(json.loads(_glassbox.sk_rs(_floats("temperatures", temperatures), float(h))))
+
+
+def at_line(temperatures: Union[float, Sequence[float]]) -> Dict[str, np.ndarray]:
+    """The de Almeida-Thouless line: ``t`` and the field ``h`` below which RS is unstable."""
+    return _columns(json.loads(_glassbox.at_line(_floats("temperatures", temperatures))))
+
+
+def hopfield_capacity() -> Dict[str, float]:
+    """AGS storage capacity: ``alpha_c`` (0.1379), ``y_c`` and the overlap ``m_c`` there."""
+    return json.loads(_glassbox.hopfield_capacity())
+
+
+def hopfield_phase_diagram(alphas: Union[float, Sequence[float]]) -> Dict[str, np.ndarray]:
+    """AGS T-α phase diagram: ``alpha, t_g`` (spin glass), ``t_m`` (retrieval states exist,
+    0 where they do not) and ``t_c`` (retrieval is the global minimum, 0 where never)."""
+    return _columns(json.loads(_glassbox.hopfield_phase_diagram(_floats("alphas", alphas))))
+
+
+def hopfield_ags(alpha: float, temperature: float, m0: float = 1.0) -> Dict[str, Any]:
+    """The AGS replica-symmetric solution (``m, q, r, f``) at load ``alpha`` and
+    ``temperature``, iterated from overlap ``m0`` (1: retrieval branch, 0: spin glass)."""
+    return json.loads(_glassbox.hopfield_ags(float(alpha), float(temperature), float(m0)))
+
+
+def gardner_capacity(kappa: Union[float, Sequence[float]]) -> np.ndarray:
+    """Gardner's capacity of the spherical perceptron with margin κ (α_c(0) = 2)."""
+    return np.array(_glassbox.gardner_capacity(_floats("kappa", kappa)))
+
+
+def learning_curve(rule: str, alphas: Union[float, Sequence[float]]) -> Dict[str, np.ndarray]:
+    """Teacher-student perceptron learning curve for ``rule`` in {"gibbs", "bayes", "hebb"}:
+    ``alpha``, teacher-student overlap ``r`` and generalization error ``epsilon``."""
+    return _columns(json.loads(_glassbox.learning_curve(rule, _floats("alphas", alphas))))

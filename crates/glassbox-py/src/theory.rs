@@ -1,0 +1,95 @@
+//! Mean-field theory bindings: each function returns the library's result struct serialized
+//! to JSON; `glassbox.theory` turns it into dicts of numpy arrays.
+
+use pyo3::prelude::*;
+
+use crate::convert::PyResultExt;
+use glassbox::theory::{gardner, hopfield, sk};
+
+fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
+    serde_json::to_string(value).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+}
+
+fn betas(temperatures: &[f64]) -> PyResult<Vec<f64>> {
+    temperatures
+        .iter()
+        .map(|&t| {
+            if t.is_finite() && t > 0.0 {
+                Ok(1.0 / t)
+            } else {
+                Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "temperature must be finite and positive, got {t}"
+                )))
+            }
+        })
+        .collect()
+}
+
+/// SK replica-symmetric solutions at each temperature and field `h` (JSON list).
+#[pyfunction]
+pub fn sk_rs(temperatures: Vec<f64>, h: f64) -> PyResult<String> {
+    let sols = betas(&temperatures)?
+        .into_iter()
+        .map(|b| sk::rs(b, h))
+        .collect::<glassbox::Result<Vec<_>>>()
+        .py()?;
+    json(&sols)
+}
+
+/// The de Almeida–Thouless line at the given temperatures (JSON list of {t, h}).
+#[pyfunction]
+pub fn at_line(temperatures: Vec<f64>) -> PyResult<String> {
+    json(&sk::at_line(&temperatures).py()?)
+}
+
+/// AGS capacity (JSON {alpha_c, y_c, m_c}).
+#[pyfunction]
+pub fn hopfield_capacity() -> PyResult<String> {
+    json(&hopfield::capacity().py()?)
+}
+
+/// AGS phase diagram at the given loads (JSON list of {alpha, t_g, t_m, t_c}).
+#[pyfunction]
+pub fn hopfield_phase_diagram(alphas: Vec<f64>) -> PyResult<String> {
+    json(&hopfield::phase_diagram(&alphas).py()?)
+}
+
+/// AGS solution (retrieval branch started at overlap m0) at load α and temperature T.
+#[pyfunction]
+pub fn hopfield_ags(alpha: f64, temperature: f64, m0: f64) -> PyResult<String> {
+    let b = betas(&[temperature])?[0];
+    json(&hopfield::ags(alpha, b, m0).py()?)
+}
+
+/// Spherical-perceptron capacity α_c(κ) at each margin.
+#[pyfunction]
+pub fn gardner_capacity(kappas: Vec<f64>) -> PyResult<Vec<f64>> {
+    kappas
+        .iter()
+        .map(|&k| gardner::spherical_capacity(k))
+        .collect::<glassbox::Result<Vec<_>>>()
+        .py()
+}
+
+/// Teacher–student learning curve for `rule` ∈ {gibbs, bayes, hebb} (JSON list of
+/// {alpha, r, epsilon}).
+#[pyfunction]
+pub fn learning_curve(rule: &str, alphas: Vec<f64>) -> PyResult<String> {
+    let f = match rule.trim().to_lowercase().as_str() {
+        "gibbs" => gardner::gibbs_learning,
+        "bayes" => gardner::bayes_learning,
+        "hebb" => gardner::hebb_learning,
+        _ => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "unknown learning rule `{rule}`; expected gibbs, bayes or hebb"
+            )))
+        }
+    };
+    json(
+        &alphas
+            .iter()
+            .map(|&a| f(a))
+            .collect::<glassbox::Result<Vec<_>>>()
+            .py()?,
+    )
+}

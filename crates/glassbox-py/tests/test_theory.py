@@ -1,0 +1,36 @@
+"""glassbox.theory against closed forms and published values."""
+
+import math
+
+import numpy as np
+import pytest
+
+from glassbox import theory
+
+
+def test_sk_paramagnet_and_rs_ground_state():
+    r = theory.sk_rs([2.0, 4.0])
+    np.testing.assert_allclose(r["f"], [-2 * math.log(2) - 1 / 8, -4 * math.log(2) - 1 / 16], rtol=1e-10)
+    np.testing.assert_allclose(r["q"], 0.0, atol=1e-12)
+    cold = theory.sk_rs(1e-3)
+    assert abs(cold["e"][0] + math.sqrt(2 / math.pi)) < 1e-5
+    # RS is unstable at low T: λ_AT ≈ 0.53/T.
+    assert theory.sk_rs(0.01)["at_lambda"][0] == pytest.approx(53.4, rel=0.01)
+
+
+def test_hopfield_and_gardner_numbers():
+    assert abs(theory.hopfield_capacity()["alpha_c"] - 0.1379056) < 1e-6
+    assert theory.gardner_capacity(0.0)[0] == pytest.approx(2.0, abs=1e-12)
+    eps = theory.learning_curve("gibbs", [200.0])["epsilon"][0]
+    assert eps * 200 == pytest.approx(0.62466, rel=0.02)
+    pd = theory.hopfield_phase_diagram([0.05])
+    np.testing.assert_allclose(pd["t_g"], 1 + math.sqrt(0.05), rtol=1e-12)
+    at = theory.at_line([0.5])
+    assert at["h"][0] > 0
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="positive"):
+        theory.sk_rs([-1.0])
+    with pytest.raises(ValueError, match="gibbs"):
+        theory.learning_curve("adam", [1.0])
