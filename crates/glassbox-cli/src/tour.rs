@@ -460,6 +460,25 @@ fn mean_field(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<
         1e-5,
     ));
 
+    // The replica trick on exactly solved small samples.
+    use glassbox::theory::replica_trick::replica_trick;
+    let warm = replica_trick(12, 0.5, 1000, 3, args.seed)?;
+    let cold = replica_trick(12, 2.0, 1000, 3, args.seed)?;
+    let mut rt_rows = Vec::new();
+    let mut rt_status = Vec::new();
+    for (t, r, checked) in [(2.0, &warm, true), (0.5, &cold, false)] {
+        let d = r.extrapolated - r.quenched;
+        rt_rows.push(vec![
+            format!("SK N = 12, T = {t}: ln⟨Zⁿ⟩/(nN) from n = 1, 2, 3 → n = 0"),
+            format!("{:.5} ± {:.5}", r.extrapolated, r.extrapolated_err),
+            format!(
+                "{:.5} ± {:.5} (⟨ln Z⟩/N, exact per sample)",
+                r.quenched, r.quenched_err
+            ),
+            format!("{:.1} σ", d.abs() / r.difference_err),
+        ]);
+        rt_status.push(!checked || d.abs() < 4.0 * r.difference_err);
+    }
     let at = at_line(40)?;
     let hop = hopfield_theory(30)?;
     let gar = gardner_theory(2.0)?;
@@ -478,6 +497,16 @@ fn mean_field(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<
         .plot(&e_plot)
         .checks(&["check", "measured", "reference", "deviation"], sk_rows, sk_status)
         .plot(&at.plots[0].1)
+        .paragraph(
+            "The replica trick made concrete: for 1000 SK samples of N = 12 spins, Z is computed \
+             exactly, so ln⟨Zⁿ⟩/(nN) can be measured for integer n and continued to n → 0. At \
+             T = 2 the polynomial through n = 1, 2, 3 lands on the quenched ⟨ln Z⟩/N; at T = 0.5 \
+             it misses (⟨Zⁿ⟩ is dominated by rare samples and higher cumulants), while the curve \
+             over real n still reaches ⟨ln Z⟩/N: the continuation from integers is the delicate \
+             step. The T = 0.5 row is shown, not checked.",
+        )
+        .plot(&crate::theory_cmd::replica_trick_plot(&cold))
+        .checks(&["replica trick", "n → 0 limit", "direct", "difference"], rt_rows, rt_status)
         .paragraph(
             "Closed forms and published values: the RS ground state, the Hopfield storage \
              capacity of Amit, Gutfreund and Sompolinsky, Gardner's perceptron capacity and \

@@ -484,4 +484,18 @@ fn theory_writes_results_and_checks_input() {
     fails_with(&["theory", "sk", "-T", "-1"], "positive");
     fails_with(&["theory", "gardner", "--kappa-max", "-1"], "positive");
     fails_with(&["theory", "at-line", "--points", "1"], "at least 2");
+    fails_with(&["theory", "replica-trick", "--n", "40"], "2..=20");
+    let o = glassbox(&[
+        "theory",
+        "replica-trick",
+        "-T",
+        "2",
+        "--samples",
+        "200",
+        "--n",
+        "8",
+        "-o",
+        dir.join("rt").to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("replica limit"));
 }

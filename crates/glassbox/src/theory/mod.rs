@@ -7,6 +7,7 @@
 //! - `rsb` (in progress): one-step, k-step and (as many-step) full Parisi replica-symmetry breaking;
 //! - [`hopfield`]: the Amit–Gutfreund–Sompolinsky theory of the Hopfield network;
 //! - [`gardner`]: perceptron capacity (Gardner volume) and teacher–student learning curves;
+//! - [`replica_trick`]: ⟨Z^n⟩ by exact enumeration of small SK samples, continued to n → 0;
 //! - [`numerics`]: the quadrature, root finding and fixed-point machinery they share.
 //!
 //! Conventions: k_B = 1, `beta` = 1/T, energies and free energies per spin. The SK model is
@@ -17,4 +18,5 @@
 pub mod gardner;
 pub mod hopfield;
 pub mod numerics;
+pub mod replica_trick;
 pub mod sk;
