@@ -31,5 +31,6 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(theory::hopfield_ags, m)?)?;
     m.add_function(wrap_pyfunction!(theory::gardner_capacity, m)?)?;
     m.add_function(wrap_pyfunction!(theory::learning_curve, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::replica_trick, m)?)?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 
 use crate::convert::PyResultExt;
-use glassbox::theory::{gardner, hopfield, sk};
+use glassbox::theory::{gardner, hopfield, replica_trick as rt, sk};
 
 fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
@@ -92,4 +92,20 @@ pub fn learning_curve(rule: &str, alphas: Vec<f64>) -> PyResult<String> {
             .collect::<glassbox::Result<Vec<_>>>()
             .py()?,
     )
+}
+
+/// The replica trick on `samples` exactly enumerated SK samples of `n` spins at `temperature`
+/// (JSON of the library's `ReplicaTrick`). The GIL is released while it runs.
+#[pyfunction]
+#[pyo3(signature = (n, temperature, samples=1000, max_n=3, seed=1))]
+pub fn replica_trick(
+    py: Python<'_>,
+    n: usize,
+    temperature: f64,
+    samples: usize,
+    max_n: usize,
+    seed: u64,
+) -> PyResult<String> {
+    let b = betas(&[temperature])?[0];
+    json(&crate::convert::detached(py, || rt::replica_trick(n, b, samples, max_n, seed)).py()?)
 }

@@ -34,3 +34,10 @@ def test_bad_input():
         theory.sk_rs([-1.0])
     with pytest.raises(ValueError, match="gibbs"):
         theory.learning_curve("adam", [1.0])
+
+
+def test_replica_trick_limit():
+    r = theory.replica_trick(n=10, temperature=2.0, samples=300, max_n=3, seed=3)
+    assert abs(r["extrapolated"] - r["quenched"]) < 4 * r["difference_err"]
+    assert r["annealed"] > r["quenched"]
+    assert r["phi"].shape == (3,)

@@ -26,6 +26,7 @@ __all__ = [
     "hopfield_ags",
     "gardner_capacity",
     "learning_curve",
+    "replica_trick",
 ]
 
 
@@ -80,3 +81,16 @@ def learning_curve(rule: str, alphas: Union[float, Sequence[float]]) -> Dict[str
     """Teacher-student perceptron learning curve for ``rule`` in {"gibbs", "bayes", "hebb"}:
     ``alpha``, teacher-student overlap ``r`` and generalization error ``epsilon``."""
     return _columns(json.loads(_glassbox.learning_curve(rule, _floats("alphas", alphas))))
+
+
+def replica_trick(
+    n: int = 12, temperature: float = 0.5, samples: int = 1000, max_n: int = 3, seed: int = 1
+) -> Dict[str, Any]:
+    """The replica trick made concrete: Z of ``samples`` SK instances of ``n`` spins computed
+    exactly; ``phi`` = ln⟨Zⁿ⟩/(nN) at n = 1..max_n (``annealed`` = phi[0]), its polynomial
+    extrapolation to n → 0 (``extrapolated``, ``extrapolated_err``) against the quenched
+    ⟨ln Z⟩/N (``quenched``, ``quenched_err``), and ``curve_n``/``curve_phi`` over real n."""
+    out = json.loads(
+        _glassbox.replica_trick(int(n), float(temperature), int(samples), int(max_n), int(seed))
+    )
+    return {k: np.array(v) if isinstance(v, list) else v for k, v in out.items()}
