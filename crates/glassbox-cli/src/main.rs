@@ -48,6 +48,13 @@ enum Command {
 }
 
 fn main() {
+    // Die quietly on a closed pipe (`glassbox … | head`), like other Unix tools, instead of
+    // panicking when printing fails.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of SIGPIPE before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -70,6 +70,34 @@ pub enum Topic {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Spherical p-spin glass: T_d, T_s, threshold and 1RSB ground-state energies.
+    Pspin {
+        /// Interaction orders p.
+        #[arg(long, short = 'p', value_delimiter = ',', default_values_t = [3, 4, 5])]
+        p: Vec<usize>,
+    },
+    /// Critical temperatures on random regular (Bethe) and Erdős–Rényi graphs.
+    Bethe {
+        /// Degrees (regular) or mean degrees (Erdős–Rényi).
+        #[arg(long, value_delimiter = ',', default_values_t = [3.0, 4.0, 6.0, 10.0])]
+        degrees: Vec<f64>,
+    },
+    /// Double descent: min-norm and ridge least-squares risk vs γ = p/n (HMRT) and the
+    /// random-features risk vs N/d (Mei–Montanari), with a least-squares simulation check.
+    DoubleDescent {
+        /// Signal power r² = ‖β‖².
+        #[arg(long, default_value_t = 1.0)]
+        r2: f64,
+        /// Noise variance σ².
+        #[arg(long, default_value_t = 0.25)]
+        sigma2: f64,
+        /// Samples n of the simulation (0: no simulation).
+        #[arg(long, default_value_t = 200)]
+        n: usize,
+        /// Simulation trials per point.
+        #[arg(long, default_value_t = 20)]
+        trials: usize,
+    },
     /// Perceptron capacity α_c(κ) (Gardner) and teacher–student learning curves ε(α).
     Gardner {
         /// Largest margin κ on the capacity curve.
@@ -86,6 +114,9 @@ impl Topic {
             Topic::Hopfield { .. } => "hopfield",
             Topic::Gardner { .. } => "gardner",
             Topic::ReplicaTrick { .. } => "replica-trick",
+            Topic::Pspin { .. } => "pspin",
+            Topic::Bethe { .. } => "bethe",
+            Topic::DoubleDescent { .. } => "double-descent",
         }
     }
 }
@@ -310,6 +341,176 @@ pub fn gardner_theory(kappa_max: f64) -> Result<Output> {
     })
 }
 
+/// p-spin characteristic temperatures and energies.
+pub fn pspin_table(ps: &[usize]) -> Result<Output> {
+    let rows = ps
+        .iter()
+        .map(|&p| glassbox::theory::pspin::pspin(p))
+        .collect::<glassbox::Result<Vec<_>>>()?;
+    Ok(Output {
+        summary: vec![
+            "spherical p-spin, covariance f(q) = q^p/2 (for f(q) = q^p multiply every T and E by √2)"
+                .into(),
+        ],
+        header: vec!["p", "T_d", "T_s", "q_d", "q_s", "E_threshold", "E_ground_1RSB"],
+        rows: rows
+            .iter()
+            .map(|r| {
+                let mut c = vec![r.p.to_string()];
+                c.extend(cells(&[r.t_d, r.t_s, r.q_d, r.q_s, r.e_threshold, r.e_ground]));
+                c
+            })
+            .collect(),
+        json: serde_json::to_value(&rows)?,
+        plots: vec![],
+    })
+}
+
+/// Bethe-lattice and Erdős–Rényi critical temperatures (J = 1).
+pub fn bethe_table(degrees: &[f64]) -> Result<Output> {
+    use glassbox::theory::bethe::{ferromagnet_tc, spin_glass_tc, Couplings};
+    let mut rows = Vec::new();
+    let mut json = Vec::new();
+    for &c in degrees {
+        let vals = [
+            ferromagnet_tc(c, 1.0, true)?,
+            spin_glass_tc(c, Couplings::PlusMinus(1.0), true)?,
+            spin_glass_tc(c, Couplings::Gaussian(1.0), true)?,
+            ferromagnet_tc(c, 1.0, false)?,
+            spin_glass_tc(c, Couplings::PlusMinus(1.0), false)?,
+        ];
+        json.push(serde_json::json!({
+            "degree": c, "ferro_regular": vals[0], "pm_glass_regular": vals[1],
+            "gaussian_glass_regular": vals[2], "ferro_er": vals[3], "pm_glass_er": vals[4],
+        }));
+        let mut row = cells(&[c]);
+        row.extend(cells(&vals));
+        rows.push(row);
+    }
+    Ok(Output {
+        summary: vec![
+            "critical temperatures from the paramagnetic cavity fixed point (J = 1)".into(),
+        ],
+        header: vec![
+            "degree",
+            "Tc_ferro_regular",
+            "Tsg_pm_regular",
+            "Tsg_gauss_regular",
+            "Tc_ferro_ER",
+            "Tsg_pm_ER",
+        ],
+        rows,
+        json: serde_json::Value::Array(json),
+        plots: vec![],
+    })
+}
+
+/// HMRT and Mei–Montanari curves, with min-norm simulations at `n` samples.
+pub fn double_descent(r2: f64, sigma2: f64, n: usize, trials: usize) -> Result<Output> {
+    use glassbox::theory::double_descent::{
+        min_norm_risk, random_features_risk, ridge_risk, simulate_min_norm, Activation,
+    };
+    anyhow::ensure!(
+        r2 >= 0.0 && sigma2 >= 0.0,
+        "r2 and sigma2 must be non-negative"
+    );
+    let gammas: Vec<f64> = (0..120)
+        .map(|k| 0.1 * 100f64.powf(k as f64 / 119.0))
+        .collect();
+    let curve = |f: &dyn Fn(f64) -> glassbox::Result<f64>| {
+        gammas
+            .iter()
+            .map(|&g| {
+                f(g).map(|r| {
+                    if r.is_finite() && r < 50.0 {
+                        r
+                    } else {
+                        f64::NAN
+                    }
+                })
+            })
+            .collect::<glassbox::Result<Vec<f64>>>()
+    };
+    let min_norm = curve(&|g| min_norm_risk(g, r2, sigma2))?;
+    let lambda_star = |g: f64| (sigma2 * g / r2.max(1e-300)).max(1e-6);
+    let ridge = curve(&|g| ridge_risk(g, lambda_star(g), r2, sigma2))?;
+    let mut plot = Plot::new(
+        "Double descent: least-squares test risk (HMRT)",
+        "parameters per sample γ = p/n",
+        "excess risk",
+    )
+    .with(Series::line(
+        "min-norm (ridgeless)",
+        gammas.clone(),
+        min_norm.clone(),
+    ))
+    .with(Series::new(
+        "optimal ridge λ*",
+        gammas.clone(),
+        ridge.clone(),
+        Style::Dashed,
+    ))
+    .vline(1.0, "p = n");
+    plot.log_x = true;
+    plot.log_y = true;
+    let mut sims = Vec::new();
+    if n > 0 {
+        let grid = [0.2, 0.5, 0.8, 1.25, 2.0, 5.0];
+        for (k, &g) in grid.iter().enumerate() {
+            let (m, e) = simulate_min_norm(n, g, r2, sigma2, trials, k as u64)?;
+            sims.push((g, m, e));
+        }
+        plot = plot.with(
+            Series::points(
+                format!("simulation, n = {n}"),
+                sims.iter().map(|s| s.0).collect(),
+                sims.iter().map(|s| s.1).collect(),
+            )
+            .with_yerr(sims.iter().map(|s| s.2).collect())
+            .with_color(0),
+        );
+    }
+    let act = Activation::centred_relu();
+    let psis: Vec<f64> = (0..120)
+        .map(|k| 0.1 * 200f64.powf(k as f64 / 119.0))
+        .collect();
+    let rf = psis
+        .iter()
+        .map(|&p| random_features_risk(p, 2.0, act, 1.0, 0.0, 0.1).map(|r| r.min(50.0)))
+        .collect::<glassbox::Result<Vec<f64>>>()?;
+    let mut rf_plot = Plot::new(
+        "Random features (centred ReLU), n/d = 2, τ² = 0.1 (Mei–Montanari)",
+        "features per dimension N/d",
+        "test error",
+    )
+    .with(Series::line("ridgeless", psis.clone(), rf.clone()))
+    .vline(2.0, "N = n");
+    rf_plot.log_x = true;
+    rf_plot.log_y = true;
+    Ok(Output {
+        summary: vec![format!(
+            "min-norm risk diverges at γ = 1 (noise σ² = {sigma2}, signal r² = {r2}); simulated points: {}",
+            sims.iter()
+                .map(|(g, m, e)| format!("γ={g}: {m:.3}±{e:.3} (theory {:.3})", min_norm_risk(*g, r2, sigma2).unwrap_or(f64::NAN)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )],
+        header: vec!["gamma", "min_norm", "ridge_opt"],
+        rows: gammas
+            .iter()
+            .zip(&min_norm)
+            .zip(&ridge)
+            .map(|((g, a), b)| cells(&[*g, *a, *b]))
+            .collect(),
+        json: serde_json::json!({
+            "gamma": gammas, "min_norm": min_norm, "ridge_opt": ridge,
+            "simulation": sims.iter().map(|(g, m, e)| serde_json::json!({"gamma": g, "risk": m, "err": e})).collect::<Vec<_>>(),
+            "rf_psi1": psis, "rf_risk": rf,
+        }),
+        plots: vec![("double_descent", plot), ("random_features", rf_plot)],
+    })
+}
+
 /// φ(n) over real and integer n, its extrapolation and the quenched value.
 pub fn replica_trick_plot(r: &ReplicaTrick) -> Plot {
     Plot::new(
@@ -390,6 +591,14 @@ pub fn run(args: Args) -> Result<()> {
         Topic::AtLine { points } => at_line(*points)?,
         Topic::Hopfield { points } => hopfield_theory(*points)?,
         Topic::Gardner { kappa_max } => gardner_theory(*kappa_max)?,
+        Topic::Pspin { p } => pspin_table(p)?,
+        Topic::Bethe { degrees } => bethe_table(degrees)?,
+        Topic::DoubleDescent {
+            r2,
+            sigma2,
+            n,
+            trials,
+        } => double_descent(*r2, *sigma2, *n, *trials)?,
         Topic::ReplicaTrick {
             n,
             temperature,

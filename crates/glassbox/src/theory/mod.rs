@@ -6,6 +6,9 @@
 //! - [`sk`]: Sherrington–Kirkpatrick replica-symmetric solution and the de Almeida–Thouless line;
 //! - `rsb` (in progress): one-step, k-step and (as many-step) full Parisi replica-symmetry breaking;
 //! - [`hopfield`]: the Amit–Gutfreund–Sompolinsky theory of the Hopfield network;
+//! - [`pspin`]: the spherical p-spin glass (T_d, T_s, threshold and ground-state energies);
+//! - [`bethe`]: ferromagnetic and spin-glass critical temperatures on sparse random graphs;
+//! - [`double_descent`]: analytic test risk of min-norm, ridge and random-features regression;
 //! - [`gardner`]: perceptron capacity (Gardner volume) and teacher–student learning curves;
 //! - [`replica_trick`]: ⟨Z^n⟩ by exact enumeration of small SK samples, continued to n → 0;
 //! - [`numerics`]: the quadrature, root finding and fixed-point machinery they share.
@@ -15,8 +18,11 @@
 //! returns a converged result or an [`Error::NotConverged`](crate::error::Error::NotConverged)
 //! naming the equations, the iterations and the residual. Results are plain serializable structs.
 
+pub mod bethe;
+pub mod double_descent;
 pub mod gardner;
 pub mod hopfield;
 pub mod numerics;
+pub mod pspin;
 pub mod replica_trick;
 pub mod sk;
