@@ -116,6 +116,8 @@ pub struct Plot {
     pub series: Vec<Series>,
     /// Labelled vertical marker lines at the given x.
     pub vlines: Vec<(f64, String)>,
+    /// Text centred at data coordinates (x, y), e.g. the names of phases.
+    pub notes: Vec<(f64, f64, String)>,
     /// Logarithmic x axis (non-positive x are skipped).
     pub log_x: bool,
     /// Logarithmic y axis (non-positive y are skipped).
@@ -146,6 +148,12 @@ impl Plot {
     /// Adds a labelled vertical marker line (builder style).
     pub fn vline(mut self, x: f64, label: impl Into<String>) -> Self {
         self.vlines.push((x, label.into()));
+        self
+    }
+
+    /// Writes `text` centred at the data point (x, y) (builder style).
+    pub fn note(mut self, x: f64, y: f64, text: impl Into<String>) -> Self {
+        self.notes.push((x, y, text.into()));
         self
     }
 
@@ -589,6 +597,24 @@ fn render(p: &Plot, w: f64, h: f64) -> String {
         }
     }
 
+    // Text notes (only those inside the plotted range).
+    for (x, y, text) in &p.notes {
+        if !(usable(*x, p.log_x) && usable(*y, p.log_y)) {
+            continue;
+        }
+        let (fx, fy) = (xaxis.frac(*x), yaxis.frac(*y));
+        if !((0.0..=1.0).contains(&fx) && (0.0..=1.0).contains(&fy)) {
+            continue;
+        }
+        let _ = writeln!(
+            o,
+            r##"<text x="{:.1}" y="{:.1}" font-size="12" fill="#222" text-anchor="middle">{}</text>"##,
+            px(*x),
+            py(*y),
+            escape_xml(text)
+        );
+    }
+
     // Series.
     for (i, s) in p.series.iter().enumerate() {
         let color = s.color(i);
@@ -746,7 +772,7 @@ fn marker(i: usize, x: f64, y: f64) -> String {
     }
 }
 
-/// Draws the legend in the plot-area corner that hides the fewest data points.
+/// Draws the legend in the plot-area corner that hides no note and the fewest data points.
 fn legend(
     o: &mut String,
     p: &Plot,
@@ -787,6 +813,15 @@ fn legend(
                 x >= bx && x <= bx + bw && y >= by && y <= by + bh
             })
             .count()
+            + p.notes
+                .iter()
+                .filter(|(x, y, text)| {
+                    // A covered note costs more than any number of covered points.
+                    let (x, y, half) = (px(*x), py(*y), text_width(text, 12.0) / 2.0);
+                    x + half >= bx && x - half <= bx + bw && y >= by && y - 12.0 <= by + bh
+                })
+                .count()
+                * 1_000_000
     };
     let mut best = corners[0];
     let mut best_n = usize::MAX;

@@ -230,22 +230,34 @@ pub fn hopfield_theory(points: usize) -> Result<Output> {
         "temperature T",
     )
     .with(Series::line(
-        "T_g (spin glass)",
+        "T_g: spin-glass transition",
         alphas.clone(),
         phases.iter().map(|p| p.t_g).collect(),
     ))
     .with(Series::line(
-        "T_M (retrieval states exist)",
+        "T_M: retrieval states appear",
         alphas.clone(),
         phases.iter().map(|p| positive(p.t_m)).collect(),
     ))
     .with(Series::new(
-        "T_c (retrieval is the global minimum)",
+        "T_c: retrieval is stable",
         alphas.clone(),
         phases.iter().map(|p| positive(p.t_c)).collect(),
         Style::Dashed,
     ))
     .vline(cap.alpha_c, "α_c");
+    // Name each phase at a point inside it: above T_g, between T_M and T_g, between T_c and
+    // T_M (retrieval states exist but are metastable), below T_c.
+    let at = hopfield::phase_diagram(&[0.03, 0.13, 0.085, 0.02])?;
+    let diagram = diagram
+        .note(at[0].alpha, at[0].t_g + 0.12, "paramagnet")
+        .note(
+            at[1].alpha - 0.02,
+            0.5 * (at[1].t_g + at[1].t_m.max(0.0)),
+            "spin glass",
+        )
+        .note(at[2].alpha, 0.5 * at[2].t_m, "retrieval (metastable)")
+        .note(at[3].alpha + 0.005, 0.5 * at[3].t_c, "retrieval (stable)");
     let overlap = Plot::new(
         "Hopfield network: T = 0 retrieval overlap (AGS)",
         "load α = p/N",

@@ -32,5 +32,9 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(theory::gardner_capacity, m)?)?;
     m.add_function(wrap_pyfunction!(theory::learning_curve, m)?)?;
     m.add_function(wrap_pyfunction!(theory::replica_trick, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::pspin, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::bethe, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::double_descent, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::simulate_min_norm, m)?)?;
     Ok(())
 }

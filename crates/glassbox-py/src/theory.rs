@@ -4,7 +4,9 @@
 use pyo3::prelude::*;
 
 use crate::convert::PyResultExt;
-use glassbox::theory::{gardner, hopfield, replica_trick as rt, sk};
+use glassbox::theory::{
+    bethe as bl, double_descent as dd, gardner, hopfield, pspin as ps, replica_trick as rt, sk,
+};
 
 fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
@@ -108,4 +110,93 @@ pub fn replica_trick(
 ) -> PyResult<String> {
     let b = betas(&[temperature])?[0];
     json(&crate::convert::detached(py, || rt::replica_trick(n, b, samples, max_n, seed)).py()?)
+}
+
+/// Spherical p-spin characteristic temperatures and energies for each p (JSON list).
+#[pyfunction]
+pub fn pspin(orders: Vec<usize>) -> PyResult<String> {
+    json(
+        &orders
+            .iter()
+            .map(|&p| ps::pspin(p))
+            .collect::<glassbox::Result<Vec<_>>>()
+            .py()?,
+    )
+}
+
+/// Bethe-lattice critical temperatures for each degree `c` (JSON list of {c, t_ferro,
+/// t_glass_pm, t_glass_gauss}); `regular` false means Erdős–Rényi with mean degree c.
+#[pyfunction]
+pub fn bethe(degrees: Vec<f64>, regular: bool) -> PyResult<String> {
+    let rows = degrees
+        .iter()
+        .map(|&c| {
+            Ok(serde_json::json!({
+                "c": c,
+                "t_ferro": bl::ferromagnet_tc(c, 1.0, regular)?,
+                "t_glass_pm": bl::spin_glass_tc(c, bl::Couplings::PlusMinus(1.0), regular)?,
+                "t_glass_gauss": bl::spin_glass_tc(c, bl::Couplings::Gaussian(1.0), regular)?,
+            }))
+        })
+        .collect::<glassbox::Result<Vec<_>>>()
+        .py()?;
+    json(&rows)
+}
+
+/// Analytic double descent at each γ = p/n: min-norm risk, ridge risk at `lambda` (when
+/// positive) and the random-features (centred ReLU) risk with ψ₁/ψ₂ = γ at ψ₂ = `psi2`
+/// (JSON list of records).
+#[pyfunction]
+#[pyo3(signature = (gammas, r2=1.0, sigma2=0.25, lambda=0.0, psi2=2.0))]
+pub fn double_descent(
+    gammas: Vec<f64>,
+    r2: f64,
+    sigma2: f64,
+    lambda: f64,
+    psi2: f64,
+) -> PyResult<String> {
+    let rows = gammas
+        .iter()
+        .map(|&g| {
+            let ridge = if lambda > 0.0 {
+                dd::ridge_risk(g, lambda, r2, sigma2)?
+            } else {
+                f64::NAN
+            };
+            let rf = dd::random_features_risk(
+                g * psi2,
+                psi2,
+                dd::Activation::centred_relu(),
+                r2,
+                0.0,
+                sigma2,
+            )?;
+            Ok(serde_json::json!({
+                "gamma": g,
+                "min_norm": dd::min_norm_risk(g, r2, sigma2)?,
+                "ridge": ridge,
+                "random_features": rf,
+            }))
+        })
+        .collect::<glassbox::Result<Vec<_>>>()
+        .py()?;
+    json(&rows)
+}
+
+/// Monte Carlo min-norm risk: (mean, standard error) over `trials` draws of n samples.
+#[pyfunction]
+#[pyo3(signature = (n, gamma, r2=1.0, sigma2=0.25, trials=20, seed=1))]
+pub fn simulate_min_norm(
+    py: Python<'_>,
+    n: usize,
+    gamma: f64,
+    r2: f64,
+    sigma2: f64,
+    trials: usize,
+    seed: u64,
+) -> PyResult<(f64, f64)> {
+    crate::convert::detached(py, || {
+        dd::simulate_min_norm(n, gamma, r2, sigma2, trials, seed)
+    })
+    .py()
 }

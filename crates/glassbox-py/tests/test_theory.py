@@ -41,3 +41,28 @@ def test_replica_trick_limit():
     assert abs(r["extrapolated"] - r["quenched"]) < 4 * r["difference_err"]
     assert r["annealed"] > r["quenched"]
     assert r["phi"].shape == (3,)
+
+
+def test_pspin_and_bethe_closed_forms():
+    r = theory.pspin([3, 4])
+    assert r["t_d"][0] == pytest.approx(math.sqrt(3 / 8), abs=1e-10)
+    assert r["e_threshold"][0] == pytest.approx(-math.sqrt(4 / 3), abs=1e-10)
+    assert r["e_ground"][0] == pytest.approx(-1.171675, abs=1e-5)
+    assert np.all(r["t_s"] < r["t_d"])
+    b = theory.bethe([3.0])
+    assert b["t_ferro"][0] == pytest.approx(2 / math.log(3), rel=1e-12)
+    assert math.tanh(1 / b["t_glass_pm"][0]) ** 2 == pytest.approx(0.5, rel=1e-12)
+    with pytest.raises(ValueError, match="excess degree"):
+        theory.bethe([1.5])
+
+
+def test_double_descent_peak_and_simulation():
+    g = np.array([0.5, 0.9, 1.1, 2.0])
+    r = theory.double_descent(g, r2=1.0, sigma2=0.25, ridge=0.05)
+    # Below the threshold the min-norm risk is σ²γ/(1−γ); it blows up on both sides of γ = 1.
+    assert r["min_norm"][0] == pytest.approx(0.25, rel=1e-12)
+    assert r["min_norm"][1] > 2 and r["min_norm"][2] > 2
+    assert np.all(r["ridge"] < r["min_norm"])
+    assert math.isnan(theory.double_descent(1.0)["min_norm"][0])
+    mean, err = theory.simulate_min_norm(200, 2.0, trials=40, seed=7)
+    assert abs(mean - r["min_norm"][3]) < 4 * err

@@ -27,6 +27,10 @@ __all__ = [
     "gardner_capacity",
     "learning_curve",
     "replica_trick",
+    "pspin",
+    "bethe",
+    "double_descent",
+    "simulate_min_norm",
 ]
 
 
@@ -94,3 +98,42 @@ def replica_trick(
         _glassbox.replica_trick(int(n), float(temperature), int(samples), int(max_n), int(seed))
     )
     return {k: np.array(v) if isinstance(v, list) else v for k, v in out.items()}
+
+
+def pspin(p: Union[int, Sequence[int]] = 3) -> Dict[str, np.ndarray]:
+    """Spherical p-spin glass (Σ s_i² = N; covariance E[H(s)H(s')] = N q^p / 2, i.e. couplings
+    of variance p!/(2N^(p-1))): ``p, t_d, t_s, q_d, q_s, e_threshold, e_ground`` for each p ≥ 3
+    (p = 3: T_d = √(3/8))."""
+    ps = [int(x) for x in np.atleast_1d(p)]
+    return _columns(json.loads(_glassbox.pspin(ps)))
+
+
+def bethe(degrees: Union[float, Sequence[float]], regular: bool = True) -> Dict[str, np.ndarray]:
+    """Critical temperatures on c-regular random graphs (``regular=False``: Erdős–Rényi with
+    mean degree c): ``c, t_ferro`` (J = 1), ``t_glass_pm`` (±1) and ``t_glass_gauss``
+    (J ~ N(0, 1))."""
+    return _columns(json.loads(_glassbox.bethe(_floats("degrees", degrees), bool(regular))))
+
+
+def double_descent(
+    gammas: Union[float, Sequence[float]],
+    r2: float = 1.0,
+    sigma2: float = 0.25,
+    ridge: float = 0.0,
+    psi2: float = 2.0,
+) -> Dict[str, np.ndarray]:
+    """Analytic test risk against γ = p/n: ``min_norm`` (HMRT, infinite at γ = 1, given as
+    nan), ``ridge`` at penalty ``ridge`` (nan when 0) and ``random_features`` (Mei-Montanari,
+    centred ReLU, N/d = γ ψ₂, n/d = ψ₂) for signal power ``r2`` and noise ``sigma2``."""
+    raw = _glassbox.double_descent(
+        _floats("gammas", gammas), float(r2), float(sigma2), float(ridge), float(psi2)
+    )
+    return _columns(json.loads(raw))
+
+
+def simulate_min_norm(
+    n: int, gamma: float, r2: float = 1.0, sigma2: float = 0.25, trials: int = 20, seed: int = 1
+) -> tuple:
+    """Min-norm least squares drawn and solved ``trials`` times with n samples and
+    p = round(γ n) features: (mean excess risk, its standard error)."""
+    return _glassbox.simulate_min_norm(int(n), float(gamma), float(r2), float(sigma2), int(trials), int(seed))
