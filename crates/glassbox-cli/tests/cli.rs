@@ -499,3 +499,32 @@ fn theory_writes_results_and_checks_input() {
     ]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("replica limit"));
 }
+
+#[test]
+fn theory_landscapes_and_double_descent() {
+    let dir = temp_dir("theory-more");
+    let o = glassbox(&["theory", "pspin", "-o", dir.join("ps").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // p = 3: T_d = √(3/8), E_th = −√(4/3).
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("0.61237243") && s.contains("-1.15470053"), "{s}");
+    let o = glassbox(&["theory", "bethe", "-o", dir.join("bl").to_str().unwrap()]);
+    // c = 3 ferromagnet: T_c = 2/ln 3 = 1.8204784532.
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1.82047845"));
+    let out = dir.join("dd");
+    let o = glassbox(&[
+        "theory",
+        "double-descent",
+        "--n",
+        "60",
+        "--trials",
+        "4",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("diverges at γ = 1"));
+    assert!(read(&out.join("plots/double_descent.svg")).contains("p = n"));
+    fails_with(&["theory", "pspin", "--p", "2"], "3 ≤ p ≤ 64");
+    fails_with(&["theory", "double-descent", "--r2", "-1"], "non-negative");
+}
