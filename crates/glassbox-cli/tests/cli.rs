@@ -526,5 +526,5 @@ fn theory_landscapes_and_double_descent() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("diverges at γ = 1"));
     assert!(read(&out.join("plots/double_descent.svg")).contains("p = n"));
     fails_with(&["theory", "pspin", "--p", "2"], "3 ≤ p ≤ 64");
-    fails_with(&["theory", "double-descent", "--r2", "-1"], "non-negative");
+    fails_with(&["theory", "double-descent", "--r2=-1"], "non-negative");
 }
