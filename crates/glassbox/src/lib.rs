@@ -15,9 +15,12 @@
 
 #![warn(missing_docs)]
 
+pub mod data;
 pub mod error;
 pub mod exact;
 pub mod graph;
+pub mod learning;
+pub mod linalg;
 pub mod mc;
 pub mod measure;
 pub mod model;

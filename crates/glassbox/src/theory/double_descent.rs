@@ -17,6 +17,7 @@
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::error::{invalid, Result};
+use crate::linalg::{predict, ridge, Mat};
 use crate::rng::Streams;
 
 fn check_positive(what: &str, x: f64) -> Result<()> {
@@ -137,80 +138,26 @@ pub fn simulate_min_norm(
         )));
     }
     let streams = Streams::new(seed);
-    let risks: Vec<f64> = (0..trials)
+    let risks = (0..trials)
         .map(|t| {
             let mut rng = streams.stream(&[t as u64]);
             let mut g = || -> f64 { StandardNormal.sample(&mut rng) };
-            let x: Vec<f64> = (0..n * p).map(|_| g()).collect(); // row-major n × p
+            let x = Mat::from_fn(n, p, |_, _| g());
             let mut beta: Vec<f64> = (0..p).map(|_| g()).collect();
             let norm = (beta.iter().map(|b| b * b).sum::<f64>() / r2).sqrt();
             beta.iter_mut().for_each(|b| *b /= norm);
-            let y: Vec<f64> = (0..n)
-                .map(|i| {
-                    let row = &x[i * p..(i + 1) * p];
-                    row.iter().zip(&beta).map(|(a, b)| a * b).sum::<f64>() + sigma2.sqrt() * g()
-                })
+            let y: Vec<f64> = predict(x.as_ref(), &beta)
+                .into_iter()
+                .map(|v| v + sigma2.sqrt() * g())
                 .collect();
-            let hat = min_norm_solve(&x, &y, n, p);
-            hat.iter().zip(&beta).map(|(a, b)| (a - b).powi(2)).sum()
+            let hat = ridge(x.as_ref(), &y, 0.0)?;
+            Ok(hat.iter().zip(&beta).map(|(a, b)| (a - b).powi(2)).sum())
         })
-        .collect();
+        .collect::<Result<Vec<f64>>>()?;
     let k = trials as f64;
     let mean = risks.iter().sum::<f64>() / k;
     let var = risks.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (k - 1.0);
     Ok((mean, (var / k).sqrt()))
-}
-
-/// X⁺y for a full-rank n × p matrix: (XᵀX)⁻¹Xᵀy when p < n, Xᵀ(XXᵀ)⁻¹y when p > n.
-fn min_norm_solve(x: &[f64], y: &[f64], n: usize, p: usize) -> Vec<f64> {
-    if p < n {
-        let mut g = vec![0.0; p * p];
-        let mut b = vec![0.0; p];
-        for i in 0..n {
-            let row = &x[i * p..(i + 1) * p];
-            for a in 0..p {
-                b[a] += row[a] * y[i];
-                for c in 0..=a {
-                    g[a * p + c] += row[a] * row[c];
-                }
-            }
-        }
-        cholesky_solve(&mut g, &mut b, p);
-        b
-    } else {
-        let mut g = vec![0.0; n * n];
-        for a in 0..n {
-            for c in 0..=a {
-                let (ra, rc) = (&x[a * p..(a + 1) * p], &x[c * p..(c + 1) * p]);
-                g[a * n + c] = ra.iter().zip(rc).map(|(u, v)| u * v).sum();
-            }
-        }
-        let mut w = y.to_vec();
-        cholesky_solve(&mut g, &mut w, n);
-        (0..p)
-            .map(|j| (0..n).map(|i| x[i * p + j] * w[i]).sum())
-            .collect()
-    }
-}
-
-/// Solves A z = b in place for a symmetric positive-definite A given by its lower triangle.
-fn cholesky_solve(a: &mut [f64], b: &mut [f64], m: usize) {
-    for j in 0..m {
-        let d = (a[j * m + j] - (0..j).map(|k| a[j * m + k].powi(2)).sum::<f64>()).sqrt();
-        a[j * m + j] = d;
-        for i in j + 1..m {
-            let s: f64 = (0..j).map(|k| a[i * m + k] * a[j * m + k]).sum();
-            a[i * m + j] = (a[i * m + j] - s) / d;
-        }
-    }
-    for i in 0..m {
-        let s: f64 = (0..i).map(|k| a[i * m + k] * b[k]).sum();
-        b[i] = (b[i] - s) / a[i * m + i];
-    }
-    for i in (0..m).rev() {
-        let s: f64 = (i + 1..m).map(|k| a[k * m + i] * b[k]).sum();
-        b[i] = (b[i] - s) / a[i * m + i];
-    }
 }
 
 #[cfg(test)]
