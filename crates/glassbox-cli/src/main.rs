@@ -5,6 +5,7 @@
 mod bench;
 mod exact_cmd;
 mod graph_cmd;
+mod learn_cmd;
 mod npy;
 mod plot;
 mod progress;
@@ -12,6 +13,7 @@ mod report;
 mod runfolder;
 mod sample;
 mod spec;
+mod table;
 mod theory_cmd;
 mod tour;
 
@@ -41,6 +43,9 @@ enum Command {
     /// Mean-field theory: SK replica solutions, the AT line, Hopfield (AGS), Gardner capacity
     /// and learning curves.
     Theory(theory_cmd::Args),
+    /// Learning as statistical physics: double descent and the replica overlap of trained
+    /// models, perceptrons, the p-spin landscape, wide networks (NNGP), power-law fits.
+    Learn(learn_cmd::Args),
     /// The report that reproduces the field's key results (writes tour/index.html).
     Tour(tour::Args),
     /// Single-spin-flip throughput (spin-flip attempts per ns).
@@ -109,6 +114,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Exact(a) => exact_cmd::run(a),
         Command::Graph(a) => graph_cmd::run(a),
         Command::Theory(a) => theory_cmd::run(a),
+        Command::Learn(a) => learn_cmd::run(a),
         Command::Tour(a) => tour::run(a),
         Command::Bench(a) => bench::run(a),
     }

@@ -10,7 +10,7 @@ use glassbox::theory::replica_trick::ReplicaTrick;
 use glassbox::theory::{gardner, hopfield, sk};
 
 use crate::plot::{Plot, Series, Style};
-use crate::runfolder::{Manifest, RunFolder, RunStatus};
+use crate::table::{cells, linspace, Output};
 
 /// Flags of `glassbox theory`.
 #[derive(clap::Args, Debug)]
@@ -119,30 +119,6 @@ impl Topic {
             Topic::DoubleDescent { .. } => "double-descent",
         }
     }
-}
-
-/// A computed topic: a table, its JSON, and plots.
-pub struct Output {
-    /// One-line summary lines printed to the terminal.
-    pub summary: Vec<String>,
-    /// CSV header.
-    pub header: Vec<&'static str>,
-    /// CSV rows.
-    pub rows: Vec<Vec<String>>,
-    /// Everything as JSON.
-    pub json: serde_json::Value,
-    /// Named plots.
-    pub plots: Vec<(&'static str, Plot)>,
-}
-
-fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|k| a + (b - a) * k as f64 / (n.max(2) - 1) as f64)
-        .collect()
-}
-
-fn cells(values: &[f64]) -> Vec<String> {
-    values.iter().map(|x| x.to_string()).collect()
 }
 
 /// SK replica-symmetric thermodynamics at each temperature.
@@ -623,26 +599,10 @@ pub fn run(args: Args) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("runs/theory-{name}")));
-    let folder = RunFolder::create(&dir, args.overwrite)?;
-    let manifest = folder.begin(Manifest::new(
+    out.emit(
+        &dir,
+        args.overwrite,
         &format!("theory {name}"),
         serde_json::json!({ "topic": format!("{:?}", args.topic) }),
-        0,
-        rayon::current_num_threads(),
-    ))?;
-    folder.write_csv("results.csv", &out.header, &out.rows)?;
-    folder.write_json("results.json", &out.json)?;
-    for (file, plot) in &out.plots {
-        folder.write_plot(file, plot)?;
-    }
-    manifest.finish(RunStatus::Completed)?;
-    for line in &out.summary {
-        println!("{line}");
-    }
-    println!("{}", out.header.join("\t"));
-    for row in &out.rows {
-        println!("{}", row.join("\t"));
-    }
-    println!("wrote {}", dir.display());
-    Ok(())
+    )
 }

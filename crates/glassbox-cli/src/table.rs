@@ -1,0 +1,70 @@
+//! The result of a computed topic (`glassbox theory …`, `glassbox learn …`): summary lines, a
+//! table, its JSON and plots, written to a run folder and echoed to the terminal.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::plot::Plot;
+use crate::runfolder::{Manifest, RunFolder, RunStatus};
+
+/// A computed topic: a table, its JSON, and plots.
+pub struct Output {
+    /// One-line summary lines printed to the terminal.
+    pub summary: Vec<String>,
+    /// CSV header.
+    pub header: Vec<&'static str>,
+    /// CSV rows.
+    pub rows: Vec<Vec<String>>,
+    /// Everything as JSON.
+    pub json: serde_json::Value,
+    /// Named plots.
+    pub plots: Vec<(&'static str, Plot)>,
+}
+
+impl Output {
+    /// Writes `results.csv`, `results.json`, the plots and the manifest of `command` (with its
+    /// `config`) into the run folder `dir`, then prints the summary and the table.
+    pub fn emit(
+        &self,
+        dir: &Path,
+        overwrite: bool,
+        command: &str,
+        config: serde_json::Value,
+    ) -> Result<()> {
+        let folder = RunFolder::create(dir, overwrite)?;
+        let manifest = folder.begin(Manifest::new(
+            command,
+            config,
+            0,
+            rayon::current_num_threads(),
+        ))?;
+        folder.write_csv("results.csv", &self.header, &self.rows)?;
+        folder.write_json("results.json", &self.json)?;
+        for (file, plot) in &self.plots {
+            folder.write_plot(file, plot)?;
+        }
+        manifest.finish(RunStatus::Completed)?;
+        for line in &self.summary {
+            println!("{line}");
+        }
+        println!("{}", self.header.join("\t"));
+        for row in &self.rows {
+            println!("{}", row.join("\t"));
+        }
+        println!("wrote {}", dir.display());
+        Ok(())
+    }
+}
+
+/// `n` evenly spaced values from `a` to `b`.
+pub fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|k| a + (b - a) * k as f64 / (n.max(2) - 1) as f64)
+        .collect()
+}
+
+/// Numbers as table cells.
+pub fn cells(values: &[f64]) -> Vec<String> {
+    values.iter().map(|x| x.to_string()).collect()
+}
