@@ -528,3 +528,83 @@ fn theory_landscapes_and_double_descent() {
     fails_with(&["theory", "pspin", "--p", "2"], "3 ≤ p ≤ 64");
     fails_with(&["theory", "double-descent", "--r2=-1"], "non-negative");
 }
+
+#[test]
+fn learn_topics_write_results_and_check_input() {
+    let dir = temp_dir("learn");
+    let out = dir.join("dd");
+    let o = glassbox(&[
+        "learn",
+        "double-descent",
+        "--d",
+        "20",
+        "-n",
+        "40",
+        "--n-test",
+        "200",
+        "--features",
+        "10,30,50,200",
+        "--seeds",
+        "4",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("test error peaks at p = 50"));
+    assert!(read(&out.join("plots/overlap.svg")).contains("<svg"));
+    assert_eq!(read(&out.join("results.csv")).lines().count(), 5);
+    let o = glassbox(&[
+        "learn",
+        "nngp",
+        "--widths",
+        "10,100,1000",
+        "--networks",
+        "16",
+        "-o",
+        dir.join("nngp").to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("slope"));
+    // A user's scaling data: L = 2 N^(−0.5) + 0.1 exactly.
+    let csv = dir.join("curve.csv");
+    let rows: String = (0..8)
+        .map(|k| {
+            let n = 10f64 * 2f64.powi(k);
+            format!("{n},{}\n", 2.0 * n.powf(-0.5) + 0.1)
+        })
+        .collect();
+    std::fs::write(&csv, format!("size,loss\n{rows}")).unwrap();
+    let o = glassbox(&[
+        "learn",
+        "scaling-fit",
+        csv.to_str().unwrap(),
+        "--resamples",
+        "50",
+        "-o",
+        dir.join("fit").to_str().unwrap(),
+    ]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("α = 0.5000"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    std::fs::write(&csv, "size,loss\n10,1\n20,oops\n").unwrap();
+    fails_with(
+        &["learn", "scaling-fit", csv.to_str().unwrap()],
+        "curve.csv:3",
+    );
+    fails_with(
+        &["learn", "double-descent", "-n", "40", "--features", "40"],
+        "interpolation threshold",
+    );
+    fails_with(
+        &[
+            "learn",
+            "double-descent",
+            "--source",
+            "mnist",
+            "--mnist",
+            "/nonexistent",
+        ],
+        "MNIST",
+    );
+}
