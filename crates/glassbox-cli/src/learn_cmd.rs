@@ -484,6 +484,9 @@ pub fn perceptron_topic(
         ],
         rows,
         json: serde_json::json!({
+            "students": students.iter().map(|s| s.0).collect::<Vec<_>>(),
+            "alphas": alphas,
+            "measured": measured,
             "capacity": { "n": capacity_n, "alpha": cap_alphas, "separable": fractions, "cover": cover, "alpha_half": crossing },
         }),
         plots: vec![("learning_curves", learning), ("capacity", capacity)],
@@ -509,6 +512,7 @@ pub fn pspin_topic(
     .vline(th.e_ground, "E_0");
     let mut summary = Vec::new();
     let mut all = Vec::new();
+    let mut extrapolation = serde_json::Value::Null;
     for (k, &n) in sizes.iter().enumerate() {
         let e = landscape::minima_energies(n, starts, seed + k as u64)?;
         let m = e.iter().sum::<f64>() / e.len() as f64;
@@ -559,6 +563,7 @@ pub fn pspin_topic(
             / sxx;
         let e_inf = my - b * mx;
         let e_inf_err = (1.0 / sw + mx * mx / sxx).sqrt();
+        extrapolation = serde_json::json!({ "e_inf": e_inf, "e_inf_err": e_inf_err });
         summary.push(format!(
             "extrapolated N → ∞ (e = e_∞ + b N^(−2/3)): e_∞ = {e_inf:.4} ± {e_inf_err:.4} vs threshold E_th = {:.4} (not the ground state {:.4})",
             th.e_threshold, th.e_ground
@@ -598,7 +603,7 @@ pub fn pspin_topic(
             "e_ground",
         ],
         rows,
-        json: serde_json::json!({ "minima": all, "aging": { "temperature": temperature, "n": aging_n, "waiting": waiting, "lags": lags, "correlation": ag.correlation, "error": ag.error } }),
+        json: serde_json::json!({ "minima": all, "extrapolation": extrapolation, "aging": { "temperature": temperature, "n": aging_n, "waiting": waiting, "lags": lags, "correlation": ag.correlation, "error": ag.error } }),
         plots: vec![("minima", hist), ("aging", aging)],
     })
 }
