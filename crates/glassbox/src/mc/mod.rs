@@ -7,6 +7,7 @@
 //! and the temperature index, so results do not depend on the number of threads.
 
 pub mod anneal;
+pub mod cluster;
 mod replica;
 mod scan;
 mod update;
