@@ -10,6 +10,7 @@ pub mod anneal;
 pub mod cluster;
 mod replica;
 mod scan;
+pub mod tempering;
 mod update;
 
 pub use replica::Replica;
