@@ -748,3 +748,64 @@ fn temper_writes_overlaps_and_resumes_after_interrupt() {
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(|s| s.as_str()).collect()
 }
+
+#[test]
+fn sample_with_cluster_updates() {
+    let dir = temp_dir("cluster");
+    let out = dir.join("sw");
+    let o = glassbox(&[
+        "sample",
+        "--lattice",
+        "8x8",
+        "-T",
+        "2.269",
+        "--cluster",
+        "sw",
+        "--sweeps",
+        "4000",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(read(&out.join("spec.toml")).contains("cluster = \"swendsen-wang\""));
+    let row = read(&out.join("results.csv"));
+    let e: f64 = row
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(2)
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Kaufman: e(L=8, T=2.269) = −1.4918; a 4000-sweep SW run is within a few 0.01.
+    assert!((e + 1.4918).abs() < 0.03, "e = {e}");
+    // The spec file reproduces the run, cluster included.
+    let again = dir.join("again");
+    let o = glassbox(&[
+        "sample",
+        "--config",
+        out.join("spec.toml").to_str().unwrap(),
+        "-o",
+        again.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(row, read(&again.join("results.csv")));
+    let bad = dir.join("bad");
+    fails_with(
+        &[
+            "sample",
+            "--lattice",
+            "4x4",
+            "--couplings",
+            "pm",
+            "-T",
+            "1",
+            "--cluster",
+            "wolff",
+            "-o",
+            bad.to_str().unwrap(),
+        ],
+        "uniform ferromagnetic",
+    );
+}

@@ -46,6 +46,7 @@ pub fn sample<'py>(
         sweeps,
         measure_every,
         seed,
+        cluster: None,
     };
     let mut scan = Scan::new(model, config).py()?;
     let block = ((thermalization + sweeps) / BLOCKS).max(1);
