@@ -8,6 +8,7 @@
 
 pub mod anneal;
 pub mod cluster;
+pub mod population;
 mod replica;
 mod scan;
 pub mod tempering;
