@@ -53,9 +53,10 @@ pub const TEMPERING_STREAM: u64 = 0x7465_6d70;
 /// Number of jackknife blocks for derived observables.
 const JACKKNIFE_BLOCKS: usize = 64;
 
-/// Systems at least this large sweep their slots in parallel (smaller ones sequentially:
-/// the result is the same, only faster).
-const PARALLEL_SPINS: usize = 256;
+/// The slots are swept in parallel when each has at least this many spin-flip attempts to
+/// do before the next exchange or measurement (below, thread hand-offs cost more than they
+/// save); the result is the same either way.
+const PARALLEL_WORK: u64 = 8192;
 
 /// `count` temperatures in geometric progression from `tmin` to `tmax`:
 /// `T_k = T_min (T_max/T_min)^{k/(count−1)}` (constant ratio, the usual default for PT).
@@ -378,7 +379,7 @@ impl Tempering {
                 let sw = &sweepers[idx % kk];
                 (0..m).map(|_| sw.sweep(model, rep, rng)).sum::<u64>()
             };
-            let accepted: Vec<u64> = if model.n() >= PARALLEL_SPINS {
+            let accepted: Vec<u64> = if m * model.n() as u64 >= PARALLEL_WORK {
                 reps.par_iter_mut()
                     .zip(self.rngs.par_iter_mut())
                     .enumerate()
