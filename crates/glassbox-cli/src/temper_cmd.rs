@@ -9,11 +9,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use glassbox::mc::tempering::{
-    geometric_temperatures, tune_temperatures, Tempering, TemperingConfig, TemperingResult,
+    disorder_average_tempering, geometric_temperatures, tune_temperatures, Tempering,
+    TemperingConfig, TemperingResult, TEMPERING_STREAM,
 };
 use glassbox::mc::{Order, Rule};
 use glassbox::measure::Estimate;
-use glassbox::model::ModelSpec;
+use glassbox::model::{Ising, ModelSpec};
+use glassbox::rng::Streams;
+use rayon::prelude::*;
 
 use crate::plot::{Plot, Series, Style};
 use crate::runfolder::{Manifest, RunFolder, RunStatus};
@@ -68,6 +71,10 @@ pub struct Args {
     /// Site order in a sweep.
     #[arg(long, value_enum, default_value = "random")]
     pub order: OrderArg,
+    /// Disorder samples (independent instances of a random model, same temperatures), run in
+    /// parallel and averaged; the Binder ratio is formed from the averaged moments.
+    #[arg(long, default_value_t = 1)]
+    pub samples: usize,
     /// Run seed (Monte Carlo; also the disorder unless --disorder-seed).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -91,6 +98,9 @@ pub struct Args {
 pub struct TemperSpec {
     /// Run seed.
     pub seed: u64,
+    /// Disorder samples.
+    #[serde(default = "one")]
+    pub samples: usize,
     /// Tuning rounds.
     pub tune: usize,
     /// Sweeps per tuning round.
@@ -102,6 +112,24 @@ pub struct TemperSpec {
 }
 
 const CHECKPOINT: &str = "checkpoint.json";
+
+fn one() -> usize {
+    1
+}
+
+impl TemperSpec {
+    /// The tempering configuration of disorder sample `k` (its own seed when there are
+    /// several samples).
+    fn sample_config(&self, k: usize) -> TemperingConfig {
+        let mut c = self.tempering.clone();
+        if self.samples > 1 {
+            c.seed = Streams::new(self.seed)
+                .child(&[TEMPERING_STREAM, 4, k as u64])
+                .seed();
+        }
+        c
+    }
+}
 
 impl Args {
     fn spec(&self, n: usize, model: ModelSpec) -> Result<TemperSpec> {
@@ -115,6 +143,7 @@ impl Args {
         };
         Ok(TemperSpec {
             seed: self.seed,
+            samples: self.samples,
             model,
             tune: self.tune,
             tune_sweeps: self.tune_sweeps.unwrap_or((self.sweeps / 10).max(1)),
@@ -142,17 +171,24 @@ impl Args {
 
 /// Runs `glassbox temper`.
 pub fn run(args: Args) -> Result<()> {
+    anyhow::ensure!(
+        args.samples >= 1,
+        "the number of disorder samples must be at least 1"
+    );
     let mut mspec = args.model.to_spec(args.seed)?;
     mspec.couplings = Some(mspec.law());
-    let model = mspec.build()?;
-    let spec = args.spec(model.n(), mspec)?;
+    let k = args.samples;
+    let models = (0..k)
+        .map(|s| mspec.sample(s, k).build())
+        .collect::<glassbox::Result<Vec<Ising>>>()?;
+    let spec = args.spec(models[0].n(), mspec)?;
     spec.tempering.validate()?;
     let folder = if args.resume {
         RunFolder::open(&args.out)?
     } else {
         RunFolder::create(&args.out, args.overwrite)?
     };
-    let mut state: Tempering = if args.resume {
+    let mut states: Vec<Tempering> = if args.resume {
         let previous: TemperSpec = toml::from_str(
             &std::fs::read_to_string(folder.path("spec.toml"))
                 .context("no spec.toml in the folder to resume")?,
@@ -166,13 +202,28 @@ pub fn run(args: Args) -> Result<()> {
         }
         let text = std::fs::read_to_string(folder.path(CHECKPOINT))
             .with_context(|| format!("no {CHECKPOINT} in {}", args.out.display()))?;
-        serde_json::from_str(&text).context("checkpoint is corrupt")?
-    } else {
-        let mut config = spec.tempering.clone();
-        if spec.tune > 0 {
-            config.temperatures = tune_temperatures(&model, &config, spec.tune, spec.tune_sweeps)?;
+        let states: Vec<Tempering> =
+            serde_json::from_str(&text).context("checkpoint is corrupt")?;
+        if states.len() != k {
+            bail!("checkpoint was written for another configuration");
         }
-        Tempering::new(&model, config)?
+        states
+    } else {
+        // Tuned on sample 0; every sample then uses the same temperatures.
+        let mut temperatures = spec.tempering.temperatures.clone();
+        if spec.tune > 0 {
+            temperatures =
+                tune_temperatures(&models[0], &spec.tempering, spec.tune, spec.tune_sweeps)?;
+        }
+        models
+            .iter()
+            .enumerate()
+            .map(|(s, m)| {
+                let mut c = spec.sample_config(s);
+                c.temperatures = temperatures.clone();
+                Tempering::new(m, c)
+            })
+            .collect::<glassbox::Result<_>>()?
     };
     folder.write_atomic("spec.toml", toml::to_string_pretty(&spec)?.as_bytes())?;
     let manifest = folder.begin(Manifest::new(
@@ -186,16 +237,19 @@ pub fn run(args: Args) -> Result<()> {
         let flag = interrupted.clone();
         let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
     }
-    let bar = crate::progress::bar(state.total_sweeps(), "sweeps");
-    let block = state.total_sweeps().div_ceil(200).max(1);
+    let total: u64 = states.iter().map(|s| s.total_sweeps()).sum();
+    let bar = crate::progress::bar(total, "sweeps");
+    let block = states[0].total_sweeps().div_ceil(200).max(1);
     let mut last_checkpoint = Instant::now();
     let every = Duration::from_secs_f64(args.checkpoint_every.max(0.0));
-    while !state.finished() {
-        state.advance(&model, block);
-        bar.set_position(state.sweeps_done());
+    while states.iter().any(|s| !s.finished()) {
+        states.par_iter_mut().zip(&models).for_each(|(s, m)| {
+            s.advance(m, block);
+        });
+        bar.set_position(states.iter().map(|s| s.sweeps_done()).sum());
         let stop = interrupted.load(Ordering::SeqCst);
         if stop || last_checkpoint.elapsed() >= every {
-            folder.write_atomic(CHECKPOINT, serde_json::to_string(&state)?.as_bytes())?;
+            folder.write_atomic(CHECKPOINT, serde_json::to_string(&states)?.as_bytes())?;
             last_checkpoint = Instant::now();
         }
         if stop {
@@ -209,8 +263,16 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     bar.finish_and_clear();
-    let result = state.results(&model);
+    let per_sample: Vec<TemperingResult> = states
+        .iter()
+        .zip(&models)
+        .map(|(s, m)| s.results(m))
+        .collect();
+    let result = disorder_average_tempering(&per_sample)?;
     write_outputs(&folder, &spec, &result)?;
+    if k > 1 {
+        write_samples(&folder, &per_sample)?;
+    }
     let _ = std::fs::remove_file(folder.path(CHECKPOINT));
     manifest.finish(RunStatus::Completed)?;
     print_summary(&spec, &result, &args.out);
@@ -236,7 +298,8 @@ const OBSERVABLES: [(&str, Getter, &str); 9] = [
     ("ql", |p| p.link_overlap, "link overlap ⟨q_l⟩"),
 ];
 
-fn write_outputs(folder: &RunFolder, spec: &TemperSpec, r: &TemperingResult) -> Result<()> {
+/// The per-temperature table of `results.csv`.
+fn table(r: &TemperingResult) -> (Vec<String>, Vec<Vec<String>>) {
     let mut header = vec!["T".to_string(), "beta".to_string()];
     for (name, _, _) in OBSERVABLES {
         header.extend([
@@ -268,6 +331,31 @@ fn write_outputs(folder: &RunFolder, spec: &TemperSpec, r: &TemperingResult) -> 
             row
         })
         .collect();
+    (header, rows)
+}
+
+/// Per-sample results of an ensemble: `samples.csv` with a leading `sample` column.
+fn write_samples(folder: &RunFolder, per_sample: &[TemperingResult]) -> Result<()> {
+    let mut header = vec!["sample".to_string()];
+    let mut rows = Vec::new();
+    for (k, r) in per_sample.iter().enumerate() {
+        let (h, t) = table(r);
+        if k == 0 {
+            header.extend(h);
+        }
+        rows.extend(t.into_iter().map(|mut row| {
+            row.insert(0, k.to_string());
+            row
+        }));
+    }
+    let h: Vec<&str> = header.iter().map(|s| s.as_str()).collect();
+    folder.write_csv("samples.csv", &h, &rows)?;
+    Ok(())
+}
+
+fn write_outputs(folder: &RunFolder, spec: &TemperSpec, r: &TemperingResult) -> Result<()> {
+    let k = r.points.len();
+    let (header, rows) = table(r);
     let h: Vec<&str> = header.iter().map(|s| s.as_str()).collect();
     folder.write_csv("results.csv", &h, &rows)?;
     folder.write_json("results.json", r)?;
@@ -346,10 +434,18 @@ fn write_outputs(folder: &RunFolder, spec: &TemperSpec, r: &TemperingResult) -> 
 
 fn print_summary(spec: &TemperSpec, r: &TemperingResult, out: &std::path::Path) {
     println!(
-        "{}, parallel tempering with {} temperatures × {} replica sets",
+        "{}, parallel tempering with {} temperatures × {} replica sets{}",
         spec.model.describe(),
         r.points.len(),
-        spec.tempering.replicas
+        spec.tempering.replicas,
+        if spec.samples > 1 {
+            format!(
+                ", disorder average over {} samples (error bars from the sample-to-sample spread)",
+                spec.samples
+            )
+        } else {
+            String::new()
+        }
     );
     println!(
         "{:>8} {:>22} {:>22} {:>22} {:>8}",

@@ -809,3 +809,50 @@ fn sample_with_cluster_updates() {
         "uniform ferromagnetic",
     );
 }
+
+#[test]
+fn temper_averages_disorder_samples() {
+    let dir = temp_dir("temper-samples");
+    let out = dir.join("ens");
+    let o = glassbox(&[
+        "temper",
+        "--lattice",
+        "4x4",
+        "--couplings",
+        "pm",
+        "--samples",
+        "3",
+        "-T",
+        "1,2",
+        "--sweeps",
+        "2000",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("disorder average over 3 samples"));
+    let samples = read(&out.join("samples.csv"));
+    assert_eq!(samples.lines().count(), 1 + 3 * 2);
+    let header: Vec<&str> = samples.lines().next().unwrap().split(',').collect();
+    let q2 = header.iter().position(|h| *h == "q2").unwrap();
+    let per: Vec<f64> = samples
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1) == Some("1"))
+        .map(|l| l.split(',').nth(q2).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(per.len(), 3);
+    let avg = per.iter().sum::<f64>() / 3.0;
+    let results = read(&out.join("results.csv"));
+    let first: f64 = results
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(q2 - 1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((first - avg).abs() < 1e-12, "{first} vs {avg}");
+    assert!(read(&out.join("spec.toml")).contains("samples = 3"));
+}

@@ -42,7 +42,7 @@ use rayon::prelude::*;
 
 use crate::error::{invalid, Result};
 use crate::mc::{Order, Replica, Rule, Sweeper};
-use crate::measure::{jackknife, Estimate, Series};
+use crate::measure::{disorder_average, jackknife, Estimate, Series};
 use crate::model::{Couplings, Interactions, Ising};
 use crate::rng::{Rng, Streams};
 use crate::with_interactions;
@@ -597,6 +597,118 @@ fn link_bonds(model: &Ising) -> Option<Vec<(u32, u32)>> {
     (!out.is_empty()).then_some(out)
 }
 
+/// The disorder average of tempering results of independent samples (same temperatures and
+/// P(q) bins). Every estimate is averaged with [`disorder_average`] (error from the
+/// sample-to-sample spread); the Binder ratio is recomputed from the averaged moments,
+///
+/// ```text
+/// g = ½ (3 − [⟨q⁴⟩] / [⟨q²⟩]²),
+/// ```
+///
+/// with `[·]` the disorder average, and its error is the jackknife over samples (leave one
+/// sample out); P(q) and the exchange acceptances are averaged, round trips summed. A single
+/// sample is returned unchanged.
+pub fn disorder_average_tempering(samples: &[TemperingResult]) -> Result<TemperingResult> {
+    let first = samples
+        .first()
+        .ok_or_else(|| invalid("no tempering results to average"))?;
+    if samples.len() == 1 {
+        return Ok(first.clone());
+    }
+    for s in samples {
+        if s.points.len() != first.points.len()
+            || s.q_centers.len() != first.q_centers.len()
+            || s.points
+                .iter()
+                .zip(&first.points)
+                .any(|(a, b)| a.temperature != b.temperature)
+        {
+            return Err(invalid(
+                "tempering results of different temperatures or P(q) bins cannot be averaged",
+            ));
+        }
+    }
+    let k = samples.len();
+    let kf = k as f64;
+    let points = (0..first.points.len())
+        .map(|t| {
+            let avg = |f: fn(&TemperingPoint) -> Estimate| {
+                disorder_average(&samples.iter().map(|s| f(&s.points[t])).collect::<Vec<_>>())
+            };
+            let q2: Vec<f64> = samples.iter().map(|s| s.points[t].q2.mean).collect();
+            let q4: Vec<f64> = samples.iter().map(|s| s.points[t].q4.mean).collect();
+            let (s2, s4) = (q2.iter().sum::<f64>(), q4.iter().sum::<f64>());
+            let g = |a: f64, b: f64| 0.5 * (3.0 - b / (a * a));
+            let full = g(s2 / kf, s4 / kf);
+            let loo: Vec<f64> = (0..k)
+                .map(|i| g((s2 - q2[i]) / (kf - 1.0), (s4 - q4[i]) / (kf - 1.0)))
+                .collect();
+            let mean_loo = loo.iter().sum::<f64>() / kf;
+            let var = loo.iter().map(|x| (x - mean_loo).powi(2)).sum::<f64>() * (kf - 1.0) / kf;
+            let p0 = &first.points[t];
+            TemperingPoint {
+                temperature: p0.temperature,
+                beta: p0.beta,
+                energy: avg(|p| p.energy),
+                specific_heat: avg(|p| p.specific_heat),
+                abs_m: avg(|p| p.abs_m),
+                m2: avg(|p| p.m2),
+                q2: avg(|p| p.q2),
+                abs_q: avg(|p| p.abs_q),
+                q4: avg(|p| p.q4),
+                binder_q: Estimate {
+                    mean: kf * full - (kf - 1.0) * mean_loo,
+                    error: var.sqrt(),
+                    tau_int: f64::NAN,
+                    n: k as u64,
+                    reliable: samples.iter().all(|s| s.points[t].binder_q.reliable),
+                },
+                link_overlap: samples
+                    .iter()
+                    .map(|s| s.points[t].link_overlap)
+                    .collect::<Option<Vec<_>>>()
+                    .map(|v| disorder_average(&v)),
+                q_histogram: (0..p0.q_histogram.len())
+                    .map(|b| {
+                        samples
+                            .iter()
+                            .map(|s| s.points[t].q_histogram[b])
+                            .sum::<f64>()
+                            / kf
+                    })
+                    .collect(),
+                acceptance: samples.iter().map(|s| s.points[t].acceptance).sum::<f64>() / kf,
+            }
+        })
+        .collect();
+    let trips: u64 = samples.iter().map(|s| s.round_trips).sum();
+    let trip_sweeps: f64 = samples
+        .iter()
+        .filter(|s| s.round_trips > 0)
+        .map(|s| s.mean_round_trip * s.round_trips as f64)
+        .sum();
+    Ok(TemperingResult {
+        points,
+        exchange_acceptance: (0..first.exchange_acceptance.len())
+            .map(|i| {
+                samples
+                    .iter()
+                    .map(|s| s.exchange_acceptance[i])
+                    .sum::<f64>()
+                    / kf
+            })
+            .collect(),
+        round_trips: trips,
+        mean_round_trip: if trips == 0 {
+            f64::NAN
+        } else {
+            trip_sweeps / trips as f64
+        },
+        q_centers: first.q_centers.clone(),
+        sweeps: first.sweeps,
+    })
+}
+
 /// Convenience: runs a whole tempering simulation.
 pub fn temper(model: &Ising, config: TemperingConfig) -> Result<TemperingResult> {
     let mut t = Tempering::new(model, config)?;
@@ -823,6 +935,42 @@ mod tests {
         let (before, after) = (spread(&cfg.temperatures), spread(&tuned));
         eprintln!("acceptance spread {before} -> {after}, tuned {tuned:?}");
         assert!(after < before);
+    }
+
+    #[test]
+    fn disorder_average_of_samples() {
+        let temps = vec![0.8, 1.5];
+        let results: Vec<TemperingResult> = (0..4)
+            .map(|k| {
+                let m = model(&format!(
+                    "graph = {{ kind = 'lattice', dims = [3, 3] }}\ncouplings = {{ law = 'plus-minus' }}\nseed = {k}"
+                ));
+                temper(&m, config(temps.clone(), 4000, k)).unwrap()
+            })
+            .collect();
+        let avg = disorder_average_tempering(&results).unwrap();
+        for t in 0..2 {
+            let q2: f64 = results.iter().map(|r| r.points[t].q2.mean).sum::<f64>() / 4.0;
+            let q4: f64 = results.iter().map(|r| r.points[t].q4.mean).sum::<f64>() / 4.0;
+            assert!((avg.points[t].q2.mean - q2).abs() < 1e-12);
+            // With the jackknife bias correction the mean stays close to g of the averages.
+            let g = 0.5 * (3.0 - q4 / (q2 * q2));
+            assert!((avg.points[t].binder_q.mean - g).abs() < 3.0 * avg.points[t].binder_q.error);
+            assert!(avg.points[t].binder_q.error > 0.0);
+            assert!((avg.points[t].q_histogram.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        }
+        assert_eq!(
+            avg.round_trips,
+            results.iter().map(|r| r.round_trips).sum::<u64>()
+        );
+        assert_eq!(
+            disorder_average_tempering(&results[..1]).unwrap(),
+            results[0]
+        );
+        assert!(disorder_average_tempering(&[]).is_err());
+        let mut other = results[1].clone();
+        other.points[0].temperature = 0.9;
+        assert!(disorder_average_tempering(&[results[0].clone(), other]).is_err());
     }
 
     #[test]
