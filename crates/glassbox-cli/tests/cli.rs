@@ -578,6 +578,30 @@ fn anneal_finds_ground_states_and_max_cuts() {
         assert_eq!(best["beta0"], 0.1);
         assert!(String::from_utf8_lossy(&o.stdout).contains(&format!("max-cut value {cut}")));
     }
+    // An edge list is an Ising instance (J as written, no cut): a frustrated triangle with
+    // J = −1 has E0 = −1.
+    let file = dir.join("tri.txt");
+    std::fs::write(&file, "0 1 -1\n1 2 -1\n0 2 -1\n").unwrap();
+    let out = dir.join("tri");
+    let o = glassbox(&[
+        "anneal",
+        "--instance",
+        file.to_str().unwrap(),
+        "--format",
+        "edge-list",
+        "--reads",
+        "4",
+        "--sweeps",
+        "50",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let best: serde_json::Value = serde_json::from_str(&read(&out.join("best.json"))).unwrap();
+    assert_eq!(best["best_energy"], -1.0);
+    assert!(best["cut"].is_null());
+    assert!(!read(&out.join("results.csv")).contains("cut"));
+
     let o = dir.join("bad");
     let o = o.to_str().unwrap();
     fails_with(

@@ -43,7 +43,9 @@ def test_anneal_finds_the_ground_state_reproducibly():
 
 def test_temper_against_enumeration():
     model = gb.Model.lattice([3, 4], couplings="pm", seed=5)
-    temps = [0.6, 0.9, 1.4, 2.2, 3.0]
+    temps = gb.geometric_temperatures(0.6, 3.0, 5).tolist()
+    assert temps[0] == 0.6 and temps[-1] == 3.0
+    assert np.allclose(np.diff(np.log(temps)), np.log(5) / 4)
     res = gb.temper(model, temps, sweeps=30000, seed=2)
     assert isinstance(res, gb.TemperResult)
     exact = gb.enumerate(model, temps)

@@ -43,6 +43,7 @@ __all__ = [
     "TemperResult",
     "anneal",
     "enumerate",
+    "geometric_temperatures",
     "kaufman",
     "population_annealing",
     "quench",
@@ -731,6 +732,17 @@ def anneal(
     return AnnealResult(out)
 
 
+def geometric_temperatures(tmin: float, tmax: float, count: int) -> np.ndarray:
+    """``count`` ≥ 2 temperatures with a constant ratio from ``tmin`` to ``tmax``:
+    T_k = T_min (T_max/T_min)^(k/(count-1)), the usual starting set for ``temper``."""
+    tmin, tmax, count = float(tmin), float(tmax), _count("count", count, 2)
+    if not (0 < tmin < tmax < np.inf):
+        raise ValueError(f"need 0 < tmin < tmax (finite), got tmin = {tmin}, tmax = {tmax}")
+    t = tmin * (tmax / tmin) ** (np.arange(count) / (count - 1))
+    t[-1] = tmax
+    return t
+
+
 def temper(
     model: Model,
     temperatures: ArrayLike,
@@ -749,7 +761,8 @@ def temper(
     """Parallel tempering (replica exchange) with ``replicas`` ≥ 2 independent replica sets
     per temperature, for the spin-glass overlaps (GIL released; Ctrl-C interrupts).
 
-    ``temperatures`` must increase (``geometric_temperatures`` style sets work well);
+    ``temperatures`` must increase (``geometric_temperatures(tmin, tmax, count)`` is the
+    usual start);
     ``tune`` rounds of feedback tuning (``tune_sweeps`` each, default ``sweeps // 10``)
     first move the inner temperatures towards equal exchange acceptance. Exchanges of
     neighbouring temperatures are attempted every ``exchange_every`` sweeps (even and odd
