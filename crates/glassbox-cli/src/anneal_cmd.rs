@@ -47,8 +47,9 @@ pub struct Args {
     /// Schedule of β from the first to the last sweep.
     #[arg(long, value_enum, default_value = "geometric")]
     pub schedule: ScheduleArg,
-    /// β range `BETA0,BETA1` (default: from the instance, β0 = ln 2/ΔE_max,
-    /// β1 = ln 100/ΔE_min).
+    /// β range `BETA0,BETA1` (default: from the instance, β0 = ln 2/ΔE_max with ΔE_max the
+    /// largest possible single-flip energy change, β1 = ln 100/ΔE_min with ΔE_min the
+    /// smallest nonzero one met in quenched local minima).
     #[arg(long, value_name = "BETA0,BETA1", value_delimiter = ',')]
     pub beta_range: Option<Vec<f64>>,
     /// Acceptance rule.

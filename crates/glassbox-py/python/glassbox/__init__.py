@@ -706,9 +706,10 @@ def anneal(
     one sweep per β of the schedule from random spins, then a zero-temperature quench.
 
     ``schedule`` is ``"geometric"`` or ``"linear"`` in β over ``beta_range`` = (β0, β1),
-    by default derived from the instance: β0 = ln 2/ΔE_max (the costliest single flip
-    accepted with probability 1/2), β1 = ln 100/ΔE_min (the cheapest uphill flip accepted
-    with probability 1/100). ``betas`` gives a custom schedule instead (one sweep each).
+    by default derived from the instance: β0 = ln 2/ΔE_max (the costliest possible single
+    flip accepted with probability 1/2), β1 = ln 100/ΔE_min (the cheapest uphill flip out
+    of a local minimum, found by quenching a few random configurations, accepted with
+    probability 1/100). ``betas`` gives a custom schedule instead (one sweep each).
     Energies are recorded every ``trace_every`` sweeps (default ``sweeps // 200``). Read r
     uses its own random stream, so the same ``seed`` gives the same reads at any thread
     count. Returns an ``AnnealResult``.

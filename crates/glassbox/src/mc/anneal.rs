@@ -18,13 +18,22 @@
 //!
 //! The default β range ([`default_beta_range`]) is read off the instance: with `ΔE_max` the
 //! largest single-flip energy change any configuration can have (`2 max_i (Σ_j |J_ij| + |h_i|)`)
-//! and `ΔE_min` the smallest nonzero one the couplings and fields allow
-//! (`2 min(|J_ij|, |h_i|)` over nonzero entries),
+//! and `ΔE_min` the smallest nonzero single-flip energy change `2 |h_i^loc|` met in local
+//! minima (those reached by quenching [`RANGE_PROBES`] random configurations, drawn from a
+//! fixed stream so the range depends on the instance only),
 //!
 //! ```text
 //! β_0 = ln 2 / ΔE_max      (the costliest flip is accepted with probability 1/2: hot)
-//! β_1 = ln 100 / ΔE_min    (the cheapest uphill flip is accepted with probability 1/100: cold)
+//! β_1 = ln 100 / ΔE_min    (the cheapest uphill flip out of a minimum is accepted with
+//!                           probability 1/100: cold)
 //! ```
+//!
+//! Why local minima and not the couplings: with continuous couplings the smallest |J_ij| can
+//! be orders of magnitude below any energy change met at the end of a run (for SK with
+//! N = 20, `2 min |J|` gives β_1 ≈ 10⁴ and most sweeps of a geometric schedule are then spent
+//! frozen; the local-minimum gap gives β_1 ≈ 10–50 and more reads reach the ground state).
+//! Zero local fields (free spins) are skipped; if every probed field is zero the bound
+//! `2 min(|J_ij|, |h_i|)` over nonzero entries is used instead.
 //!
 //! Read `r` draws its initial spins from stream `[ANNEAL, 0, r]` and its Monte Carlo moves
 //! from `[ANNEAL, 1, r]` of the seed ([`Streams`]), so the same seed gives the same reads
@@ -40,6 +49,9 @@ use crate::with_interactions;
 
 /// First path element of the annealing streams (distinct from [`crate::rng::purpose`]).
 pub const ANNEAL_STREAM: u64 = 0x616e_6e65;
+
+/// Number of quenched random configurations probed by [`default_beta_range`].
+pub const RANGE_PROBES: u64 = 4;
 
 /// An annealing schedule: the inverse temperature of every sweep.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -141,6 +153,31 @@ impl Schedule {
 /// The default β range `(β_0, β_1) = (ln 2 / ΔE_max, ln 100 / ΔE_min)` of the
 /// [module documentation](self). Fails on a model without couplings or fields.
 pub fn default_beta_range(model: &Ising) -> Result<(f64, f64)> {
+    let (bound_lo, hi) = energy_change_bounds(model)?;
+    // Smallest nonzero 2|h_i^loc| in quenched random configurations (fixed streams).
+    let streams = Streams::new(0);
+    let tiny = 1e-12 * hi;
+    let mut lo = f64::INFINITY;
+    for k in 0..RANGE_PROBES {
+        let mut rng = streams.stream(&[ANNEAL_STREAM, 2, k]);
+        let mut r = Replica::random(model, &mut rng);
+        quench(model, &mut r, Order::Sequential, &mut rng);
+        r.resync(model);
+        for &h in r.fields() {
+            let de = 2.0 * h.abs();
+            if de > tiny {
+                lo = lo.min(de);
+            }
+        }
+    }
+    if !lo.is_finite() {
+        lo = bound_lo;
+    }
+    Ok((std::f64::consts::LN_2 / hi, 100f64.ln() / lo))
+}
+
+/// `(2 min(|J_ij|, |h_i|) over nonzero entries, 2 max_i (Σ_j |J_ij| + |h_i|))`.
+fn energy_change_bounds(model: &Ising) -> Result<(f64, f64)> {
     let mut lo = f64::INFINITY;
     let mut hi: f64 = 0.0;
     for i in 0..model.n() {
@@ -162,7 +199,7 @@ pub fn default_beta_range(model: &Ising) -> Result<(f64, f64)> {
             "the model has no couplings and no fields: every configuration has the same energy",
         ));
     }
-    Ok((std::f64::consts::LN_2 / hi, 100f64.ln() / lo))
+    Ok((lo, hi))
 }
 
 /// How to anneal.
@@ -367,11 +404,26 @@ mod tests {
 
     #[test]
     fn default_range_from_the_instance() {
-        // 2D ferromagnet: ΔE_max = 8, ΔE_min = 2 (bound: 2|J|).
+        // 2D ferromagnet: ΔE_max = 8; in a local minimum |h^loc| ∈ {0, 2, 4}, so ΔE_min is 4
+        // (a domain wall) or 8 (all aligned).
         let m = model("graph = { kind = 'lattice', dims = [4, 4] }");
         let (b0, b1) = default_beta_range(&m).unwrap();
         assert!((b0 - 2f64.ln() / 8.0).abs() < 1e-15);
-        assert!((b1 - 100f64.ln() / 2.0).abs() < 1e-15);
+        let l = 100f64.ln();
+        assert!(
+            (b1 - l / 4.0).abs() < 1e-15 || (b1 - l / 8.0).abs() < 1e-15,
+            "{b1}"
+        );
+        // SK: far below the 2 min|J| bound (≈ 10⁴ here), still cold.
+        let sk = model(
+            "graph = { kind = 'complete', n = 20 }\ncouplings = { law = 'gaussian' }\nseed = 7",
+        );
+        let (b0, b1) = default_beta_range(&sk).unwrap();
+        let (lo, _) = energy_change_bounds(&sk).unwrap();
+        assert!(
+            b1 < 0.01 * 100f64.ln() / lo && b1 > 5.0 && b0 < 0.2,
+            "{b0} {b1}"
+        );
         let free = Ising::from_edges(3, &[], vec![]).unwrap();
         assert!(default_beta_range(&free).is_err());
     }
