@@ -282,7 +282,7 @@ pub fn run(args: Args) -> Result<()> {
 type Getter = fn(&glassbox::mc::tempering::TemperingPoint) -> Option<Estimate>;
 
 /// (column name, accessor, axis label) of the per-temperature observables.
-const OBSERVABLES: [(&str, Getter, &str); 9] = [
+const OBSERVABLES: [(&str, Getter, &str); 11] = [
     ("e", |p| Some(p.energy), "energy per spin e"),
     ("c", |p| Some(p.specific_heat), "specific heat per spin C/N"),
     ("abs_m", |p| Some(p.abs_m), "|m|"),
@@ -296,6 +296,12 @@ const OBSERVABLES: [(&str, Getter, &str); 9] = [
         "Binder ratio g = ½(3 − ⟨q⁴⟩/⟨q²⟩²)",
     ),
     ("ql", |p| p.link_overlap, "link overlap ⟨q_l⟩"),
+    (
+        "chi_sg",
+        |p| Some(p.chi_sg),
+        "spin-glass susceptibility χ_SG = N⟨q²⟩",
+    ),
+    ("xi", |p| p.correlation_length, "correlation length ξ_L"),
 ];
 
 /// The per-temperature table of `results.csv`.

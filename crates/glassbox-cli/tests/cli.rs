@@ -670,7 +670,9 @@ fn temper_writes_overlaps_and_resumes_after_interrupt() {
         let a: f64 = line.split(',').nth(2).unwrap().parse().unwrap();
         assert!(a > 0.0 && a < 1.0, "{line}");
     }
-    for p in ["e", "q2", "binder_q", "pq", "exchange", "ql"] {
+    for p in [
+        "e", "q2", "binder_q", "pq", "exchange", "ql", "chi_sg", "xi",
+    ] {
         assert!(read(&small.join(format!("plots/{p}.svg"))).contains("<svg"));
     }
     assert!(String::from_utf8_lossy(&o.stdout).contains("round trips"));

@@ -167,8 +167,9 @@ pub fn temper<'py>(
     d.set_item("temperature", col(&|p| p.temperature))?;
     d.set_item("beta", col(&|p| p.beta))?;
     type Pick = fn(&glassbox::mc::tempering::TemperingPoint) -> Estimate;
-    let observables: [(&str, Pick); 8] = [
+    let observables: [(&str, Pick); 9] = [
         ("energy", |p| p.energy),
+        ("chi_sg", |p| p.chi_sg),
         ("specific_heat", |p| p.specific_heat),
         ("abs_m", |p| p.abs_m),
         ("m2", |p| p.m2),
@@ -186,6 +187,17 @@ pub fn temper<'py>(
             &d,
             "link_overlap",
             r.points.iter().map(|p| p.link_overlap.unwrap()).collect(),
+        )?;
+    }
+    if r.points.iter().all(|p| p.correlation_length.is_some()) {
+        estimates(
+            py,
+            &d,
+            "correlation_length",
+            r.points
+                .iter()
+                .map(|p| p.correlation_length.unwrap())
+                .collect(),
         )?;
     }
     d.set_item("acceptance", col(&|p| p.acceptance))?;

@@ -57,7 +57,10 @@ def test_temper_against_enumeration():
     np.testing.assert_allclose(res.q_histogram.sum(axis=1), 1.0)
     assert np.all((res.exchange_acceptance > 0) & (res.exchange_acceptance < 1))
     assert res.round_trips > 0
-    assert "link_overlap" in res
+    assert "link_overlap" in res and "chi_sg" in res
+    assert "correlation_length" not in res  # 3×4: sides differ
+    sq = gb.temper(gb.Model.lattice([4, 4], couplings="pm"), [1.0, 2.0], sweeps=2000)
+    assert np.all(sq.correlation_length > 0)
     with pytest.raises(ValueError, match="increasing"):
         gb.temper(model, [2.0, 1.0], sweeps=10)
     with pytest.raises(ValueError, match="at least 2"):

@@ -586,7 +586,9 @@ class TemperResult(_Result):
     for X in ``energy`` (⟨E⟩/N), ``specific_heat``, ``abs_m``, ``m2``, ``q2`` (⟨q²⟩ of the
     spin overlap q = (1/N) Σ s_i^a s_i^b between independent replica sets), ``abs_q``,
     ``q4``, ``binder_q`` (g = ½(3 - ⟨q⁴⟩/⟨q²⟩²)) and, on sparse and lattice models,
-    ``link_overlap`` (⟨q_l⟩ = (1/N_b) Σ_bonds s_i^a s_j^a s_i^b s_j^b): ``X``, ``X_err``,
+    ``link_overlap`` (⟨q_l⟩ = (1/N_b) Σ_bonds s_i^a s_j^a s_i^b s_j^b), ``chi_sg``
+    (N⟨q²⟩) and, on lattices with equal sides, ``correlation_length`` (second-moment ξ_L
+    from q at the smallest wave vector): ``X``, ``X_err``,
     ``X_tau``, ``X_reliable``; ``acceptance`` (single flips), ``q_histogram``
     (temperatures × bins, P(q) per bin, rows sum to 1) with bin centres ``q_centers``,
     ``exchange_acceptance`` (pairs k, k+1), ``round_trips`` and ``mean_round_trip`` (sweeps).

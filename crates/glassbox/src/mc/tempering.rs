@@ -19,7 +19,19 @@
 //! q_ab = (1/N) Σ_i s_i^a s_i^b,                                   spin overlap
 //! q_l,ab = (1/N_b) Σ_{(ij)} s_i^a s_j^a s_i^b s_j^b,               link overlap (N_b bonds)
 //! g = ½ (3 − ⟨q⁴⟩ / ⟨q²⟩²),                                       Binder ratio of q
+//! χ_SG = N ⟨q²⟩,                                                 spin-glass susceptibility
 //! ```
+//!
+//! On hypercubic lattices also the overlap at the smallest nonzero wave vector, averaged over
+//! the d axes a (k_a = 2π/L_a along axis a, x_a(i) the coordinate of site i),
+//!
+//! ```text
+//! q(k) = (1/N) Σ_i s_i^a s_i^b e^{i k·x_i},      F = ⟨|q(k_min)|²⟩,
+//! ξ_L = sqrt(⟨q²⟩/F − 1) / (2 sin(π/L))          (second-moment correlation length),
+//! ```
+//!
+//! ξ_L only when all sides are equal (ξ_L/L is the scale-invariant ratio whose crossing
+//! locates T_c, like the Binder ratio).
 //!
 //! and the histogram P(q) over `q_bins` equal bins of [−1, 1] (q takes the N+1 values
 //! −1, −1 + 2/N, …, 1; value number d = N(1+q)/2 goes to bin ⌊d · q_bins / (N+1)⌋, so
@@ -168,6 +180,7 @@ struct Observables {
     abs_q: Series,
     q4: Series,
     ql: Series,
+    qk2: Series,
     q_hist: Vec<u64>,
     accepted: u64,
 }
@@ -183,6 +196,7 @@ impl Observables {
             abs_q: Series::default(),
             q4: Series::default(),
             ql: Series::default(),
+            qk2: Series::default(),
             q_hist: vec![0; bins],
             accepted: 0,
         }
@@ -223,6 +237,12 @@ pub struct TemperingPoint {
     pub binder_q: Estimate,
     /// ⟨q_l⟩ (sparse and lattice models only).
     pub link_overlap: Option<Estimate>,
+    /// Spin-glass susceptibility χ_SG = N ⟨q²⟩.
+    pub chi_sg: Estimate,
+    /// ⟨|q(k_min)|²⟩ averaged over the axes (lattices only).
+    pub qk2: Option<Estimate>,
+    /// Second-moment correlation length ξ_L (lattices with equal sides only).
+    pub correlation_length: Option<Estimate>,
     /// P(q): the fraction of overlap measurements in each bin (sums to 1).
     pub q_histogram: Vec<f64>,
     /// Fraction of accepted single-spin flips after thermalization.
@@ -244,6 +264,8 @@ pub struct TemperingResult {
     pub q_centers: Vec<f64>,
     /// Sweeps after thermalization.
     pub sweeps: u64,
+    /// The side L of a lattice with equal sides (the L of ξ_L).
+    pub side: Option<usize>,
 }
 
 /// A parallel-tempering run in progress (see the [module documentation](self)).
@@ -266,6 +288,8 @@ pub struct Tempering {
     round_trips: u64,
     round_trip_sweeps: u64,
     obs: Vec<Observables>,
+    /// The side L of a lattice with equal sides (for ξ_L).
+    side: Option<usize>,
 }
 
 impl Tempering {
@@ -299,6 +323,7 @@ impl Tempering {
             round_trips: 0,
             round_trip_sweeps: 0,
             obs: (0..k).map(|_| Observables::new(bins)).collect(),
+            side: Waves::of(model).and_then(|w| w.side),
             config,
         })
     }
@@ -358,6 +383,7 @@ impl Tempering {
             .map(|s| Replica::new(model, s).expect("valid spins"))
             .collect();
         let bonds = link_bonds(model);
+        let waves = Waves::of(model);
         while self.done < end {
             // Run every slot independently up to the next event (exchange, end of
             // thermalization, measurement or the end of this call).
@@ -404,7 +430,7 @@ impl Tempering {
             if self.done > cfg.thermalization
                 && (self.done - cfg.thermalization) % cfg.measure_every == 0
             {
-                self.measure(model, &reps, bonds.as_deref());
+                self.measure(model, &reps, bonds.as_deref(), waves.as_ref());
             }
         }
         self.spins = reps
@@ -458,7 +484,13 @@ impl Tempering {
         }
     }
 
-    fn measure(&mut self, model: &Ising, reps: &[Replica], bonds: Option<&[(u32, u32)]>) {
+    fn measure(
+        &mut self,
+        model: &Ising,
+        reps: &[Replica],
+        bonds: Option<&[(u32, u32)]>,
+        waves: Option<&Waves>,
+    ) {
         let kk = self.config.temperatures.len();
         let rr = self.config.replicas;
         let n = model.n();
@@ -481,7 +513,7 @@ impl Tempering {
             o.e2.push(e2 / rf);
             o.abs_m.push(am / rf);
             o.m2.push(m2 / rf);
-            let (mut q2, mut aq, mut q4, mut ql) = (0.0, 0.0, 0.0, 0.0);
+            let (mut q2, mut aq, mut q4, mut ql, mut qk2) = (0.0, 0.0, 0.0, 0.0, 0.0);
             let bins = o.q_hist.len();
             for a in 0..rr {
                 for b in a + 1..rr {
@@ -503,6 +535,9 @@ impl Tempering {
                             .sum();
                         ql += s as f64 / bonds.len() as f64;
                     }
+                    if let Some(w) = waves {
+                        qk2 += w.mean_square(sa, sb);
+                    }
                 }
             }
             o.q2.push(q2 / pairs);
@@ -510,6 +545,9 @@ impl Tempering {
             o.q4.push(q4 / pairs);
             if bonds.is_some() {
                 o.ql.push(ql / pairs);
+            }
+            if waves.is_some() {
+                o.qk2.push(qk2 / pairs);
             }
         }
     }
@@ -551,6 +589,12 @@ impl Tempering {
                     q4: o.q4.estimate(),
                     binder_q: jackknife(&[&o.q2, &o.q4], b, |x| 0.5 * (3.0 - x[1] / (x[0] * x[0]))),
                     link_overlap: (!o.ql.is_empty()).then(|| o.ql.estimate()),
+                    chi_sg: scaled(o.q2.estimate(), n),
+                    qk2: (!o.qk2.is_empty()).then(|| o.qk2.estimate()),
+                    correlation_length: (!o.qk2.is_empty())
+                        .then_some(self.side)
+                        .flatten()
+                        .map(|l| jackknife(&[&o.q2, &o.qk2], b, |x| xi(x[0], x[1], l))),
                     q_histogram: o
                         .q_hist
                         .iter()
@@ -574,7 +618,75 @@ impl Tempering {
                 .map(|k| -1.0 + (2.0 * k as f64 + 1.0) / bins as f64)
                 .collect(),
             sweeps: measured,
+            side: self.side,
         }
+    }
+}
+
+/// An estimate multiplied by `c`.
+fn scaled(e: Estimate, c: f64) -> Estimate {
+    Estimate {
+        mean: c * e.mean,
+        error: c * e.error,
+        ..e
+    }
+}
+
+/// ξ_L = sqrt(q2/qk2 − 1) / (2 sin(π/L)) (NaN when q2 ≤ qk2).
+fn xi(q2: f64, qk2: f64, l: usize) -> f64 {
+    (q2 / qk2 - 1.0).sqrt() / (2.0 * (std::f64::consts::PI / l as f64).sin())
+}
+
+/// Phases of the smallest nonzero wave vector along each lattice axis.
+struct Waves {
+    /// `(cos, sin)` of `2π x_a(i)/L_a`, one pair of vectors per axis.
+    axes: Vec<(Vec<f64>, Vec<f64>)>,
+    /// The common side, when all sides are equal.
+    side: Option<usize>,
+}
+
+impl Waves {
+    fn of(model: &Ising) -> Option<Waves> {
+        let Couplings::Lattice(c) = model.couplings() else {
+            return None;
+        };
+        let dims = c.lattice().dims();
+        let n = model.n();
+        let mut stride = 1;
+        let axes = dims
+            .iter()
+            .map(|&l| {
+                let phase =
+                    |i: usize| 2.0 * std::f64::consts::PI * ((i / stride) % l) as f64 / l as f64;
+                let v = (
+                    (0..n).map(|i| phase(i).cos()).collect(),
+                    (0..n).map(|i| phase(i).sin()).collect(),
+                );
+                stride *= l;
+                v
+            })
+            .collect();
+        let side = dims.iter().all(|&l| l == dims[0]).then_some(dims[0]);
+        Some(Waves { axes, side })
+    }
+
+    /// `|q(k)|²` of the overlap of `a` and `b`, averaged over the axes.
+    fn mean_square(&self, a: &[i8], b: &[i8]) -> f64 {
+        let n = a.len() as f64;
+        let total: f64 = self
+            .axes
+            .iter()
+            .map(|(c, s)| {
+                let (mut re, mut im) = (0.0, 0.0);
+                for i in 0..a.len() {
+                    let q = (a[i] * b[i]) as f64;
+                    re += q * c[i];
+                    im += q * s[i];
+                }
+                (re * re + im * im) / (n * n)
+            })
+            .sum();
+        total / self.axes.len() as f64
     }
 }
 
@@ -628,8 +740,8 @@ pub fn disorder_average_tempering(samples: &[TemperingResult]) -> Result<Temperi
             ));
         }
     }
-    let k = samples.len();
-    let kf = k as f64;
+    let kf = samples.len() as f64;
+    let side = first.side;
     let points = (0..first.points.len())
         .map(|t| {
             let avg = |f: fn(&TemperingPoint) -> Estimate| {
@@ -637,14 +749,6 @@ pub fn disorder_average_tempering(samples: &[TemperingResult]) -> Result<Temperi
             };
             let q2: Vec<f64> = samples.iter().map(|s| s.points[t].q2.mean).collect();
             let q4: Vec<f64> = samples.iter().map(|s| s.points[t].q4.mean).collect();
-            let (s2, s4) = (q2.iter().sum::<f64>(), q4.iter().sum::<f64>());
-            let g = |a: f64, b: f64| 0.5 * (3.0 - b / (a * a));
-            let full = g(s2 / kf, s4 / kf);
-            let loo: Vec<f64> = (0..k)
-                .map(|i| g((s2 - q2[i]) / (kf - 1.0), (s4 - q4[i]) / (kf - 1.0)))
-                .collect();
-            let mean_loo = loo.iter().sum::<f64>() / kf;
-            let var = loo.iter().map(|x| (x - mean_loo).powi(2)).sum::<f64>() * (kf - 1.0) / kf;
             let p0 = &first.points[t];
             TemperingPoint {
                 temperature: p0.temperature,
@@ -657,17 +761,27 @@ pub fn disorder_average_tempering(samples: &[TemperingResult]) -> Result<Temperi
                 abs_q: avg(|p| p.abs_q),
                 q4: avg(|p| p.q4),
                 binder_q: Estimate {
-                    mean: kf * full - (kf - 1.0) * mean_loo,
-                    error: var.sqrt(),
-                    tau_int: f64::NAN,
-                    n: k as u64,
                     reliable: samples.iter().all(|s| s.points[t].binder_q.reliable),
+                    ..jackknife_over_samples(&q2, &q4, |a, b| 0.5 * (3.0 - b / (a * a)))
                 },
                 link_overlap: samples
                     .iter()
                     .map(|s| s.points[t].link_overlap)
                     .collect::<Option<Vec<_>>>()
                     .map(|v| disorder_average(&v)),
+                chi_sg: avg(|p| p.chi_sg),
+                qk2: samples
+                    .iter()
+                    .map(|s| s.points[t].qk2)
+                    .collect::<Option<Vec<_>>>()
+                    .map(|v| disorder_average(&v)),
+                correlation_length: side.and_then(|l| {
+                    let qk: Vec<f64> = samples
+                        .iter()
+                        .map(|s| s.points[t].qk2.map(|e| e.mean))
+                        .collect::<Option<Vec<_>>>()?;
+                    Some(jackknife_over_samples(&q2, &qk, |a, b| xi(a, b, l)))
+                }),
                 q_histogram: (0..p0.q_histogram.len())
                     .map(|b| {
                         samples
@@ -706,7 +820,29 @@ pub fn disorder_average_tempering(samples: &[TemperingResult]) -> Result<Temperi
         },
         q_centers: first.q_centers.clone(),
         sweeps: first.sweeps,
+        side,
     })
+}
+
+/// `f([x], [y])` of disorder averages with its jackknife error over samples (leave one sample
+/// out; bias-corrected mean).
+fn jackknife_over_samples(x: &[f64], y: &[f64], f: impl Fn(f64, f64) -> f64) -> Estimate {
+    let k = x.len();
+    let kf = k as f64;
+    let (sx, sy) = (x.iter().sum::<f64>(), y.iter().sum::<f64>());
+    let full = f(sx / kf, sy / kf);
+    let loo: Vec<f64> = (0..k)
+        .map(|i| f((sx - x[i]) / (kf - 1.0), (sy - y[i]) / (kf - 1.0)))
+        .collect();
+    let mean_loo = loo.iter().sum::<f64>() / kf;
+    let var = loo.iter().map(|v| (v - mean_loo).powi(2)).sum::<f64>() * (kf - 1.0) / kf;
+    Estimate {
+        mean: kf * full - (kf - 1.0) * mean_loo,
+        error: var.sqrt(),
+        tau_int: f64::NAN,
+        n: k as u64,
+        reliable: true,
+    }
 }
 
 /// Convenience: runs a whole tempering simulation.
@@ -805,9 +941,10 @@ mod tests {
         }
     }
 
-    /// Exact ⟨E⟩/N, ⟨q²⟩ = Σ_ij ⟨s_i s_j⟩²/N² and ⟨q_l⟩ = Σ_(ij) ⟨s_i s_j⟩²/N_b at β, by
-    /// summing over all 2^N states.
-    fn exact_overlaps(m: &Ising, beta: f64) -> (f64, f64, f64) {
+    /// Exact ⟨E⟩/N, ⟨q²⟩ = Σ_ij ⟨s_i s_j⟩²/N², ⟨q_l⟩ = Σ_(ij) ⟨s_i s_j⟩²/N_b and
+    /// ⟨|q(k_min)|²⟩ = Σ_ij ⟨s_i s_j⟩² cos(k·(x_i − x_j))/N² (mean over axes) at β, by summing
+    /// over all 2^N states.
+    fn exact_overlaps(m: &Ising, beta: f64) -> (f64, f64, f64, f64) {
         let n = m.n();
         let states: Vec<(Vec<i8>, f64)> = (0u32..1 << n)
             .map(|x| {
@@ -840,7 +977,23 @@ mod tests {
                 .sum::<f64>()
                 / b.len() as f64
         });
-        (e / z / n as f64, q2, ql)
+        let qk2 = Waves::of(m).map_or(f64::NAN, |w| {
+            w.axes
+                .iter()
+                .map(|(cs, sn)| {
+                    let mut t = 0.0;
+                    for i in 0..n {
+                        for j in 0..n {
+                            let cos_ij = cs[i] * cs[j] + sn[i] * sn[j];
+                            t += (c[i * n + j] / z).powi(2) * cos_ij;
+                        }
+                    }
+                    t / (n * n) as f64
+                })
+                .sum::<f64>()
+                / w.axes.len() as f64
+        });
+        (e / z / n as f64, q2, ql, qk2)
     }
 
     fn check(what: &str, t: f64, est: &Estimate, exact: f64) {
@@ -867,6 +1020,10 @@ mod tests {
                 "graph = { kind = 'lattice', dims = [3, 4] }\ncouplings = { law = 'plus-minus' }\nseed = 5",
                 geometric_temperatures(0.5, 3.0, 6).unwrap(),
             ),
+            (
+                "graph = { kind = 'lattice', dims = [4, 4] }\ncouplings = { law = 'gaussian' }\nseed = 2",
+                geometric_temperatures(0.4, 3.0, 6).unwrap(),
+            ),
         ] {
             let m = model(spec);
             let cfg = config(temps.clone(), 40_000, 3);
@@ -874,7 +1031,7 @@ mod tests {
             let betas: Vec<f64> = temps.iter().map(|t| 1.0 / t).collect();
             let ex = enumerate(&m, &betas).unwrap();
             for (p, x) in res.points.iter().zip(&ex.points) {
-                let (e, q2, ql) = exact_overlaps(&m, p.beta);
+                let (e, q2, ql, qk2) = exact_overlaps(&m, p.beta);
                 assert!((e - x.energy).abs() < 1e-9);
                 check("e", p.temperature, &p.energy, x.energy);
                 check("C/N", p.temperature, &p.specific_heat, x.specific_heat);
@@ -883,6 +1040,14 @@ mod tests {
                 if let Some(l) = &p.link_overlap {
                     check("q_l", p.temperature, l, ql);
                 }
+                if let Some(f) = &p.qk2 {
+                    check("|q(k)|²", p.temperature, f, qk2);
+                }
+                if let Some(x) = &p.correlation_length {
+                    check("ξ_L", p.temperature, x, xi(q2, qk2, 4));
+                }
+                let chi = p.chi_sg;
+                assert!((chi.mean - m.n() as f64 * p.q2.mean).abs() < 1e-9);
                 assert!((p.q_histogram.iter().sum::<f64>() - 1.0).abs() < 1e-9);
             }
             eprintln!(
