@@ -278,7 +278,7 @@ pub fn anneal(model: &Ising, config: &AnnealConfig) -> Result<AnnealResult> {
         return Err(invalid("trace_every must be at least 1"));
     }
     let betas = config.schedule.betas(config.sweeps)?;
-    let sweepers = unique_sweepers(model, config, &betas)?;
+    let sweepers = Sweepers::new(model, config, &betas)?;
     let s = betas.len() as u64;
     let trace_sweeps: Vec<u64> = (1..=s)
         .filter(|k| k % config.trace_every == 0 || *k == s)
@@ -295,22 +295,67 @@ pub fn anneal(model: &Ising, config: &AnnealConfig) -> Result<AnnealResult> {
     })
 }
 
-/// One sweeper per sweep, sharing those with equal β (tables are built once).
-fn unique_sweepers(model: &Ising, config: &AnnealConfig, betas: &[f64]) -> Result<Vec<Sweeper>> {
-    let mut out: Vec<Sweeper> = Vec::with_capacity(betas.len());
-    for &b in betas {
-        match out.last() {
-            Some(s) if s.beta() == b => out.push(s.clone()),
-            _ => out.push(Sweeper::new(model, config.rule, config.order, b)?),
+/// Largest number of acceptance-table entries kept for a whole schedule (32 MiB); longer
+/// schedules build each sweep's table when it is needed.
+const TABLE_BUDGET: usize = 1 << 22;
+
+/// The sweepers of a schedule: all built once when their tables fit in [`TABLE_BUDGET`],
+/// else built sweep by sweep (a table has at most 513 entries, cheap next to a sweep).
+struct Sweepers<'a> {
+    betas: &'a [f64],
+    rule: Rule,
+    order: Order,
+    cached: Option<Vec<Sweeper>>,
+}
+
+impl<'a> Sweepers<'a> {
+    fn new(model: &Ising, config: &AnnealConfig, betas: &'a [f64]) -> Result<Self> {
+        // Validates β (and builds the first table) even when nothing is cached.
+        let first = Sweeper::new(model, config.rule, config.order, betas[0])?;
+        let per = 2 * model.integer_field_bound().unwrap_or(0) as usize + 1;
+        let cached = if betas.len().saturating_mul(per) <= TABLE_BUDGET {
+            let mut out = vec![first];
+            for &b in &betas[1..] {
+                match out.last() {
+                    Some(s) if s.beta() == b => out.push(s.clone()),
+                    _ => out.push(Sweeper::new(model, config.rule, config.order, b)?),
+                }
+            }
+            Some(out)
+        } else {
+            None
+        };
+        Ok(Sweepers {
+            betas,
+            rule: config.rule,
+            order: config.order,
+            cached,
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.betas.len()
+    }
+
+    /// Calls `f` with the sweeper of every sweep, in order.
+    fn for_each(&self, model: &Ising, mut f: impl FnMut(usize, &Sweeper)) {
+        match &self.cached {
+            Some(v) => v.iter().enumerate().for_each(|(k, s)| f(k, s)),
+            None => {
+                for (k, &b) in self.betas.iter().enumerate() {
+                    let s = Sweeper::new(model, self.rule, self.order, b)
+                        .expect("β validated by Schedule::betas");
+                    f(k, &s);
+                }
+            }
         }
     }
-    Ok(out)
 }
 
 fn one_read(
     model: &Ising,
     config: &AnnealConfig,
-    sweepers: &[Sweeper],
+    sweepers: &Sweepers,
     streams: &Streams,
     index: usize,
 ) -> Read {
@@ -321,7 +366,7 @@ fn one_read(
     let mut best = (r.energy(), r.spins().to_vec());
     let mut trace = Vec::new();
     let mut accepted = 0;
-    for (k, sweeper) in sweepers.iter().enumerate() {
+    sweepers.for_each(model, |k, sweeper| {
         accepted += sweeper.sweep(model, &mut r, &mut rng);
         let k = k as u64 + 1;
         if r.energy() < best.0 {
@@ -330,7 +375,7 @@ fn one_read(
         if k % config.trace_every == 0 || k == s {
             trace.push(r.energy());
         }
-    }
+    });
     r.resync(model);
     let final_energy = r.energy();
     quench(model, &mut r, config.order, &mut rng);
@@ -467,6 +512,24 @@ mod tests {
             }
             assert_eq!(one.trace_sweeps.last(), Some(&300));
         }
+    }
+
+    #[test]
+    fn uncached_tables_give_the_same_reads() {
+        let m = model(
+            "graph = { kind = 'lattice', dims = [4, 4] }\ncouplings = { law = 'plus-minus' }",
+        );
+        let cfg = config(200, 1, 3);
+        let betas = cfg.schedule.betas(cfg.sweeps).unwrap();
+        let cached = Sweepers::new(&m, &cfg, &betas).unwrap();
+        assert!(cached.cached.is_some());
+        let mut lazy = Sweepers::new(&m, &cfg, &betas).unwrap();
+        lazy.cached = None;
+        let streams = Streams::new(cfg.seed);
+        assert_eq!(
+            one_read(&m, &cfg, &cached, &streams, 0),
+            one_read(&m, &cfg, &lazy, &streams, 0)
+        );
     }
 
     #[test]
