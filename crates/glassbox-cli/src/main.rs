@@ -2,6 +2,7 @@
 //! shell. Every command writes a run folder (results, arrays, plots, manifest); bad input gets
 //! one `error: …` line and exit status 2.
 
+mod anneal_cmd;
 mod bench;
 mod exact_cmd;
 mod graph_cmd;
@@ -14,6 +15,7 @@ mod runfolder;
 mod sample;
 mod spec;
 mod table;
+mod temper_cmd;
 mod theory_cmd;
 mod tour;
 
@@ -36,6 +38,12 @@ enum Command {
     /// Monte Carlo temperature scan of any model: energy, specific heat, magnetization,
     /// susceptibility, Binder cumulant with error bars and τ_int.
     Sample(sample::Args),
+    /// Simulated annealing: many restarts, best energy and configuration, energy traces; the
+    /// cut value of a G-set Max-Cut instance.
+    Anneal(anneal_cmd::Args),
+    /// Parallel tempering: energy, magnetization and spin-glass overlaps (q², Binder ratio,
+    /// P(q), link overlap) per temperature, exchange rates and round trips.
+    Temper(temper_cmd::Args),
     /// Exact references: enumeration of all 2^N states (N ≤ 30) or Kaufman's exact 2D Ising.
     Exact(exact_cmd::Args),
     /// Write a model's instance (couplings) as a G-set / rudy file or an edge list.
@@ -111,6 +119,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     match cli.command {
         Command::Sample(a) => sample::run(a),
+        Command::Anneal(a) => anneal_cmd::run(a),
+        Command::Temper(a) => temper_cmd::run(a),
         Command::Exact(a) => exact_cmd::run(a),
         Command::Graph(a) => graph_cmd::run(a),
         Command::Theory(a) => theory_cmd::run(a),

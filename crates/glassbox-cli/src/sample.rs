@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use glassbox::mc::cluster::ClusterAlgorithm;
 use glassbox::mc::{disorder_averages, Order, PointResult, Rule, Scan};
 use glassbox::model::Ising;
 use rayon::prelude::*;
@@ -39,6 +40,10 @@ pub struct Args {
     /// Site order in a sweep.
     #[arg(long, value_enum, default_value = "random")]
     pub order: OrderArg,
+    /// Cluster updates instead of single-spin flips (uniform ferromagnets without field):
+    /// a sweep is one Swendsen–Wang update of all spins, or one Wolff cluster.
+    #[arg(long, value_enum)]
+    pub cluster: Option<ClusterArg>,
     /// Number of disorder samples (independent instances of a random model), run in parallel
     /// and averaged.
     #[arg(long, default_value_t = 1)]
@@ -69,6 +74,15 @@ pub enum RuleArg {
     HeatBath,
 }
 
+/// Cluster-algorithm flag.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum ClusterArg {
+    /// Wolff single-cluster updates.
+    Wolff,
+    /// Swendsen–Wang.
+    Sw,
+}
+
 /// Site-order flag.
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 pub enum OrderArg {
@@ -79,6 +93,13 @@ pub enum OrderArg {
 }
 
 impl Args {
+    fn scan_cluster(&self) -> Option<ClusterAlgorithm> {
+        self.cluster.map(|c| match c {
+            ClusterArg::Wolff => ClusterAlgorithm::Wolff,
+            ClusterArg::Sw => ClusterAlgorithm::SwendsenWang,
+        })
+    }
+
     fn spec(&self) -> Result<SampleSpec> {
         let m = &self.model;
         let model_flags = m.lattice.is_some()
@@ -97,6 +118,9 @@ impl Args {
             }
             if self.samples != 1 {
                 spec.samples = self.samples;
+            }
+            if self.cluster.is_some() {
+                spec.scan.cluster = self.scan_cluster();
             }
             return Ok(spec);
         }
@@ -121,6 +145,7 @@ impl Args {
                 thermalization: self.therm,
                 sweeps: self.sweeps,
                 measure_every: self.every,
+                cluster: self.scan_cluster(),
             },
         })
     }

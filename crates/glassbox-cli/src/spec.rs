@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::Args as ClapArgs;
 use glassbox::graph::FileFormat;
+use glassbox::mc::cluster::ClusterAlgorithm;
 use glassbox::mc::{Order, Rule, ScanConfig};
 use glassbox::model::{CouplingLaw, FieldSpec, GraphSpec, ModelSpec};
 
@@ -213,6 +214,10 @@ pub struct ScanSpec {
     /// Measure every k sweeps.
     #[serde(default = "one")]
     pub measure_every: u64,
+    /// Cluster updates (`wolff` or `swendsen-wang`) instead of single-spin flips, for
+    /// uniform ferromagnets without field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterAlgorithm>,
 }
 
 fn default_rule() -> Rule {
@@ -265,6 +270,7 @@ impl SampleSpec {
             sweeps: self.scan.sweeps,
             measure_every: self.scan.measure_every,
             seed: self.seed,
+            cluster: self.scan.cluster,
         }
     }
 }

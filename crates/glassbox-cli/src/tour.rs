@@ -115,6 +115,7 @@ fn ising2d(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<()>
             sweeps,
             measure_every: 1,
             seed: args.seed.wrapping_add(l as u64),
+            cluster: None,
         };
         let t0 = Instant::now();
         let mut scan = Scan::new(&model, config)?;
@@ -339,6 +340,7 @@ fn mean_field(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<
         sweeps,
         measure_every: 1,
         seed: args.seed,
+        cluster: None,
     };
     let bar = crate::progress::bar(samples as u64, "SK disorder samples");
     let per_sample = (0..samples)

@@ -608,3 +608,386 @@ fn learn_topics_write_results_and_check_input() {
         "MNIST",
     );
 }
+
+#[test]
+fn anneal_finds_ground_states_and_max_cuts() {
+    let dir = temp_dir("anneal");
+    // ±J 4×4 torus, disorder seed 1: exact enumeration gives E0 = −18.
+    let run = |threads: &str, out: &Path| {
+        let o = glassbox(&[
+            "--threads",
+            threads,
+            "anneal",
+            "--lattice",
+            "4x4",
+            "--couplings",
+            "pm",
+            "--reads",
+            "24",
+            "--sweeps",
+            "300",
+            "--seed",
+            "1",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let (one, two) = (dir.join("one"), dir.join("two"));
+    run("1", &one);
+    run("2", &two);
+    let csv = read(&one.join("results.csv"));
+    assert_eq!(
+        csv,
+        read(&two.join("results.csv")),
+        "thread count changed the reads"
+    );
+    assert_eq!(csv.lines().count(), 25);
+    assert!(csv.starts_with("read,best_energy,"));
+    let best: serde_json::Value = serde_json::from_str(&read(&one.join("best.json"))).unwrap();
+    assert_eq!(best["best_energy"], -18.0);
+    assert!(best["reads_at_best"].as_u64().unwrap() >= 12, "{best}");
+    let npy = std::fs::read(one.join("arrays/best_spins.npy")).unwrap();
+    assert!(String::from_utf8_lossy(&npy[..128]).contains("'shape': (4, 4)"));
+    assert!(read(&one.join("plots/energy_trace.svg")).contains("<svg"));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&one.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["status"], "completed");
+    assert_eq!(manifest["command"], "anneal");
+
+    // Max-Cut: the 5-cycle (max cut 4) and the complete graph K4 with weights 2 (max cut
+    // 2·4 = 8), as G-set files; energy and cut obey cut = (W − E)/2.
+    for (text, cut, w) in [
+        ("5 5\n1 2 1\n2 3 1\n3 4 1\n4 5 1\n5 1 1\n", 4.0, 5.0),
+        ("4 6\n1 2 2\n1 3 2\n1 4 2\n2 3 2\n2 4 2\n3 4 2\n", 8.0, 12.0),
+    ] {
+        let file = dir.join("g.gset");
+        std::fs::write(&file, text).unwrap();
+        let out = dir.join(format!("cut{cut}"));
+        let o = glassbox(&[
+            "anneal",
+            "--instance",
+            file.to_str().unwrap(),
+            "--reads",
+            "8",
+            "--sweeps",
+            "100",
+            "--schedule",
+            "linear",
+            "--beta-range",
+            "0.1,3",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let best: serde_json::Value = serde_json::from_str(&read(&out.join("best.json"))).unwrap();
+        assert_eq!(best["cut"], cut, "{best}");
+        assert_eq!(best["total_weight"], w);
+        assert_eq!(best["best_energy"], w - 2.0 * cut);
+        assert_eq!(best["beta0"], 0.1);
+        assert!(String::from_utf8_lossy(&o.stdout).contains(&format!("max-cut value {cut}")));
+    }
+    // An edge list is an Ising instance (J as written, no cut): a frustrated triangle with
+    // J = −1 has E0 = −1.
+    let file = dir.join("tri.txt");
+    std::fs::write(&file, "0 1 -1\n1 2 -1\n0 2 -1\n").unwrap();
+    let out = dir.join("tri");
+    let o = glassbox(&[
+        "anneal",
+        "--instance",
+        file.to_str().unwrap(),
+        "--format",
+        "edge-list",
+        "--reads",
+        "4",
+        "--sweeps",
+        "50",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let best: serde_json::Value = serde_json::from_str(&read(&out.join("best.json"))).unwrap();
+    assert_eq!(best["best_energy"], -1.0);
+    assert!(best["cut"].is_null());
+    assert!(!read(&out.join("results.csv")).contains("cut"));
+
+    let o = dir.join("bad");
+    let o = o.to_str().unwrap();
+    fails_with(
+        &["anneal", "--lattice", "4x4", "--beta-range", "1", "-o", o],
+        "two values",
+    );
+    fails_with(
+        &["anneal", "--lattice", "4x4", "--beta-range", "0,1", "-o", o],
+        "positive",
+    );
+    fails_with(
+        &["anneal", "--lattice", "4x4", "--reads", "0", "-o", o],
+        "reads",
+    );
+    fails_with(
+        &[
+            "anneal",
+            "--instance",
+            "g.gset",
+            "--lattice",
+            "4x4",
+            "-o",
+            o,
+        ],
+        "not both",
+    );
+    fails_with(
+        &["anneal", "--instance", "/nonexistent.gset", "-o", o],
+        "nonexistent",
+    );
+}
+
+#[test]
+fn temper_writes_overlaps_and_resumes_after_interrupt() {
+    let dir = temp_dir("temper");
+    let small = dir.join("small");
+    let o = glassbox(&[
+        "temper",
+        "--lattice",
+        "4x4",
+        "--couplings",
+        "pm",
+        "--tmin",
+        "0.5",
+        "--tmax",
+        "3",
+        "--count",
+        "5",
+        "--tune",
+        "2",
+        "--sweeps",
+        "3000",
+        "-o",
+        small.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = read(&small.join("results.csv"));
+    assert_eq!(csv.lines().count(), 6);
+    assert!(csv.starts_with("T,beta,e,e_err,e_tau,"));
+    assert!(csv.lines().next().unwrap().contains("q2,q2_err"));
+    assert!(csv.lines().next().unwrap().contains("binder_q"));
+    let pq = read(&small.join("pq.csv"));
+    assert_eq!(pq.lines().count(), 1 + 17, "N + 1 = 17 bins of P(q)");
+    let ex = read(&small.join("exchange.csv"));
+    for line in ex.lines().skip(1) {
+        let a: f64 = line.split(',').nth(2).unwrap().parse().unwrap();
+        assert!(a > 0.0 && a < 1.0, "{line}");
+    }
+    for p in [
+        "e", "q2", "binder_q", "pq", "exchange", "ql", "chi_sg", "xi",
+    ] {
+        assert!(read(&small.join(format!("plots/{p}.svg"))).contains("<svg"));
+    }
+    assert!(String::from_utf8_lossy(&o.stdout).contains("round trips"));
+    fails_with(
+        &[
+            "temper",
+            "--lattice",
+            "4x4",
+            "-T",
+            "2,1",
+            "-o",
+            dir.join("x").to_str().unwrap(),
+        ],
+        "increasing",
+    );
+    fails_with(
+        &[
+            "temper",
+            "--lattice",
+            "4x4",
+            "-T",
+            "1,2",
+            "--replicas",
+            "1",
+            "-o",
+            dir.join("x").to_str().unwrap(),
+        ],
+        "at least 2",
+    );
+    fails_with(
+        &[
+            "temper",
+            "--lattice",
+            "4x4",
+            "-o",
+            dir.join("x").to_str().unwrap(),
+        ],
+        "no temperatures",
+    );
+
+    // Interrupt a longer run, resume it, compare with an uninterrupted one.
+    let args = |out: &Path| -> Vec<String> {
+        [
+            "temper",
+            "--lattice",
+            "16x16",
+            "--couplings",
+            "pm",
+            "-T",
+            "1,1.5,2,3",
+            "--sweeps",
+            "40000",
+            "--seed",
+            "3",
+            "--checkpoint-every",
+            "1000",
+            "-o",
+            out.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let full = dir.join("full");
+    assert!(glassbox(&strs(&args(&full))).status.success());
+    let cut = dir.join("cut");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(args(&cut))
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !cut.join("manifest.json").exists() && t0.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "the run finished before the interrupt"
+    );
+    assert!(cut.join("checkpoint.json").exists());
+    let mut resume = args(&cut);
+    resume.push("--resume".into());
+    let o = glassbox(&strs(&resume));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        read(&full.join("results.csv")),
+        read(&cut.join("results.csv"))
+    );
+    assert_eq!(read(&full.join("pq.csv")), read(&cut.join("pq.csv")));
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(|s| s.as_str()).collect()
+}
+
+#[test]
+fn sample_with_cluster_updates() {
+    let dir = temp_dir("cluster");
+    let out = dir.join("sw");
+    let o = glassbox(&[
+        "sample",
+        "--lattice",
+        "8x8",
+        "-T",
+        "2.269",
+        "--cluster",
+        "sw",
+        "--sweeps",
+        "4000",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(read(&out.join("spec.toml")).contains("cluster = \"swendsen-wang\""));
+    let row = read(&out.join("results.csv"));
+    let e: f64 = row
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(2)
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Kaufman: e(L=8, T=2.269) = −1.4918; a 4000-sweep SW run is within a few 0.01.
+    assert!((e + 1.4918).abs() < 0.03, "e = {e}");
+    // The spec file reproduces the run, cluster included.
+    let again = dir.join("again");
+    let o = glassbox(&[
+        "sample",
+        "--config",
+        out.join("spec.toml").to_str().unwrap(),
+        "-o",
+        again.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(row, read(&again.join("results.csv")));
+    let bad = dir.join("bad");
+    fails_with(
+        &[
+            "sample",
+            "--lattice",
+            "4x4",
+            "--couplings",
+            "pm",
+            "-T",
+            "1",
+            "--cluster",
+            "wolff",
+            "-o",
+            bad.to_str().unwrap(),
+        ],
+        "uniform ferromagnetic",
+    );
+}
+
+#[test]
+fn temper_averages_disorder_samples() {
+    let dir = temp_dir("temper-samples");
+    let out = dir.join("ens");
+    let o = glassbox(&[
+        "temper",
+        "--lattice",
+        "4x4",
+        "--couplings",
+        "pm",
+        "--samples",
+        "3",
+        "-T",
+        "1,2",
+        "--sweeps",
+        "2000",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("disorder average over 3 samples"));
+    let samples = read(&out.join("samples.csv"));
+    assert_eq!(samples.lines().count(), 1 + 3 * 2);
+    let header: Vec<&str> = samples.lines().next().unwrap().split(',').collect();
+    let q2 = header.iter().position(|h| *h == "q2").unwrap();
+    let per: Vec<f64> = samples
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1) == Some("1"))
+        .map(|l| l.split(',').nth(q2).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(per.len(), 3);
+    let avg = per.iter().sum::<f64>() / 3.0;
+    let results = read(&out.join("results.csv"));
+    let first: f64 = results
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(q2 - 1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((first - avg).abs() < 1e-12, "{first} vs {avg}");
+    assert!(read(&out.join("spec.toml")).contains("samples = 3"));
+}

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod convert;
 mod model;
 mod run;
+mod spinglass;
 mod theory;
 
 pub use convert::{detached, to_py_err, ConvergenceError};
@@ -24,6 +25,9 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run::enumerate, m)?)?;
     m.add_function(wrap_pyfunction!(run::quench, m)?)?;
     m.add_function(wrap_pyfunction!(run::kaufman, m)?)?;
+    m.add_function(wrap_pyfunction!(spinglass::anneal, m)?)?;
+    m.add_function(wrap_pyfunction!(spinglass::temper, m)?)?;
+    m.add_function(wrap_pyfunction!(spinglass::population_annealing, m)?)?;
     m.add_function(wrap_pyfunction!(theory::sk_rs, m)?)?;
     m.add_function(wrap_pyfunction!(theory::at_line, m)?)?;
     m.add_function(wrap_pyfunction!(theory::hopfield_capacity, m)?)?;

@@ -1,6 +1,7 @@
 //! Drivers: Monte Carlo temperature scans, exact enumeration, zero-temperature quench.
 
 use glassbox::exact::enumerate::enumerate as exact_enumerate;
+use glassbox::mc::cluster::ClusterAlgorithm;
 use glassbox::mc::{Order, Replica, Rule, Scan, ScanConfig};
 use glassbox::measure::Estimate;
 use glassbox::rng::{purpose, Streams};
@@ -24,7 +25,7 @@ fn spins_matrix<'py>(py: Python<'py>, rows: Vec<Vec<i8>>, n: usize) -> PyResult<
 /// Runs a Monte Carlo temperature scan (one chain per temperature, in parallel) and returns
 /// a dict of numpy arrays. See `glassbox.sample`.
 #[pyfunction]
-#[pyo3(signature = (model, temperatures, sweeps, thermalization, rule="metropolis", order="random", seed=1, measure_every=1))]
+#[pyo3(signature = (model, temperatures, sweeps, thermalization, rule="metropolis", order="random", seed=1, measure_every=1, cluster=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn sample<'py>(
     py: Python<'py>,
@@ -36,6 +37,7 @@ pub fn sample<'py>(
     order: &str,
     seed: u64,
     measure_every: u64,
+    cluster: Option<&str>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let model = &model.get().model;
     let config = ScanConfig {
@@ -46,6 +48,9 @@ pub fn sample<'py>(
         sweeps,
         measure_every,
         seed,
+        cluster: cluster
+            .map(|c| parse_name::<ClusterAlgorithm>("cluster algorithm", c))
+            .transpose()?,
     };
     let mut scan = Scan::new(model, config).py()?;
     let block = ((thermalization + sweeps) / BLOCKS).max(1);

@@ -19,6 +19,7 @@ fn config(temperatures: &[f64], rule: Rule, order: Order, sweeps: u64, seed: u64
         sweeps,
         measure_every: 1,
         seed,
+        cluster: None,
     }
 }
 

@@ -53,6 +53,7 @@ fn binder_crossing_brackets_tc() {
             sweeps: 400_000,
             measure_every: 1,
             seed,
+            cluster: None,
         };
         scan(&square(l), cfg).unwrap().0
     };

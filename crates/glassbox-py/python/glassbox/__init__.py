@@ -34,14 +34,21 @@ from . import theory
 __version__: str = _glassbox.__version__
 
 __all__ = [
+    "AnnealResult",
     "ConvergenceError",
     "ExactResult",
     "Model",
+    "PopulationResult",
     "SampleResult",
+    "TemperResult",
+    "anneal",
     "enumerate",
+    "geometric_temperatures",
     "kaufman",
+    "population_annealing",
     "quench",
     "sample",
+    "temper",
     "theory",
     "__version__",
 ]
@@ -562,6 +569,40 @@ class ExactResult(_Result):
     """
 
 
+class AnnealResult(_Result):
+    """Simulated-annealing results, one entry per read: ``best_energy`` (the lowest energy
+    the read found, a local minimum), ``best_spins`` (int8, reads × N), ``final_energy``
+    (energy at the end of the schedule, before the final quench), ``acceptance``,
+    ``traces`` (energy after sweeps ``trace_sweeps``, reads × points); and ``betas`` (the β
+    of every sweep), ``best`` (lowest energy of all reads) and ``best_read`` (its index).
+    """
+
+    def __repr__(self) -> str:
+        return f"AnnealResult(best={self['best']}, reads={len(self['best_energy'])})"
+
+
+class TemperResult(_Result):
+    """Parallel-tempering results, one entry per temperature: ``temperature``, ``beta``;
+    for X in ``energy`` (⟨E⟩/N), ``specific_heat``, ``abs_m``, ``m2``, ``q2`` (⟨q²⟩ of the
+    spin overlap q = (1/N) Σ s_i^a s_i^b between independent replica sets), ``abs_q``,
+    ``q4``, ``binder_q`` (g = ½(3 - ⟨q⁴⟩/⟨q²⟩²)) and, on sparse and lattice models,
+    ``link_overlap`` (⟨q_l⟩ = (1/N_b) Σ_bonds s_i^a s_j^a s_i^b s_j^b), ``chi_sg``
+    (N⟨q²⟩) and, on lattices with equal sides, ``correlation_length`` (second-moment ξ_L
+    from q at the smallest wave vector): ``X``, ``X_err``,
+    ``X_tau``, ``X_reliable``; ``acceptance`` (single flips), ``q_histogram``
+    (temperatures × bins, P(q) per bin, rows sum to 1) with bin centres ``q_centers``,
+    ``exchange_acceptance`` (pairs k, k+1), ``round_trips`` and ``mean_round_trip`` (sweeps).
+    """
+
+
+class PopulationResult(_Result):
+    """Population-annealing results, one entry per β: ``temperature``, ``beta``,
+    ``ln_z_per_spin``, ``free_energy`` (−ln Z/(βN)) and ``energy`` (⟨E⟩/N), each with
+    ``_err`` (from the spread of independent runs), and ``families`` (surviving β = 0
+    ancestors).
+    """
+
+
 # ---------------------------------------------------------------------------------------------
 # Drivers
 
@@ -574,6 +615,7 @@ def sample(
     order: str = "random",
     seed: int = 1,
     measure_every: int = 1,
+    cluster: Optional[str] = None,
 ) -> SampleResult:
     """Single-spin-flip Monte Carlo, one independent chain per temperature (run in parallel,
     with the GIL released; Ctrl-C interrupts).
@@ -584,6 +626,11 @@ def sample(
     ``order`` is ``"random"`` (N random sites per sweep) or ``"sequential"``. The same
     ``seed`` gives identical results. Returns a ``SampleResult``. Bad input (a temperature
     ≤ 0, ``sweeps=0``, an unknown rule) raises ValueError.
+
+    ``cluster="wolff"`` or ``"sw"`` (Swendsen-Wang) replaces single-spin flips by cluster
+    updates, for uniform ferromagnets without field only (anything else raises
+    ValueError); a "sweep" is then one Wolff cluster or one Swendsen-Wang update of all
+    spins, and ``acceptance`` the number of spins flipped per spin and sweep.
     """
     sweeps = _count("sweeps", sweeps)
     therm = sweeps // 10 if thermalization is None else _count("thermalization", thermalization)
@@ -596,8 +643,12 @@ def sample(
         order,
         _count("seed", seed),
         _count("measure_every", measure_every),
+        None if cluster is None else _CLUSTER_NAMES.get(cluster, cluster),
     )
     return SampleResult(out)
+
+
+_CLUSTER_NAMES = {"sw": "swendsen-wang"}
 
 
 def enumerate(model: Model, temperatures: Union[float, ArrayLike]) -> ExactResult:
@@ -639,3 +690,132 @@ def quench(
     if s is not None and s.ndim != 1:
         raise ValueError(f"spins must be one-dimensional, got shape {s.shape}")
     return _glassbox.quench(_ising(model), s, _count("seed", seed), order)
+
+
+def anneal(
+    model: Model,
+    reads: int = 100,
+    sweeps: int = 1000,
+    schedule: str = "geometric",
+    beta_range: Optional[Tuple[float, float]] = None,
+    betas: Optional[ArrayLike] = None,
+    rule: str = "metropolis",
+    order: str = "random",
+    trace_every: Optional[int] = None,
+    seed: int = 1,
+) -> AnnealResult:
+    """Simulated annealing: ``reads`` independent restarts (in parallel, GIL released), each
+    one sweep per β of the schedule from random spins, then a zero-temperature quench.
+
+    ``schedule`` is ``"geometric"`` or ``"linear"`` in β over ``beta_range`` = (β0, β1),
+    by default derived from the instance: β0 = ln 2/ΔE_max (the costliest possible single
+    flip accepted with probability 1/2), β1 = ln 100/ΔE_min (the cheapest uphill flip out
+    of a local minimum, found by quenching a few random configurations, accepted with
+    probability 1/100). ``betas`` gives a custom schedule instead (one sweep each).
+    Energies are recorded every ``trace_every`` sweeps (default ``sweeps // 200``). Read r
+    uses its own random stream, so the same ``seed`` gives the same reads at any thread
+    count. Returns an ``AnnealResult``.
+    """
+    sweeps = _count("sweeps", sweeps, 1)
+    every = max(1, sweeps // 200) if trace_every is None else _count("trace_every", trace_every)
+    custom = None if betas is None else [float(b) for b in np.atleast_1d(np.asarray(betas, dtype=np.float64))]
+    rng = None if beta_range is None else (float(beta_range[0]), float(beta_range[1]))
+    out = _glassbox.anneal(
+        _ising(model),
+        _count("reads", reads),
+        sweeps,
+        schedule,
+        rng,
+        custom,
+        rule,
+        order,
+        every,
+        _count("seed", seed),
+    )
+    return AnnealResult(out)
+
+
+def geometric_temperatures(tmin: float, tmax: float, count: int) -> np.ndarray:
+    """``count`` ≥ 2 temperatures with a constant ratio from ``tmin`` to ``tmax``:
+    T_k = T_min (T_max/T_min)^(k/(count-1)), the usual starting set for ``temper``."""
+    tmin, tmax, count = float(tmin), float(tmax), _count("count", count, 2)
+    if not (0 < tmin < tmax < np.inf):
+        raise ValueError(f"need 0 < tmin < tmax (finite), got tmin = {tmin}, tmax = {tmax}")
+    t = tmin * (tmax / tmin) ** (np.arange(count) / (count - 1))
+    t[-1] = tmax
+    return t
+
+
+def temper(
+    model: Model,
+    temperatures: ArrayLike,
+    sweeps: int = 10000,
+    thermalization: Optional[int] = None,
+    replicas: int = 2,
+    exchange_every: int = 1,
+    measure_every: int = 1,
+    q_bins: Optional[int] = None,
+    tune: int = 0,
+    tune_sweeps: Optional[int] = None,
+    rule: str = "metropolis",
+    order: str = "random",
+    seed: int = 1,
+) -> TemperResult:
+    """Parallel tempering (replica exchange) with ``replicas`` ≥ 2 independent replica sets
+    per temperature, for the spin-glass overlaps (GIL released; Ctrl-C interrupts).
+
+    ``temperatures`` must increase (``geometric_temperatures(tmin, tmax, count)`` is the
+    usual start);
+    ``tune`` rounds of feedback tuning (``tune_sweeps`` each, default ``sweeps // 10``)
+    first move the inner temperatures towards equal exchange acceptance. Exchanges of
+    neighbouring temperatures are attempted every ``exchange_every`` sweeps (even and odd
+    pairs alternately). ``q_bins`` bins of P(q) on [-1, 1] (default N + 1, at most 201).
+    Returns a ``TemperResult``.
+    """
+    sweeps = _count("sweeps", sweeps)
+    therm = sweeps // 10 if thermalization is None else _count("thermalization", thermalization)
+    out = _glassbox.temper(
+        _ising(model),
+        _temperatures(temperatures),
+        sweeps,
+        therm,
+        _count("replicas", replicas),
+        _count("exchange_every", exchange_every),
+        _count("measure_every", measure_every),
+        None if q_bins is None else _count("q_bins", q_bins),
+        _count("tune", tune),
+        None if tune_sweeps is None else _count("tune_sweeps", tune_sweeps),
+        rule,
+        order,
+        _count("seed", seed),
+    )
+    return TemperResult(out)
+
+
+def population_annealing(
+    model: Model,
+    betas: ArrayLike,
+    population: int = 1000,
+    sweeps: int = 5,
+    runs: int = 8,
+    rule: str = "metropolis",
+    order: str = "random",
+    seed: int = 1,
+) -> PopulationResult:
+    """Population annealing from β = 0 through the increasing ``betas``: ``population``
+    replicas resampled by their Boltzmann factors at every step and given ``sweeps``
+    Monte Carlo sweeps; the reweighting normalizations give ln Z and the free energy.
+    ``runs`` independent populations give the error bars. Returns a ``PopulationResult``.
+    """
+    b = [float(x) for x in np.atleast_1d(np.asarray(betas, dtype=np.float64))]
+    out = _glassbox.population_annealing(
+        _ising(model),
+        b,
+        _count("population", population),
+        _count("sweeps", sweeps),
+        _count("runs", runs),
+        rule,
+        order,
+        _count("seed", seed),
+    )
+    return PopulationResult(out)

@@ -61,6 +61,7 @@ def sample(
     order: str = "random",
     seed: int = 1,
     measure_every: int = 1,
+    cluster: Optional[str] = None,
 ) -> dict[str, object]: ...
 def enumerate(model: Ising, temperatures: list[float]) -> dict[str, object]: ...
 def kaufman(rows: int, cols: int, temperatures: list[float]) -> dict[str, object]: ...
@@ -70,3 +71,40 @@ def quench(
     seed: int = 0,
     order: str = "random",
 ) -> Tuple[npt.NDArray[np.int8], float]: ...
+def anneal(
+    model: Ising,
+    reads: int,
+    sweeps: int,
+    schedule: str = "geometric",
+    beta_range: Optional[Tuple[float, float]] = None,
+    betas: Optional[list[float]] = None,
+    rule: str = "metropolis",
+    order: str = "random",
+    trace_every: int = 1,
+    seed: int = 1,
+) -> dict[str, object]: ...
+def temper(
+    model: Ising,
+    temperatures: list[float],
+    sweeps: int,
+    thermalization: int,
+    replicas: int = 2,
+    exchange_every: int = 1,
+    measure_every: int = 1,
+    q_bins: Optional[int] = None,
+    tune: int = 0,
+    tune_sweeps: Optional[int] = None,
+    rule: str = "metropolis",
+    order: str = "random",
+    seed: int = 1,
+) -> dict[str, object]: ...
+def population_annealing(
+    model: Ising,
+    betas: list[float],
+    population: int,
+    sweeps: int,
+    runs: int,
+    rule: str = "metropolis",
+    order: str = "random",
+    seed: int = 1,
+) -> dict[str, object]: ...

@@ -5,9 +5,19 @@
 //! driver ([`Scan`]) runs one Markov chain per temperature and feeds the measurements into
 //! [`crate::measure::Series`]. Every chain owns its random stream, derived from the run seed
 //! and the temperature index, so results do not depend on the number of threads.
+//!
+//! Beyond single chains: [`anneal`] (simulated annealing with many restarts), [`tempering`]
+//! (parallel tempering with independent replica sets and spin-glass overlaps),
+//! [`population`] (population annealing with free-energy estimates) and [`cluster`] (Wolff
+//! and Swendsen–Wang for ferromagnets, also usable in a [`Scan`] via
+//! [`ScanConfig::cluster`]).
 
+pub mod anneal;
+pub mod cluster;
+pub mod population;
 mod replica;
 mod scan;
+pub mod tempering;
 mod update;
 
 pub use replica::Replica;

@@ -1,6 +1,7 @@
 use rayon::prelude::*;
 
 use crate::error::{invalid, Result};
+use crate::mc::cluster::{uniform_ferromagnet, ClusterAlgorithm, ClusterSampler};
 use crate::mc::{Order, Replica, Rule, Sweeper};
 use crate::measure::{disorder_average, jackknife, Estimate, Series};
 use crate::model::Ising;
@@ -27,6 +28,14 @@ pub struct ScanConfig {
     pub measure_every: u64,
     /// Seed of the Monte Carlo streams.
     pub seed: u64,
+    /// Cluster updates instead of single-spin flips (uniform ferromagnets without field
+    /// only; `rule` and `order` are then unused). A "sweep" is one Swendsen–Wang update of
+    /// the whole system, or one Wolff cluster (a fixed count: stopping after a number of
+    /// flipped spins instead would bias the measurements, which would then be taken
+    /// preferentially after large clusters); the reported acceptance is the number of spins
+    /// flipped per spin and sweep (for Wolff, the mean cluster size over N).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterAlgorithm>,
 }
 
 impl ScanConfig {
@@ -162,12 +171,19 @@ impl Chain {
         if todo == 0 {
             return 0;
         }
-        let sweeper = Sweeper::new(model, config.rule, config.order, 1.0 / self.temperature)
-            .expect("validated temperature");
+        let beta = 1.0 / self.temperature;
+        let sweeper =
+            Sweeper::new(model, config.rule, config.order, beta).expect("validated temperature");
+        let cluster = config
+            .cluster
+            .map(|a| ClusterSampler::new(model, a, beta).expect("validated by Scan::new"));
         let mut r = Replica::new(model, std::mem::take(&mut self.spins)).expect("valid spins");
         let n = model.n() as f64;
         for _ in 0..todo {
-            let acc = sweeper.sweep(model, &mut r, &mut self.rng);
+            let acc = match &cluster {
+                None => sweeper.sweep(model, &mut r, &mut self.rng),
+                Some(c) => cluster_sweep(c, model, &mut r, &mut self.rng),
+            };
             self.done += 1;
             if self.done > config.thermalization {
                 self.accepted += acc;
@@ -218,6 +234,12 @@ impl Chain {
     }
 }
 
+/// One cluster "sweep" (see [`ScanConfig::cluster`]): a Swendsen–Wang update or one Wolff
+/// cluster. Returns the number of spins flipped.
+fn cluster_sweep(c: &ClusterSampler, model: &Ising, r: &mut Replica, rng: &mut Rng) -> u64 {
+    c.step(model, r, rng)
+}
+
 /// A temperature scan in progress: one [`Chain`] per temperature, advanced in parallel.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Scan {
@@ -231,6 +253,9 @@ impl Scan {
     /// A new scan (validates the configuration).
     pub fn new(model: &Ising, config: ScanConfig) -> Result<Self> {
         config.validate()?;
+        if config.cluster.is_some() {
+            uniform_ferromagnet(model)?;
+        }
         let chains = (0..config.temperatures.len())
             .map(|k| Chain::new(model, &config, k))
             .collect();
@@ -342,6 +367,7 @@ mod tests {
             sweeps: 500,
             measure_every: 1,
             seed: 11,
+            cluster: None,
         };
         let mut a = Scan::new(&m, cfg.clone()).unwrap();
         a.run(&m, |_, _| {});
@@ -355,6 +381,58 @@ mod tests {
     }
 
     #[test]
+    fn cluster_scan_matches_kaufman() {
+        use crate::exact::{kaufman::kaufman, transfer::magnetization_moments};
+        let m = ising(8);
+        for (k, algo) in [ClusterAlgorithm::Wolff, ClusterAlgorithm::SwendsenWang]
+            .into_iter()
+            .enumerate()
+        {
+            let cfg = ScanConfig {
+                temperatures: vec![2.0, 2.269, 3.0],
+                rule: Rule::Metropolis,
+                order: Order::Random,
+                thermalization: 500,
+                sweeps: [40_000, 10_000][k],
+                measure_every: 1,
+                seed: 5 + k as u64,
+                cluster: Some(algo),
+            };
+            let (res, _) = scan(&m, cfg).unwrap();
+            for r in &res {
+                let e = kaufman(8, 8, r.beta).unwrap().energy_per_spin;
+                let m2 = magnetization_moments(8, r.beta).unwrap().m2;
+                eprintln!(
+                    "{algo:?} T={}: e {:.5} ± {:.5} (exact {e:.5}), m² {:.5} ± {:.5} (exact {m2:.5})",
+                    r.temperature, r.energy.mean, r.energy.error, r.m2.mean, r.m2.error
+                );
+                assert!(r.energy.sigmas_from(e) < 4.0 && r.m2.sigmas_from(m2) < 4.0);
+                assert!(r.energy.reliable && r.m2.reliable);
+            }
+        }
+        let glass = ModelSpec::from_toml(
+            "graph = { kind = 'lattice', dims = [4, 4] }\ncouplings = { law = 'plus-minus' }",
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+        let cfg = ScanConfig {
+            temperatures: vec![1.0],
+            rule: Rule::Metropolis,
+            order: Order::Random,
+            thermalization: 0,
+            sweeps: 10,
+            measure_every: 1,
+            seed: 0,
+            cluster: Some(ClusterAlgorithm::Wolff),
+        };
+        assert!(Scan::new(&glass, cfg)
+            .unwrap_err()
+            .to_string()
+            .contains("uniform"));
+    }
+
+    #[test]
     fn rejects_bad_config() {
         let m = ising(4);
         let mut cfg = ScanConfig {
@@ -365,6 +443,7 @@ mod tests {
             sweeps: 10,
             measure_every: 1,
             seed: 0,
+            cluster: None,
         };
         assert!(Scan::new(&m, cfg.clone())
             .unwrap_err()

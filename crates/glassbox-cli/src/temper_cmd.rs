@@ -1,0 +1,492 @@
+//! `glassbox temper`: parallel tempering with independent replica sets, written to a run
+//! folder (per-temperature results with error bars, exchange acceptance, P(q)), with
+//! checkpoints and `--resume` like `glassbox sample`.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use glassbox::mc::tempering::{
+    disorder_average_tempering, geometric_temperatures, tune_temperatures, Tempering,
+    TemperingConfig, TemperingResult, TEMPERING_STREAM,
+};
+use glassbox::mc::{Order, Rule};
+use glassbox::measure::Estimate;
+use glassbox::model::{Ising, ModelSpec};
+use glassbox::rng::Streams;
+use rayon::prelude::*;
+
+use crate::plot::{Plot, Series, Style};
+use crate::runfolder::{Manifest, RunFolder, RunStatus};
+use crate::sample::{OrderArg, RuleArg};
+use crate::spec::ModelArgs;
+
+/// Flags of `glassbox temper`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Comma-separated temperatures, increasing.
+    #[arg(long, short = 'T', value_delimiter = ',', allow_hyphen_values = true)]
+    pub temperatures: Option<Vec<f64>>,
+    /// Lowest temperature of a geometric set (with --tmax and --count).
+    #[arg(long, conflicts_with = "temperatures")]
+    pub tmin: Option<f64>,
+    /// Highest temperature of a geometric set.
+    #[arg(long, conflicts_with = "temperatures")]
+    pub tmax: Option<f64>,
+    /// Number of temperatures of a geometric set.
+    #[arg(long, default_value_t = 16)]
+    pub count: usize,
+    /// Rounds of feedback tuning of the temperatures towards constant exchange acceptance
+    /// (the lowest and highest stay fixed).
+    #[arg(long, default_value_t = 0)]
+    pub tune: usize,
+    /// Sweeps per tuning round (default: sweeps / 10).
+    #[arg(long)]
+    pub tune_sweeps: Option<u64>,
+    /// Independent replica sets per temperature (≥ 2, for the overlaps).
+    #[arg(long, default_value_t = 2)]
+    pub replicas: usize,
+    /// Measurement sweeps.
+    #[arg(long, default_value_t = 10_000)]
+    pub sweeps: u64,
+    /// Thermalization sweeps (default: sweeps / 10).
+    #[arg(long)]
+    pub therm: Option<u64>,
+    /// Sweeps between exchange attempts.
+    #[arg(long, default_value_t = 1)]
+    pub exchange_every: u64,
+    /// Measure every k sweeps.
+    #[arg(long, default_value_t = 1)]
+    pub every: u64,
+    /// Bins of the P(q) histogram (default: N + 1, at most 201).
+    #[arg(long)]
+    pub q_bins: Option<usize>,
+    /// Acceptance rule.
+    #[arg(long, value_enum, default_value = "metropolis")]
+    pub rule: RuleArg,
+    /// Site order in a sweep.
+    #[arg(long, value_enum, default_value = "random")]
+    pub order: OrderArg,
+    /// Disorder samples (independent instances of a random model, same temperatures), run in
+    /// parallel and averaged; the Binder ratio is formed from the averaged moments.
+    #[arg(long, default_value_t = 1)]
+    pub samples: usize,
+    /// Run seed (Monte Carlo; also the disorder unless --disorder-seed).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output folder.
+    #[arg(long, short = 'o', default_value = "runs/temper")]
+    pub out: PathBuf,
+    /// Write into a non-empty output folder.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Resume an interrupted run from the checkpoint in the output folder.
+    #[arg(long)]
+    pub resume: bool,
+    /// Seconds between checkpoints.
+    #[arg(long, default_value_t = 30.0)]
+    pub checkpoint_every: f64,
+}
+
+/// What `glassbox temper` was asked to run, written to `spec.toml` (the temperatures are the
+/// requested ones; tuned ones are in `results.csv`).
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
+pub struct TemperSpec {
+    /// Run seed.
+    pub seed: u64,
+    /// Disorder samples.
+    #[serde(default = "one")]
+    pub samples: usize,
+    /// Tuning rounds.
+    pub tune: usize,
+    /// Sweeps per tuning round.
+    pub tune_sweeps: u64,
+    /// The model.
+    pub model: ModelSpec,
+    /// The tempering configuration (requested temperatures).
+    pub tempering: TemperingConfig,
+}
+
+const CHECKPOINT: &str = "checkpoint.json";
+
+fn one() -> usize {
+    1
+}
+
+impl TemperSpec {
+    /// The tempering configuration of disorder sample `k` (its own seed when there are
+    /// several samples).
+    fn sample_config(&self, k: usize) -> TemperingConfig {
+        let mut c = self.tempering.clone();
+        if self.samples > 1 {
+            c.seed = Streams::new(self.seed)
+                .child(&[TEMPERING_STREAM, 4, k as u64])
+                .seed();
+        }
+        c
+    }
+}
+
+impl Args {
+    fn spec(&self, n: usize, model: ModelSpec) -> Result<TemperSpec> {
+        let temperatures = match (&self.temperatures, self.tmin, self.tmax) {
+            (Some(t), _, _) => t.clone(),
+            (None, Some(a), Some(b)) => geometric_temperatures(a, b, self.count)?,
+            (None, None, None) => {
+                bail!("no temperatures given: use --temperatures T1,T2,… or --tmin, --tmax and --count")
+            }
+            _ => bail!("give both --tmin and --tmax"),
+        };
+        Ok(TemperSpec {
+            seed: self.seed,
+            samples: self.samples,
+            model,
+            tune: self.tune,
+            tune_sweeps: self.tune_sweeps.unwrap_or((self.sweeps / 10).max(1)),
+            tempering: TemperingConfig {
+                temperatures,
+                replicas: self.replicas,
+                rule: match self.rule {
+                    RuleArg::Metropolis => Rule::Metropolis,
+                    RuleArg::HeatBath => Rule::HeatBath,
+                },
+                order: match self.order {
+                    OrderArg::Random => Order::Random,
+                    OrderArg::Sequential => Order::Sequential,
+                },
+                thermalization: self.therm.unwrap_or(self.sweeps / 10),
+                sweeps: self.sweeps,
+                exchange_every: self.exchange_every,
+                measure_every: self.every,
+                q_bins: self.q_bins.unwrap_or((n + 1).min(201)),
+                seed: self.seed,
+            },
+        })
+    }
+}
+
+/// Runs `glassbox temper`.
+pub fn run(args: Args) -> Result<()> {
+    anyhow::ensure!(
+        args.samples >= 1,
+        "the number of disorder samples must be at least 1"
+    );
+    let mut mspec = args.model.to_spec(args.seed)?;
+    mspec.couplings = Some(mspec.law());
+    let k = args.samples;
+    let models = (0..k)
+        .map(|s| mspec.sample(s, k).build())
+        .collect::<glassbox::Result<Vec<Ising>>>()?;
+    let spec = args.spec(models[0].n(), mspec)?;
+    spec.tempering.validate()?;
+    let folder = if args.resume {
+        RunFolder::open(&args.out)?
+    } else {
+        RunFolder::create(&args.out, args.overwrite)?
+    };
+    let mut states: Vec<Tempering> = if args.resume {
+        let previous: TemperSpec = toml::from_str(
+            &std::fs::read_to_string(folder.path("spec.toml"))
+                .context("no spec.toml in the folder to resume")?,
+        )
+        .context("spec.toml of the folder to resume is malformed")?;
+        if previous != spec {
+            bail!(
+                "cannot resume {}: its spec differs from the one given now",
+                args.out.display()
+            );
+        }
+        let text = std::fs::read_to_string(folder.path(CHECKPOINT))
+            .with_context(|| format!("no {CHECKPOINT} in {}", args.out.display()))?;
+        let states: Vec<Tempering> =
+            serde_json::from_str(&text).context("checkpoint is corrupt")?;
+        if states.len() != k {
+            bail!("checkpoint was written for another configuration");
+        }
+        states
+    } else {
+        // Tuned on sample 0; every sample then uses the same temperatures.
+        let mut temperatures = spec.tempering.temperatures.clone();
+        if spec.tune > 0 {
+            temperatures =
+                tune_temperatures(&models[0], &spec.tempering, spec.tune, spec.tune_sweeps)?;
+        }
+        models
+            .iter()
+            .enumerate()
+            .map(|(s, m)| {
+                let mut c = spec.sample_config(s);
+                c.temperatures = temperatures.clone();
+                Tempering::new(m, c)
+            })
+            .collect::<glassbox::Result<_>>()?
+    };
+    folder.write_atomic("spec.toml", toml::to_string_pretty(&spec)?.as_bytes())?;
+    let manifest = folder.begin(Manifest::new(
+        "temper",
+        serde_json::to_value(&spec)?,
+        spec.seed,
+        rayon::current_num_threads(),
+    ))?;
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupted.clone();
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    }
+    let total: u64 = states.iter().map(|s| s.total_sweeps()).sum();
+    let bar = crate::progress::bar(total, "sweeps");
+    let block = states[0].total_sweeps().div_ceil(200).max(1);
+    let mut last_checkpoint = Instant::now();
+    let every = Duration::from_secs_f64(args.checkpoint_every.max(0.0));
+    while states.iter().any(|s| !s.finished()) {
+        states.par_iter_mut().zip(&models).for_each(|(s, m)| {
+            s.advance(m, block);
+        });
+        bar.set_position(states.iter().map(|s| s.sweeps_done()).sum());
+        let stop = interrupted.load(Ordering::SeqCst);
+        if stop || last_checkpoint.elapsed() >= every {
+            folder.write_atomic(CHECKPOINT, serde_json::to_string(&states)?.as_bytes())?;
+            last_checkpoint = Instant::now();
+        }
+        if stop {
+            bar.finish_and_clear();
+            manifest.finish(RunStatus::Interrupted)?;
+            eprintln!(
+                "interrupted: checkpoint written to {}; continue with the same command and --resume",
+                folder.path(CHECKPOINT).display()
+            );
+            std::process::exit(130);
+        }
+    }
+    bar.finish_and_clear();
+    let per_sample: Vec<TemperingResult> = states
+        .iter()
+        .zip(&models)
+        .map(|(s, m)| s.results(m))
+        .collect();
+    let result = disorder_average_tempering(&per_sample)?;
+    write_outputs(&folder, &spec, &result)?;
+    if k > 1 {
+        write_samples(&folder, &per_sample)?;
+    }
+    let _ = std::fs::remove_file(folder.path(CHECKPOINT));
+    manifest.finish(RunStatus::Completed)?;
+    print_summary(&spec, &result, &args.out);
+    Ok(())
+}
+
+type Getter = fn(&glassbox::mc::tempering::TemperingPoint) -> Option<Estimate>;
+
+/// (column name, accessor, axis label) of the per-temperature observables.
+const OBSERVABLES: [(&str, Getter, &str); 11] = [
+    ("e", |p| Some(p.energy), "energy per spin e"),
+    ("c", |p| Some(p.specific_heat), "specific heat per spin C/N"),
+    ("abs_m", |p| Some(p.abs_m), "|m|"),
+    ("m2", |p| Some(p.m2), "m²"),
+    ("q2", |p| Some(p.q2), "spin overlap ⟨q²⟩"),
+    ("abs_q", |p| Some(p.abs_q), "⟨|q|⟩"),
+    ("q4", |p| Some(p.q4), "⟨q⁴⟩"),
+    (
+        "binder_q",
+        |p| Some(p.binder_q),
+        "Binder ratio g = ½(3 − ⟨q⁴⟩/⟨q²⟩²)",
+    ),
+    ("ql", |p| p.link_overlap, "link overlap ⟨q_l⟩"),
+    (
+        "chi_sg",
+        |p| Some(p.chi_sg),
+        "spin-glass susceptibility χ_SG = N⟨q²⟩",
+    ),
+    ("xi", |p| p.correlation_length, "correlation length ξ_L"),
+];
+
+/// The per-temperature table of `results.csv`.
+fn table(r: &TemperingResult) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header = vec!["T".to_string(), "beta".to_string()];
+    for (name, _, _) in OBSERVABLES {
+        header.extend([
+            name.to_string(),
+            format!("{name}_err"),
+            format!("{name}_tau"),
+        ]);
+    }
+    header.extend(["acceptance", "exchange_up"].map(String::from));
+    let k = r.points.len();
+    let rows: Vec<Vec<String>> = r
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut row = vec![p.temperature.to_string(), p.beta.to_string()];
+            for (_, get, _) in OBSERVABLES {
+                match get(p) {
+                    Some(e) => row.extend([e.mean, e.error, e.tau_int].map(|x| x.to_string())),
+                    None => row.extend(["", "", ""].map(String::from)),
+                }
+            }
+            row.push(p.acceptance.to_string());
+            row.push(if i + 1 < k {
+                r.exchange_acceptance[i].to_string()
+            } else {
+                String::new()
+            });
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
+/// Per-sample results of an ensemble: `samples.csv` with a leading `sample` column.
+fn write_samples(folder: &RunFolder, per_sample: &[TemperingResult]) -> Result<()> {
+    let mut header = vec!["sample".to_string()];
+    let mut rows = Vec::new();
+    for (k, r) in per_sample.iter().enumerate() {
+        let (h, t) = table(r);
+        if k == 0 {
+            header.extend(h);
+        }
+        rows.extend(t.into_iter().map(|mut row| {
+            row.insert(0, k.to_string());
+            row
+        }));
+    }
+    let h: Vec<&str> = header.iter().map(|s| s.as_str()).collect();
+    folder.write_csv("samples.csv", &h, &rows)?;
+    Ok(())
+}
+
+fn write_outputs(folder: &RunFolder, spec: &TemperSpec, r: &TemperingResult) -> Result<()> {
+    let k = r.points.len();
+    let (header, rows) = table(r);
+    let h: Vec<&str> = header.iter().map(|s| s.as_str()).collect();
+    folder.write_csv("results.csv", &h, &rows)?;
+    folder.write_json("results.json", r)?;
+    let ex: Vec<Vec<String>> = (0..k - 1)
+        .map(|i| {
+            vec![
+                r.points[i].temperature.to_string(),
+                r.points[i + 1].temperature.to_string(),
+                r.exchange_acceptance[i].to_string(),
+            ]
+        })
+        .collect();
+    folder.write_csv("exchange.csv", &["T_low", "T_high", "acceptance"], &ex)?;
+    let mut ph = vec!["q".to_string()];
+    ph.extend(r.points.iter().map(|p| format!("P_T{}", p.temperature)));
+    let ph: Vec<&str> = ph.iter().map(|s| s.as_str()).collect();
+    let pq: Vec<Vec<String>> = r
+        .q_centers
+        .iter()
+        .enumerate()
+        .map(|(b, q)| {
+            let mut row = vec![q.to_string()];
+            row.extend(r.points.iter().map(|p| p.q_histogram[b].to_string()));
+            row
+        })
+        .collect();
+    folder.write_csv("pq.csv", &ph, &pq)?;
+
+    let what = spec.model.describe();
+    let t: Vec<f64> = r.points.iter().map(|p| p.temperature).collect();
+    for (name, get, label) in OBSERVABLES {
+        if matches!(name, "m2" | "q4") || r.points.iter().any(|p| get(p).is_none()) {
+            continue;
+        }
+        let plot = Plot::new(format!("{label} — {what}"), "temperature T", label).with(
+            Series::new(
+                "parallel tempering",
+                t.clone(),
+                r.points.iter().map(|p| get(p).unwrap().mean).collect(),
+                Style::LinePoints,
+            )
+            .with_yerr(r.points.iter().map(|p| get(p).unwrap().error).collect()),
+        );
+        folder.write_plot(name, &plot)?;
+    }
+    let mut pq_plot = Plot::new(format!("P(q) — {what}"), "overlap q", "P(q) per bin");
+    for (i, p) in r.points.iter().enumerate() {
+        pq_plot = pq_plot.with(
+            Series::new(
+                format!("T = {:.3}", p.temperature),
+                r.q_centers.clone(),
+                p.q_histogram.clone(),
+                Style::Line,
+            )
+            .with_color(i),
+        );
+    }
+    folder.write_plot("pq", &pq_plot)?;
+    let mid: Vec<f64> = (0..k - 1)
+        .map(|i| (r.points[i].temperature * r.points[i + 1].temperature).sqrt())
+        .collect();
+    let ex_plot = Plot::new(
+        format!("exchange acceptance — {what}"),
+        "temperature (geometric mean of the pair)",
+        "acceptance",
+    )
+    .with(Series::new(
+        "pairs (k, k+1)",
+        mid,
+        r.exchange_acceptance.clone(),
+        Style::LinePoints,
+    ));
+    folder.write_plot("exchange", &ex_plot)?;
+    Ok(())
+}
+
+fn print_summary(spec: &TemperSpec, r: &TemperingResult, out: &std::path::Path) {
+    println!(
+        "{}, parallel tempering with {} temperatures × {} replica sets{}",
+        spec.model.describe(),
+        r.points.len(),
+        spec.tempering.replicas,
+        if spec.samples > 1 {
+            format!(
+                ", disorder average over {} samples (error bars from the sample-to-sample spread)",
+                spec.samples
+            )
+        } else {
+            String::new()
+        }
+    );
+    println!(
+        "{:>8} {:>22} {:>22} {:>22} {:>8}",
+        "T", "e", "q²", "g(q)", "swap↑"
+    );
+    let f = |e: Estimate| format!("{:.6} ± {:.6}", e.mean, e.error);
+    for (i, p) in r.points.iter().enumerate() {
+        let up = r
+            .exchange_acceptance
+            .get(i)
+            .map_or(String::new(), |a| format!("{a:.3}"));
+        println!(
+            "{:>8.4} {:>22} {:>22} {:>22} {:>8}",
+            p.temperature,
+            f(p.energy),
+            f(p.q2),
+            f(p.binder_q),
+            up
+        );
+    }
+    println!(
+        "round trips: {} (mean {:.1} sweeps)",
+        r.round_trips, r.mean_round_trip
+    );
+    let short: Vec<String> = r
+        .points
+        .iter()
+        .filter(|p| !(p.energy.reliable && p.q2.reliable))
+        .map(|p| p.temperature.to_string())
+        .collect();
+    if !short.is_empty() {
+        println!(
+            "warning: run too short for the autocorrelation time at T = {} (see the `*_tau` columns)",
+            short.join(", ")
+        );
+    }
+    println!("wrote {}", out.display());
+}

@@ -1,0 +1,278 @@
+//! Spin-glass drivers: simulated annealing, parallel tempering, population annealing.
+
+use glassbox::mc::anneal::{anneal as lib_anneal, AnnealConfig, Schedule, ScheduleKind};
+use glassbox::mc::population::{population_annealing as lib_pa, PopulationConfig};
+use glassbox::mc::tempering::{tune_temperatures, Tempering, TemperingConfig};
+use glassbox::mc::{Order, Rule};
+use glassbox::measure::Estimate;
+use numpy::{IntoPyArray, PyArrayMethods};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::convert::{detached, parse_name, PyResultExt};
+use crate::model::Ising;
+
+fn matrix<'py, T: numpy::Element>(
+    py: Python<'py>,
+    flat: Vec<T>,
+    rows: usize,
+    cols: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    Ok(flat.into_pyarray(py).reshape([rows, cols])?.into_any())
+}
+
+/// Simulated annealing: `reads` restarts in parallel. See `glassbox.anneal`.
+#[pyfunction]
+#[pyo3(signature = (model, reads, sweeps, schedule="geometric", beta_range=None, betas=None, rule="metropolis", order="random", trace_every=1, seed=1))]
+#[allow(clippy::too_many_arguments)]
+pub fn anneal<'py>(
+    py: Python<'py>,
+    model: &Bound<'py, Ising>,
+    reads: usize,
+    sweeps: u64,
+    schedule: &str,
+    beta_range: Option<(f64, f64)>,
+    betas: Option<Vec<f64>>,
+    rule: &str,
+    order: &str,
+    trace_every: u64,
+    seed: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let model = &model.get().model;
+    let schedule = match betas {
+        Some(betas) => Schedule::Custom { betas },
+        None => {
+            let kind = parse_name::<ScheduleKind>("schedule", schedule)?;
+            match beta_range {
+                Some((a, b)) => Schedule::new(kind, a, b),
+                None => Schedule::default_for(model, kind).py()?,
+            }
+        }
+    };
+    let config = AnnealConfig {
+        schedule,
+        sweeps,
+        reads,
+        rule: parse_name::<Rule>("update rule", rule)?,
+        order: parse_name::<Order>("site order", order)?,
+        trace_every,
+        seed,
+    };
+    let res = detached(py, || lib_anneal(model, &config)).py()?;
+    let n = model.n();
+    let k = res.reads.len();
+    let d = PyDict::new(py);
+    let per_read = |f: &dyn Fn(&glassbox::mc::anneal::Read) -> f64| {
+        res.reads
+            .iter()
+            .map(f)
+            .collect::<Vec<f64>>()
+            .into_pyarray(py)
+    };
+    d.set_item("best_energy", per_read(&|r| r.best_energy))?;
+    d.set_item("final_energy", per_read(&|r| r.final_energy))?;
+    d.set_item(
+        "acceptance",
+        per_read(&|r| r.accepted as f64 / (res.betas.len() * n) as f64),
+    )?;
+    let spins: Vec<i8> = res
+        .reads
+        .iter()
+        .flat_map(|r| r.best_spins.iter().copied())
+        .collect();
+    d.set_item("best_spins", matrix(py, spins, k, n)?)?;
+    let traces: Vec<f64> = res
+        .reads
+        .iter()
+        .flat_map(|r| r.trace.iter().copied())
+        .collect();
+    d.set_item("traces", matrix(py, traces, k, res.trace_sweeps.len())?)?;
+    d.set_item("trace_sweeps", res.trace_sweeps.clone().into_pyarray(py))?;
+    d.set_item("betas", res.betas.clone().into_pyarray(py))?;
+    let best = res.best();
+    d.set_item("best", best.best_energy)?;
+    d.set_item("best_read", best.index)?;
+    Ok(d)
+}
+
+fn estimates<'py>(
+    py: Python<'py>,
+    d: &Bound<'py, PyDict>,
+    name: &str,
+    values: Vec<Estimate>,
+) -> PyResult<()> {
+    let col = |f: fn(&Estimate) -> f64| values.iter().map(f).collect::<Vec<f64>>();
+    d.set_item(name, col(|e| e.mean).into_pyarray(py))?;
+    d.set_item(format!("{name}_err"), col(|e| e.error).into_pyarray(py))?;
+    d.set_item(format!("{name}_tau"), col(|e| e.tau_int).into_pyarray(py))?;
+    let ok: Vec<bool> = values.iter().map(|e| e.reliable).collect();
+    d.set_item(format!("{name}_reliable"), ok.into_pyarray(py))?;
+    Ok(())
+}
+
+/// Parallel tempering with independent replica sets. See `glassbox.temper`.
+#[pyfunction]
+#[pyo3(signature = (model, temperatures, sweeps, thermalization, replicas=2, exchange_every=1, measure_every=1, q_bins=None, tune=0, tune_sweeps=None, rule="metropolis", order="random", seed=1))]
+#[allow(clippy::too_many_arguments)]
+pub fn temper<'py>(
+    py: Python<'py>,
+    model: &Bound<'py, Ising>,
+    temperatures: Vec<f64>,
+    sweeps: u64,
+    thermalization: u64,
+    replicas: usize,
+    exchange_every: u64,
+    measure_every: u64,
+    q_bins: Option<usize>,
+    tune: usize,
+    tune_sweeps: Option<u64>,
+    rule: &str,
+    order: &str,
+    seed: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let model = &model.get().model;
+    let mut config = TemperingConfig {
+        temperatures,
+        replicas,
+        rule: parse_name::<Rule>("update rule", rule)?,
+        order: parse_name::<Order>("site order", order)?,
+        thermalization,
+        sweeps,
+        exchange_every,
+        measure_every,
+        q_bins: q_bins.unwrap_or((model.n() + 1).min(201)),
+        seed,
+    };
+    config.validate().py()?;
+    if tune > 0 {
+        let s = tune_sweeps.unwrap_or((sweeps / 10).max(1));
+        config.temperatures = detached(py, || tune_temperatures(model, &config, tune, s)).py()?;
+    }
+    let mut state = Tempering::new(model, config).py()?;
+    let block = (state.total_sweeps() / 100).max(1);
+    while !state.finished() {
+        detached(py, || state.advance(model, block));
+        py.check_signals()?;
+    }
+    let r = state.results(model);
+    let d = PyDict::new(py);
+    let col = |f: &dyn Fn(&glassbox::mc::tempering::TemperingPoint) -> f64| {
+        r.points
+            .iter()
+            .map(f)
+            .collect::<Vec<f64>>()
+            .into_pyarray(py)
+    };
+    d.set_item("temperature", col(&|p| p.temperature))?;
+    d.set_item("beta", col(&|p| p.beta))?;
+    type Pick = fn(&glassbox::mc::tempering::TemperingPoint) -> Estimate;
+    let observables: [(&str, Pick); 9] = [
+        ("energy", |p| p.energy),
+        ("chi_sg", |p| p.chi_sg),
+        ("specific_heat", |p| p.specific_heat),
+        ("abs_m", |p| p.abs_m),
+        ("m2", |p| p.m2),
+        ("q2", |p| p.q2),
+        ("abs_q", |p| p.abs_q),
+        ("q4", |p| p.q4),
+        ("binder_q", |p| p.binder_q),
+    ];
+    for (name, pick) in observables {
+        estimates(py, &d, name, r.points.iter().map(pick).collect())?;
+    }
+    if r.points.iter().all(|p| p.link_overlap.is_some()) {
+        estimates(
+            py,
+            &d,
+            "link_overlap",
+            r.points.iter().map(|p| p.link_overlap.unwrap()).collect(),
+        )?;
+    }
+    if r.points.iter().all(|p| p.correlation_length.is_some()) {
+        estimates(
+            py,
+            &d,
+            "correlation_length",
+            r.points
+                .iter()
+                .map(|p| p.correlation_length.unwrap())
+                .collect(),
+        )?;
+    }
+    d.set_item("acceptance", col(&|p| p.acceptance))?;
+    let bins = r.q_centers.len();
+    let hist: Vec<f64> = r
+        .points
+        .iter()
+        .flat_map(|p| p.q_histogram.iter().copied())
+        .collect();
+    d.set_item("q_histogram", matrix(py, hist, r.points.len(), bins)?)?;
+    d.set_item("q_centers", r.q_centers.clone().into_pyarray(py))?;
+    d.set_item(
+        "exchange_acceptance",
+        r.exchange_acceptance.clone().into_pyarray(py),
+    )?;
+    d.set_item("round_trips", r.round_trips)?;
+    d.set_item("mean_round_trip", r.mean_round_trip)?;
+    d.set_item("sweeps", r.sweeps)?;
+    Ok(d)
+}
+
+/// Population annealing from β = 0 with free-energy estimates. See
+/// `glassbox.population_annealing`.
+#[pyfunction]
+#[pyo3(signature = (model, betas, population, sweeps, runs, rule="metropolis", order="random", seed=1))]
+#[allow(clippy::too_many_arguments)]
+pub fn population_annealing<'py>(
+    py: Python<'py>,
+    model: &Bound<'py, Ising>,
+    betas: Vec<f64>,
+    population: usize,
+    sweeps: u64,
+    runs: usize,
+    rule: &str,
+    order: &str,
+    seed: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let model = &model.get().model;
+    let config = PopulationConfig {
+        betas,
+        population,
+        sweeps,
+        runs,
+        rule: parse_name::<Rule>("update rule", rule)?,
+        order: parse_name::<Order>("site order", order)?,
+        seed,
+    };
+    let pts = detached(py, || lib_pa(model, &config)).py()?;
+    if pts.is_empty() {
+        return Err(PyValueError::new_err("no inverse temperatures"));
+    }
+    let d = PyDict::new(py);
+    let beta: Vec<f64> = pts.iter().map(|p| p.beta).collect();
+    d.set_item(
+        "temperature",
+        beta.iter()
+            .map(|b| 1.0 / b)
+            .collect::<Vec<f64>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item("beta", beta.into_pyarray(py))?;
+    estimates(
+        py,
+        &d,
+        "ln_z_per_spin",
+        pts.iter().map(|p| p.ln_z_per_spin).collect(),
+    )?;
+    estimates(
+        py,
+        &d,
+        "free_energy",
+        pts.iter().map(|p| p.free_energy_per_spin).collect(),
+    )?;
+    estimates(py, &d, "energy", pts.iter().map(|p| p.energy).collect())?;
+    let fam: Vec<f64> = pts.iter().map(|p| p.families).collect();
+    d.set_item("families", fam.into_pyarray(py))?;
+    Ok(d)
+}

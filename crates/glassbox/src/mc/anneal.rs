@@ -1,0 +1,544 @@
+//! Simulated annealing: single-spin-flip Monte Carlo with β raised sweep by sweep, restarted
+//! many times ("reads") from independent random configurations.
+//!
+//! A read starts from uniformly random spins and performs one sweep (N attempted flips, see
+//! [`Sweeper`]) at each inverse temperature of the schedule `β_0, β_1, …, β_{S−1}`. It then
+//! ends with a zero-temperature [`quench`], so every returned configuration is a local minimum
+//! (every spin aligned with its local field). The lowest energy met at the end of any sweep is
+//! kept too: if that configuration, quenched, is lower than the quenched final one, it is the
+//! read's best.
+//!
+//! Schedules ([`Schedule`]), for `S` sweeps and `k = 0, …, S−1`:
+//!
+//! ```text
+//! linear in β:  β_k = β_0 + (β_1 − β_0) k / (S − 1)
+//! geometric:    β_k = β_0 (β_1 / β_0)^{k / (S − 1)}
+//! custom:       the given list (S = its length)
+//! ```
+//!
+//! The default β range ([`default_beta_range`]) is read off the instance: with `ΔE_max` the
+//! largest single-flip energy change any configuration can have (`2 max_i (Σ_j |J_ij| + |h_i|)`)
+//! and `ΔE_min` the smallest nonzero single-flip energy change `2 |h_i^loc|` met in local
+//! minima (those reached by quenching [`RANGE_PROBES`] random configurations, drawn from a
+//! fixed stream so the range depends on the instance only),
+//!
+//! ```text
+//! β_0 = ln 2 / ΔE_max      (the costliest flip is accepted with probability 1/2: hot)
+//! β_1 = ln 100 / ΔE_min    (the cheapest uphill flip out of a minimum is accepted with
+//!                           probability 1/100: cold)
+//! ```
+//!
+//! Why local minima and not the couplings: with continuous couplings the smallest |J_ij| can
+//! be orders of magnitude below any energy change met at the end of a run (for SK with
+//! N = 20, `2 min |J|` gives β_1 ≈ 10⁴ and most sweeps of a geometric schedule are then spent
+//! frozen; the local-minimum gap gives β_1 ≈ 10–50 and more reads reach the ground state).
+//! Zero local fields (free spins) are skipped; if every probed field is zero the bound
+//! `2 min(|J_ij|, |h_i|)` over nonzero entries is used instead.
+//!
+//! Read `r` draws its initial spins from stream `[ANNEAL, 0, r]` and its Monte Carlo moves
+//! from `[ANNEAL, 1, r]` of the seed ([`Streams`]), so the same seed gives the same reads
+//! whatever the number of threads.
+
+use rayon::prelude::*;
+
+use crate::error::{invalid, Result};
+use crate::mc::{quench, Order, Replica, Rule, Sweeper};
+use crate::model::{Interactions, Ising};
+use crate::rng::Streams;
+use crate::with_interactions;
+
+/// First path element of the annealing streams (distinct from [`crate::rng::purpose`]).
+pub const ANNEAL_STREAM: u64 = 0x616e_6e65;
+
+/// Number of quenched random configurations probed by [`default_beta_range`].
+pub const RANGE_PROBES: u64 = 4;
+
+/// An annealing schedule: the inverse temperature of every sweep.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Schedule {
+    /// β rises linearly from `beta0` to `beta1`.
+    Linear {
+        /// Initial (hot) inverse temperature.
+        beta0: f64,
+        /// Final (cold) inverse temperature.
+        beta1: f64,
+    },
+    /// β rises geometrically (linearly in ln β) from `beta0` to `beta1`.
+    Geometric {
+        /// Initial (hot) inverse temperature.
+        beta0: f64,
+        /// Final (cold) inverse temperature.
+        beta1: f64,
+    },
+    /// One sweep at each listed β.
+    Custom {
+        /// The inverse temperatures, in the order they are used.
+        betas: Vec<f64>,
+    },
+}
+
+/// The shape of a schedule whose range is derived from the instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScheduleKind {
+    /// Linear in β.
+    Linear,
+    /// Geometric in β.
+    Geometric,
+}
+
+impl Schedule {
+    /// A schedule of `kind` over `[beta0, beta1]`.
+    pub fn new(kind: ScheduleKind, beta0: f64, beta1: f64) -> Self {
+        match kind {
+            ScheduleKind::Linear => Schedule::Linear { beta0, beta1 },
+            ScheduleKind::Geometric => Schedule::Geometric { beta0, beta1 },
+        }
+    }
+
+    /// The schedule of `kind` over the instance's [`default_beta_range`].
+    pub fn default_for(model: &Ising, kind: ScheduleKind) -> Result<Self> {
+        let (b0, b1) = default_beta_range(model)?;
+        Ok(Schedule::new(kind, b0, b1))
+    }
+
+    /// The β of every sweep for `sweeps` sweeps (ignored by a custom schedule). Every β must
+    /// be finite and positive.
+    pub fn betas(&self, sweeps: u64) -> Result<Vec<f64>> {
+        let check = |b: f64| {
+            if b.is_finite() && b > 0.0 {
+                Ok(())
+            } else {
+                Err(invalid(format!(
+                    "annealing inverse temperatures must be finite and positive, got {b}"
+                )))
+            }
+        };
+        let ramp = |b0: f64, b1: f64, f: &dyn Fn(f64) -> f64| -> Result<Vec<f64>> {
+            check(b0)?;
+            check(b1)?;
+            if sweeps == 0 {
+                return Err(invalid("the number of annealing sweeps must be positive"));
+            }
+            if sweeps == 1 {
+                return Ok(vec![b1]);
+            }
+            Ok((0..sweeps)
+                .map(|k| f(k as f64 / (sweeps - 1) as f64))
+                .collect())
+        };
+        match self {
+            Schedule::Linear { beta0, beta1 } => {
+                let (b0, b1) = (*beta0, *beta1);
+                ramp(b0, b1, &|x| b0 + (b1 - b0) * x)
+            }
+            Schedule::Geometric { beta0, beta1 } => {
+                let (b0, b1) = (*beta0, *beta1);
+                ramp(b0, b1, &|x| b0 * (b1 / b0).powf(x))
+            }
+            Schedule::Custom { betas } => {
+                if betas.is_empty() {
+                    return Err(invalid("the custom annealing schedule is empty"));
+                }
+                for &b in betas {
+                    check(b)?;
+                }
+                Ok(betas.clone())
+            }
+        }
+    }
+}
+
+/// The default β range `(β_0, β_1) = (ln 2 / ΔE_max, ln 100 / ΔE_min)` of the
+/// [module documentation](self). Fails on a model without couplings or fields.
+pub fn default_beta_range(model: &Ising) -> Result<(f64, f64)> {
+    let (bound_lo, hi) = energy_change_bounds(model)?;
+    // Smallest nonzero 2|h_i^loc| in quenched random configurations (fixed streams).
+    let streams = Streams::new(0);
+    let tiny = 1e-12 * hi;
+    let mut lo = f64::INFINITY;
+    for k in 0..RANGE_PROBES {
+        let mut rng = streams.stream(&[ANNEAL_STREAM, 2, k]);
+        let mut r = Replica::random(model, &mut rng);
+        quench(model, &mut r, Order::Sequential, &mut rng);
+        r.resync(model);
+        for &h in r.fields() {
+            let de = 2.0 * h.abs();
+            if de > tiny {
+                lo = lo.min(de);
+            }
+        }
+    }
+    if !lo.is_finite() {
+        lo = bound_lo;
+    }
+    Ok((std::f64::consts::LN_2 / hi, 100f64.ln() / lo))
+}
+
+/// `(2 min(|J_ij|, |h_i|) over nonzero entries, 2 max_i (Σ_j |J_ij| + |h_i|))`.
+fn energy_change_bounds(model: &Ising) -> Result<(f64, f64)> {
+    let mut lo = f64::INFINITY;
+    let mut hi: f64 = 0.0;
+    for i in 0..model.n() {
+        let h = model.fields()[i].abs();
+        if h > 0.0 {
+            lo = lo.min(2.0 * h);
+        }
+        let mut total = h;
+        with_interactions!(model.couplings(), c => c.for_each_coupling(i, |_, w| {
+            if w != 0.0 {
+                lo = lo.min(2.0 * w.abs());
+            }
+            total += w.abs();
+        }));
+        hi = hi.max(2.0 * total);
+    }
+    if !(hi > 0.0 && lo.is_finite()) {
+        return Err(invalid(
+            "the model has no couplings and no fields: every configuration has the same energy",
+        ));
+    }
+    Ok((lo, hi))
+}
+
+/// How to anneal.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnnealConfig {
+    /// The schedule.
+    pub schedule: Schedule,
+    /// Sweeps per read (ignored by a custom schedule, which has one sweep per entry).
+    pub sweeps: u64,
+    /// Number of independent restarts (≥ 1).
+    pub reads: usize,
+    /// Acceptance rule.
+    pub rule: Rule,
+    /// Site order within a sweep.
+    pub order: Order,
+    /// Record the energy every this many sweeps (≥ 1) in each read's trace.
+    pub trace_every: u64,
+    /// Seed of the streams.
+    pub seed: u64,
+}
+
+/// One restart.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Read {
+    /// Index of the read (its stream path).
+    pub index: usize,
+    /// Lowest energy found (a local minimum).
+    pub best_energy: f64,
+    /// The configuration of `best_energy`.
+    pub best_spins: Vec<i8>,
+    /// Energy at the end of the schedule, before the final quench.
+    pub final_energy: f64,
+    /// Energy after sweeps `trace_every, 2·trace_every, …` (and the last sweep).
+    pub trace: Vec<f64>,
+    /// Accepted flips over all sweeps.
+    pub accepted: u64,
+}
+
+/// The result of [`anneal`].
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AnnealResult {
+    /// The β of every sweep.
+    pub betas: Vec<f64>,
+    /// Sweep numbers (1-based) at which the traces were recorded.
+    pub trace_sweeps: Vec<u64>,
+    /// The reads, by index.
+    pub reads: Vec<Read>,
+}
+
+impl AnnealResult {
+    /// The read with the lowest energy (the first one among equals).
+    pub fn best(&self) -> &Read {
+        self.reads
+            .iter()
+            .reduce(|a, b| if b.best_energy < a.best_energy { b } else { a })
+            .expect("at least one read")
+    }
+
+    /// How many reads reached energy `e` within `tol` (or went below it).
+    pub fn hits(&self, e: f64, tol: f64) -> usize {
+        self.reads
+            .iter()
+            .filter(|r| r.best_energy <= e + tol)
+            .count()
+    }
+}
+
+/// Runs `config.reads` independent annealing reads in parallel (see the
+/// [module documentation](self)).
+pub fn anneal(model: &Ising, config: &AnnealConfig) -> Result<AnnealResult> {
+    if config.reads == 0 {
+        return Err(invalid("the number of annealing reads must be at least 1"));
+    }
+    if config.trace_every == 0 {
+        return Err(invalid("trace_every must be at least 1"));
+    }
+    let betas = config.schedule.betas(config.sweeps)?;
+    let sweepers = Sweepers::new(model, config, &betas)?;
+    let s = betas.len() as u64;
+    let trace_sweeps: Vec<u64> = (1..=s)
+        .filter(|k| k % config.trace_every == 0 || *k == s)
+        .collect();
+    let streams = Streams::new(config.seed);
+    let reads = (0..config.reads)
+        .into_par_iter()
+        .map(|r| one_read(model, config, &sweepers, &streams, r))
+        .collect();
+    Ok(AnnealResult {
+        betas,
+        trace_sweeps,
+        reads,
+    })
+}
+
+/// Largest number of acceptance-table entries kept for a whole schedule (32 MiB); longer
+/// schedules build each sweep's table when it is needed.
+const TABLE_BUDGET: usize = 1 << 22;
+
+/// The sweepers of a schedule: all built once when their tables fit in [`TABLE_BUDGET`],
+/// else built sweep by sweep (a table has at most 513 entries, cheap next to a sweep).
+struct Sweepers<'a> {
+    betas: &'a [f64],
+    rule: Rule,
+    order: Order,
+    cached: Option<Vec<Sweeper>>,
+}
+
+impl<'a> Sweepers<'a> {
+    fn new(model: &Ising, config: &AnnealConfig, betas: &'a [f64]) -> Result<Self> {
+        // Validates β (and builds the first table) even when nothing is cached.
+        let first = Sweeper::new(model, config.rule, config.order, betas[0])?;
+        let per = 2 * model.integer_field_bound().unwrap_or(0) as usize + 1;
+        let cached = if betas.len().saturating_mul(per) <= TABLE_BUDGET {
+            let mut out = vec![first];
+            for &b in &betas[1..] {
+                match out.last() {
+                    Some(s) if s.beta() == b => out.push(s.clone()),
+                    _ => out.push(Sweeper::new(model, config.rule, config.order, b)?),
+                }
+            }
+            Some(out)
+        } else {
+            None
+        };
+        Ok(Sweepers {
+            betas,
+            rule: config.rule,
+            order: config.order,
+            cached,
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.betas.len()
+    }
+
+    /// Calls `f` with the sweeper of every sweep, in order.
+    fn for_each(&self, model: &Ising, mut f: impl FnMut(usize, &Sweeper)) {
+        match &self.cached {
+            Some(v) => v.iter().enumerate().for_each(|(k, s)| f(k, s)),
+            None => {
+                for (k, &b) in self.betas.iter().enumerate() {
+                    let s = Sweeper::new(model, self.rule, self.order, b)
+                        .expect("β validated by Schedule::betas");
+                    f(k, &s);
+                }
+            }
+        }
+    }
+}
+
+fn one_read(
+    model: &Ising,
+    config: &AnnealConfig,
+    sweepers: &Sweepers,
+    streams: &Streams,
+    index: usize,
+) -> Read {
+    let mut init = streams.stream(&[ANNEAL_STREAM, 0, index as u64]);
+    let mut rng = streams.stream(&[ANNEAL_STREAM, 1, index as u64]);
+    let mut r = Replica::random(model, &mut init);
+    let s = sweepers.len() as u64;
+    let mut best = (r.energy(), r.spins().to_vec());
+    let mut trace = Vec::new();
+    let mut accepted = 0;
+    sweepers.for_each(model, |k, sweeper| {
+        accepted += sweeper.sweep(model, &mut r, &mut rng);
+        let k = k as u64 + 1;
+        if r.energy() < best.0 {
+            best = (r.energy(), r.spins().to_vec());
+        }
+        if k % config.trace_every == 0 || k == s {
+            trace.push(r.energy());
+        }
+    });
+    r.resync(model);
+    let final_energy = r.energy();
+    quench(model, &mut r, config.order, &mut rng);
+    r.resync(model);
+    // The best configuration seen, quenched too, may beat the quenched final one.
+    let mut b = Replica::new(model, best.1).expect("valid spins");
+    quench(model, &mut b, config.order, &mut rng);
+    b.resync(model);
+    let winner = if b.energy() < r.energy() { b } else { r };
+    Read {
+        index,
+        best_energy: winner.energy(),
+        best_spins: winner.into_spins(),
+        final_energy,
+        trace,
+        accepted,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exact::enumerate::enumerate;
+    use crate::model::ModelSpec;
+
+    fn model(toml: &str) -> Ising {
+        ModelSpec::from_toml(toml).unwrap().build().unwrap()
+    }
+
+    fn config(sweeps: u64, reads: usize, seed: u64) -> AnnealConfig {
+        AnnealConfig {
+            schedule: Schedule::Geometric {
+                beta0: 0.1,
+                beta1: 3.0,
+            },
+            sweeps,
+            reads,
+            rule: Rule::Metropolis,
+            order: Order::Random,
+            trace_every: 10,
+            seed,
+        }
+    }
+
+    #[test]
+    fn schedules() {
+        let l = Schedule::Linear {
+            beta0: 1.0,
+            beta1: 3.0,
+        };
+        assert_eq!(l.betas(3).unwrap(), vec![1.0, 2.0, 3.0]);
+        let g = Schedule::Geometric {
+            beta0: 1.0,
+            beta1: 4.0,
+        };
+        let b = g.betas(3).unwrap();
+        assert!((b[1] - 2.0).abs() < 1e-12 && (b[2] - 4.0).abs() < 1e-12);
+        assert_eq!(g.betas(1).unwrap(), vec![4.0]);
+        assert!(g.betas(0).is_err());
+        let bad = Schedule::Linear {
+            beta0: -1.0,
+            beta1: 1.0,
+        };
+        assert!(bad.betas(10).unwrap_err().to_string().contains("positive"));
+        assert!(Schedule::Custom { betas: vec![] }.betas(5).is_err());
+        let c = Schedule::Custom {
+            betas: vec![0.5, 1.0],
+        };
+        assert_eq!(c.betas(99).unwrap(), vec![0.5, 1.0]);
+    }
+
+    #[test]
+    fn default_range_from_the_instance() {
+        // 2D ferromagnet: ΔE_max = 8; in a local minimum |h^loc| ∈ {0, 2, 4}, so ΔE_min is 4
+        // (a domain wall) or 8 (all aligned).
+        let m = model("graph = { kind = 'lattice', dims = [4, 4] }");
+        let (b0, b1) = default_beta_range(&m).unwrap();
+        assert!((b0 - 2f64.ln() / 8.0).abs() < 1e-15);
+        let l = 100f64.ln();
+        assert!(
+            (b1 - l / 4.0).abs() < 1e-15 || (b1 - l / 8.0).abs() < 1e-15,
+            "{b1}"
+        );
+        // SK: far below the 2 min|J| bound (≈ 10⁴ here), still cold.
+        let sk = model(
+            "graph = { kind = 'complete', n = 20 }\ncouplings = { law = 'gaussian' }\nseed = 7",
+        );
+        let (b0, b1) = default_beta_range(&sk).unwrap();
+        let (lo, _) = energy_change_bounds(&sk).unwrap();
+        assert!(
+            b1 < 0.01 * 100f64.ln() / lo && b1 > 5.0 && b0 < 0.2,
+            "{b0} {b1}"
+        );
+        let free = Ising::from_edges(3, &[], vec![]).unwrap();
+        assert!(default_beta_range(&free).is_err());
+    }
+
+    #[test]
+    fn finds_ground_states_and_is_thread_independent() {
+        for (k, spec) in [
+            "graph = { kind = 'complete', n = 16 }\ncouplings = { law = 'gaussian' }\nseed = 3",
+            "graph = { kind = 'lattice', dims = [4, 4] }\ncouplings = { law = 'plus-minus' }\nseed = 8",
+            "graph = { kind = 'random-regular', n = 18, degree = 3 }\ncouplings = { law = 'plus-minus' }\nseed = 2",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let m = model(spec);
+            let exact = enumerate(&m, &[1.0]).unwrap();
+            let cfg = config(300, 32, 40 + k as u64);
+            let run = |threads| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| anneal(&m, &cfg).unwrap())
+            };
+            let one = run(1);
+            assert_eq!(one, run(2), "thread count changed the reads");
+            let tol = 1e-9 * exact.ground_energy.abs().max(1.0);
+            let hits = one.hits(exact.ground_energy, tol);
+            assert!(
+                hits * 2 > cfg.reads,
+                "{spec}: {hits}/{} reads at E0 = {}",
+                cfg.reads,
+                exact.ground_energy
+            );
+            for r in &one.reads {
+                assert!(r.best_energy >= exact.ground_energy - tol);
+                let rep = Replica::new(&m, r.best_spins.clone()).unwrap();
+                assert!(rep.is_local_minimum());
+                assert!((m.energy(&r.best_spins) - r.best_energy).abs() < 1e-9);
+                assert_eq!(r.trace.len(), one.trace_sweeps.len());
+            }
+            assert_eq!(one.trace_sweeps.last(), Some(&300));
+        }
+    }
+
+    #[test]
+    fn uncached_tables_give_the_same_reads() {
+        let m = model(
+            "graph = { kind = 'lattice', dims = [4, 4] }\ncouplings = { law = 'plus-minus' }",
+        );
+        let cfg = config(200, 1, 3);
+        let betas = cfg.schedule.betas(cfg.sweeps).unwrap();
+        let cached = Sweepers::new(&m, &cfg, &betas).unwrap();
+        assert!(cached.cached.is_some());
+        let mut lazy = Sweepers::new(&m, &cfg, &betas).unwrap();
+        lazy.cached = None;
+        let streams = Streams::new(cfg.seed);
+        assert_eq!(
+            one_read(&m, &cfg, &cached, &streams, 0),
+            one_read(&m, &cfg, &lazy, &streams, 0)
+        );
+    }
+
+    #[test]
+    fn rejects_bad_config() {
+        let m = model("graph = { kind = 'lattice', dims = [4, 4] }");
+        let mut c = config(10, 0, 1);
+        assert!(anneal(&m, &c).unwrap_err().to_string().contains("reads"));
+        c.reads = 1;
+        c.trace_every = 0;
+        assert!(anneal(&m, &c).is_err());
+    }
+}

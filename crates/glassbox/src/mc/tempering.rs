@@ -1,0 +1,1162 @@
+//! Parallel tempering (replica-exchange Monte Carlo) with independent replica sets for
+//! overlaps.
+//!
+//! `K` temperatures `T_0 < T_1 < … < T_{K−1}` (β_k = 1/T_k) each hold `R ≥ 2` configurations,
+//! one per *replica set* r = 0, …, R−1. The R sets are independent Markov chains of the same
+//! model; within a set, neighbouring temperatures exchange configurations. Every
+//! `exchange_every` sweeps, each set attempts the swaps of the pairs (k, k+1) with k even, or
+//! with k odd, alternately (the deterministic even/odd scheme), each accepted with probability
+//!
+//! ```text
+//! min(1, exp[(β_k − β_{k+1}) (E_k − E_{k+1})]).
+//! ```
+//!
+//! Measurements at temperature k (every `measure_every` sweeps after thermalization),
+//! intensive and averaged over the R sets (and, for overlaps, over the R(R−1)/2 pairs):
+//!
+//! ```text
+//! e = E/N,   m = M/N,   C/N = β² N (⟨e²⟩ − ⟨e⟩²),
+//! q_ab = (1/N) Σ_i s_i^a s_i^b,                                   spin overlap
+//! q_l,ab = (1/N_b) Σ_{(ij)} s_i^a s_j^a s_i^b s_j^b,               link overlap (N_b bonds)
+//! g = ½ (3 − ⟨q⁴⟩ / ⟨q²⟩²),                                       Binder ratio of q
+//! χ_SG = N ⟨q²⟩,                                                 spin-glass susceptibility
+//! ```
+//!
+//! On hypercubic lattices also the overlap at the smallest nonzero wave vector, averaged over
+//! the d axes a (k_a = 2π/L_a along axis a, x_a(i) the coordinate of site i),
+//!
+//! ```text
+//! q(k) = (1/N) Σ_i s_i^a s_i^b e^{i k·x_i},      F = ⟨|q(k_min)|²⟩,
+//! ξ_L = sqrt(⟨q²⟩/F − 1) / (2 sin(π/L))          (second-moment correlation length),
+//! ```
+//!
+//! ξ_L only when all sides are equal (ξ_L/L is the scale-invariant ratio whose crossing
+//! locates T_c, like the Binder ratio).
+//!
+//! and the histogram P(q) over `q_bins` equal bins of [−1, 1] (q takes the N+1 values
+//! −1, −1 + 2/N, …, 1; value number d = N(1+q)/2 goes to bin ⌊d · q_bins / (N+1)⌋, so
+//! `q_bins = N + 1` histograms every value exactly). The link overlap is measured on sparse
+//! and lattice couplings only (on the complete graph it is q² up to O(1/N)).
+//!
+//! Diagnostics: the acceptance rate of each pair (k, k+1) and round trips. Every
+//! configuration carries a label (its *walker*); a round trip is completed when a walker that
+//! has visited the highest temperature since it last arrived at the lowest one arrives at the
+//! lowest again; its duration (in sweeps) runs from that earlier arrival at the lowest.
+//!
+//! Randomness: the configuration at slot (r, k) starts from stream `[TEMPERING, 0, r, k]`,
+//! the sweeps at slot (r, k) use `[TEMPERING, 1, r, k]` (the stream stays with the
+//! temperature, not the configuration), and the exchanges of set r use `[TEMPERING, 2, r]`.
+//! Results do not depend on the number of threads, and [`Tempering`] is serializable, so a
+//! run can be checkpointed and resumed bit-identically (like [`crate::mc::Scan`]).
+
+use rand::Rng as _;
+use rayon::prelude::*;
+
+use crate::error::{invalid, Result};
+use crate::mc::{Order, Replica, Rule, Sweeper};
+use crate::measure::{disorder_average, jackknife, Estimate, Series};
+use crate::model::{Couplings, Interactions, Ising};
+use crate::rng::{Rng, Streams};
+use crate::with_interactions;
+
+/// First path element of the tempering streams.
+pub const TEMPERING_STREAM: u64 = 0x7465_6d70;
+
+/// Number of jackknife blocks for derived observables.
+const JACKKNIFE_BLOCKS: usize = 64;
+
+/// The slots are swept in parallel when each has at least this many spin-flip attempts to
+/// do before the next exchange or measurement (below, thread hand-offs cost more than they
+/// save); the result is the same either way.
+const PARALLEL_WORK: u64 = 8192;
+
+/// `count` temperatures in geometric progression from `tmin` to `tmax`:
+/// `T_k = T_min (T_max/T_min)^{k/(count−1)}` (constant ratio, the usual default for PT).
+pub fn geometric_temperatures(tmin: f64, tmax: f64, count: usize) -> Result<Vec<f64>> {
+    if !(tmin.is_finite() && tmin > 0.0 && tmax.is_finite() && tmax > tmin) {
+        return Err(invalid(format!(
+            "need 0 < tmin < tmax (finite), got tmin = {tmin}, tmax = {tmax}"
+        )));
+    }
+    if count < 2 {
+        return Err(invalid(format!(
+            "parallel tempering needs at least 2 temperatures, got {count}"
+        )));
+    }
+    Ok((0..count)
+        .map(|k| {
+            if k == count - 1 {
+                tmax
+            } else {
+                tmin * (tmax / tmin).powf(k as f64 / (count - 1) as f64)
+            }
+        })
+        .collect())
+}
+
+/// A parallel-tempering run.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemperingConfig {
+    /// Temperatures, strictly increasing, each finite and > 0 (at least 2).
+    pub temperatures: Vec<f64>,
+    /// Independent replica sets R ≥ 2 (overlaps need two).
+    pub replicas: usize,
+    /// Acceptance rule of the single-spin flips.
+    pub rule: Rule,
+    /// Site order within a sweep.
+    pub order: Order,
+    /// Sweeps discarded for equilibration.
+    pub thermalization: u64,
+    /// Sweeps after equilibration (≥ 1).
+    pub sweeps: u64,
+    /// Sweeps between exchange attempts (≥ 1).
+    pub exchange_every: u64,
+    /// Measure every this many sweeps (≥ 1).
+    pub measure_every: u64,
+    /// Bins of the P(q) histogram on [−1, 1] (≥ 1; N + 1 resolves every value of q).
+    pub q_bins: usize,
+    /// Seed of the streams.
+    pub seed: u64,
+}
+
+impl TemperingConfig {
+    /// Checks every parameter, naming the first bad one.
+    pub fn validate(&self) -> Result<()> {
+        if self.temperatures.len() < 2 {
+            return Err(invalid(format!(
+                "parallel tempering needs at least 2 temperatures, got {}",
+                self.temperatures.len()
+            )));
+        }
+        if let Some(t) = self
+            .temperatures
+            .iter()
+            .find(|t| !(t.is_finite() && **t > 0.0))
+        {
+            return Err(invalid(format!(
+                "temperature must be finite and positive, got {t}"
+            )));
+        }
+        if let Some(w) = self.temperatures.windows(2).find(|w| w[1] <= w[0]) {
+            return Err(invalid(format!(
+                "temperatures must be strictly increasing, got {} then {}",
+                w[0], w[1]
+            )));
+        }
+        if self.replicas < 2 {
+            return Err(invalid(format!(
+                "overlaps need at least 2 independent replicas per temperature, got {}",
+                self.replicas
+            )));
+        }
+        if self.sweeps == 0 {
+            return Err(invalid("the number of measurement sweeps must be positive"));
+        }
+        if self.exchange_every == 0 || self.measure_every == 0 {
+            return Err(invalid(
+                "exchange_every and measure_every must be at least 1",
+            ));
+        }
+        if self.q_bins == 0 {
+            return Err(invalid("the P(q) histogram needs at least one bin"));
+        }
+        Ok(())
+    }
+
+    fn total_sweeps(&self) -> u64 {
+        self.thermalization + self.sweeps
+    }
+}
+
+/// Per-temperature measurement series.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Observables {
+    e: Series,
+    e2: Series,
+    abs_m: Series,
+    m2: Series,
+    q2: Series,
+    abs_q: Series,
+    q4: Series,
+    ql: Series,
+    qk2: Series,
+    q_hist: Vec<u64>,
+    accepted: u64,
+}
+
+impl Observables {
+    fn new(bins: usize) -> Self {
+        Observables {
+            e: Series::default(),
+            e2: Series::default(),
+            abs_m: Series::default(),
+            m2: Series::default(),
+            q2: Series::default(),
+            abs_q: Series::default(),
+            q4: Series::default(),
+            ql: Series::default(),
+            qk2: Series::default(),
+            q_hist: vec![0; bins],
+            accepted: 0,
+        }
+    }
+}
+
+/// Where a walker (a configuration's label) has been.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Walker {
+    /// 0: last extreme visited is the lowest T; 1: the highest; −1: neither yet.
+    last: i8,
+    /// Sweep at which it last arrived at the lowest T (coming from elsewhere).
+    since: u64,
+}
+
+/// Results at one temperature (per spin, averaged over replica sets).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TemperingPoint {
+    /// Temperature T.
+    pub temperature: f64,
+    /// β = 1/T.
+    pub beta: f64,
+    /// ⟨e⟩.
+    pub energy: Estimate,
+    /// C/N = β² N (⟨e²⟩ − ⟨e⟩²).
+    pub specific_heat: Estimate,
+    /// ⟨|m|⟩.
+    pub abs_m: Estimate,
+    /// ⟨m²⟩.
+    pub m2: Estimate,
+    /// ⟨q²⟩.
+    pub q2: Estimate,
+    /// ⟨|q|⟩.
+    pub abs_q: Estimate,
+    /// ⟨q⁴⟩.
+    pub q4: Estimate,
+    /// Binder ratio g = ½ (3 − ⟨q⁴⟩/⟨q²⟩²).
+    pub binder_q: Estimate,
+    /// ⟨q_l⟩ (sparse and lattice models only).
+    pub link_overlap: Option<Estimate>,
+    /// Spin-glass susceptibility χ_SG = N ⟨q²⟩.
+    pub chi_sg: Estimate,
+    /// ⟨|q(k_min)|²⟩ averaged over the axes (lattices only).
+    pub qk2: Option<Estimate>,
+    /// Second-moment correlation length ξ_L (lattices with equal sides only).
+    pub correlation_length: Option<Estimate>,
+    /// P(q): the fraction of overlap measurements in each bin (sums to 1).
+    pub q_histogram: Vec<f64>,
+    /// Fraction of accepted single-spin flips after thermalization.
+    pub acceptance: f64,
+}
+
+/// The results of a tempering run.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TemperingResult {
+    /// One entry per temperature.
+    pub points: Vec<TemperingPoint>,
+    /// Acceptance rate of exchanges between temperatures k and k+1 (K − 1 entries).
+    pub exchange_acceptance: Vec<f64>,
+    /// Completed round trips (lowest → highest → lowest T), all walkers together.
+    pub round_trips: u64,
+    /// Mean duration of a round trip in sweeps (NaN when none was completed).
+    pub mean_round_trip: f64,
+    /// Centres of the P(q) bins.
+    pub q_centers: Vec<f64>,
+    /// Sweeps after thermalization.
+    pub sweeps: u64,
+    /// The side L of a lattice with equal sides (the L of ξ_L).
+    pub side: Option<usize>,
+}
+
+/// A parallel-tempering run in progress (see the [module documentation](self)).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Tempering {
+    /// The configuration.
+    pub config: TemperingConfig,
+    /// `spins[r·K + k]`: the configuration of set r at temperature k.
+    spins: Vec<Vec<i8>>,
+    /// Sweep streams, one per slot (r, k).
+    rngs: Vec<Rng>,
+    /// Exchange streams, one per set.
+    exchange_rngs: Vec<Rng>,
+    /// `labels[r·K + k]`: the walker at slot (r, k).
+    labels: Vec<usize>,
+    walkers: Vec<Walker>,
+    done: u64,
+    pair_attempts: Vec<u64>,
+    pair_accepts: Vec<u64>,
+    round_trips: u64,
+    round_trip_sweeps: u64,
+    obs: Vec<Observables>,
+    /// The side L of a lattice with equal sides (for ξ_L).
+    side: Option<usize>,
+}
+
+impl Tempering {
+    /// A new run (validates the configuration), every slot started from random spins.
+    pub fn new(model: &Ising, config: TemperingConfig) -> Result<Self> {
+        config.validate()?;
+        let (k, r) = (config.temperatures.len(), config.replicas);
+        let streams = Streams::new(config.seed);
+        let mut spins = Vec::with_capacity(r * k);
+        let mut rngs = Vec::with_capacity(r * k);
+        for a in 0..r as u64 {
+            for t in 0..k as u64 {
+                let mut init = streams.stream(&[TEMPERING_STREAM, 0, a, t]);
+                spins.push(Replica::random(model, &mut init).into_spins());
+                rngs.push(streams.stream(&[TEMPERING_STREAM, 1, a, t]));
+            }
+        }
+        let exchange_rngs = (0..r as u64)
+            .map(|a| streams.stream(&[TEMPERING_STREAM, 2, a]))
+            .collect();
+        let bins = config.q_bins;
+        Ok(Tempering {
+            spins,
+            rngs,
+            exchange_rngs,
+            labels: (0..r * k).collect(),
+            walkers: vec![Walker { last: -1, since: 0 }; r * k],
+            done: 0,
+            pair_attempts: vec![0; k - 1],
+            pair_accepts: vec![0; k - 1],
+            round_trips: 0,
+            round_trip_sweeps: 0,
+            obs: (0..k).map(|_| Observables::new(bins)).collect(),
+            side: Waves::of(model).and_then(|w| w.side),
+            config,
+        })
+    }
+
+    /// Sweeps done so far (per slot, thermalization included).
+    pub fn sweeps_done(&self) -> u64 {
+        self.done
+    }
+
+    /// Total sweeps per slot.
+    pub fn total_sweeps(&self) -> u64 {
+        self.config.total_sweeps()
+    }
+
+    /// Whether all sweeps are done.
+    pub fn finished(&self) -> bool {
+        self.done >= self.config.total_sweeps()
+    }
+
+    /// The current configuration of set `r` at temperature `k`.
+    pub fn spins(&self, r: usize, k: usize) -> &[i8] {
+        &self.spins[r * self.config.temperatures.len() + k]
+    }
+
+    /// The exchange acceptance rate of each pair (k, k+1) so far (NaN before any attempt).
+    pub fn exchange_acceptance(&self) -> Vec<f64> {
+        self.pair_attempts
+            .iter()
+            .zip(&self.pair_accepts)
+            .map(|(&a, &b)| {
+                if a == 0 {
+                    f64::NAN
+                } else {
+                    b as f64 / a as f64
+                }
+            })
+            .collect()
+    }
+
+    /// Runs up to `max_sweeps` more sweeps (with their exchanges and measurements); returns
+    /// how many were run.
+    pub fn advance(&mut self, model: &Ising, max_sweeps: u64) -> u64 {
+        let cfg = self.config.clone();
+        let end = (self.done + max_sweeps).min(cfg.total_sweeps());
+        if end <= self.done {
+            return 0;
+        }
+        let start = self.done;
+        let kk = cfg.temperatures.len();
+        let sweepers: Vec<Sweeper> = cfg
+            .temperatures
+            .iter()
+            .map(|t| Sweeper::new(model, cfg.rule, cfg.order, 1.0 / t).expect("validated"))
+            .collect();
+        let mut reps: Vec<Replica> = std::mem::take(&mut self.spins)
+            .into_iter()
+            .map(|s| Replica::new(model, s).expect("valid spins"))
+            .collect();
+        let bonds = link_bonds(model);
+        let waves = Waves::of(model);
+        while self.done < end {
+            // Run every slot independently up to the next event (exchange, end of
+            // thermalization, measurement or the end of this call).
+            let next_event = |every: u64, offset: u64| {
+                if self.done < offset {
+                    offset
+                } else {
+                    self.done + every - (self.done - offset) % every
+                }
+            };
+            let mut stop = end.min(next_event(cfg.exchange_every, 0));
+            if self.done < cfg.thermalization {
+                stop = stop.min(cfg.thermalization);
+            } else {
+                stop = stop.min(next_event(cfg.measure_every, cfg.thermalization));
+            }
+            let m = stop - self.done;
+            let sweep_slot = |(idx, (rep, rng)): (usize, (&mut Replica, &mut Rng))| {
+                let sw = &sweepers[idx % kk];
+                (0..m).map(|_| sw.sweep(model, rep, rng)).sum::<u64>()
+            };
+            let accepted: Vec<u64> = if m * model.n() as u64 >= PARALLEL_WORK {
+                reps.par_iter_mut()
+                    .zip(self.rngs.par_iter_mut())
+                    .enumerate()
+                    .map(sweep_slot)
+                    .collect()
+            } else {
+                reps.iter_mut()
+                    .zip(self.rngs.iter_mut())
+                    .enumerate()
+                    .map(sweep_slot)
+                    .collect()
+            };
+            if self.done >= cfg.thermalization {
+                for (idx, a) in accepted.iter().enumerate() {
+                    self.obs[idx % kk].accepted += a;
+                }
+            }
+            self.done = stop;
+            if self.done % cfg.exchange_every == 0 {
+                self.exchange(&mut reps);
+            }
+            if self.done > cfg.thermalization
+                && (self.done - cfg.thermalization) % cfg.measure_every == 0
+            {
+                self.measure(model, &reps, bonds.as_deref(), waves.as_ref());
+            }
+        }
+        self.spins = reps
+            .into_iter()
+            .map(|mut r| {
+                r.resync(model);
+                r.into_spins()
+            })
+            .collect();
+        self.done - start
+    }
+
+    fn exchange(&mut self, reps: &mut [Replica]) {
+        let kk = self.config.temperatures.len();
+        let betas: Vec<f64> = self.config.temperatures.iter().map(|t| 1.0 / t).collect();
+        let parity = ((self.done / self.config.exchange_every) % 2) as usize;
+        for r in 0..self.config.replicas {
+            let rng = &mut self.exchange_rngs[r];
+            for k in (parity..kk - 1).step_by(2) {
+                let (a, b) = (r * kk + k, r * kk + k + 1);
+                let x = (betas[k] - betas[k + 1]) * (reps[a].energy() - reps[b].energy());
+                let u: f64 = rng.random();
+                self.pair_attempts[k] += 1;
+                if x >= 0.0 || u < x.exp() {
+                    self.pair_accepts[k] += 1;
+                    reps.swap(a, b);
+                    self.labels.swap(a, b);
+                }
+            }
+            // Round trips of the walkers now at the extremes.
+            let low = self.labels[r * kk];
+            let w = &mut self.walkers[low];
+            match w.last {
+                1 => {
+                    self.round_trips += 1;
+                    self.round_trip_sweeps += self.done - w.since;
+                    w.last = 0;
+                    w.since = self.done;
+                }
+                -1 => {
+                    w.last = 0;
+                    w.since = self.done;
+                }
+                _ => {}
+            }
+            let high = self.labels[r * kk + kk - 1];
+            let w = &mut self.walkers[high];
+            if w.last == 0 {
+                w.last = 1;
+            }
+        }
+    }
+
+    fn measure(
+        &mut self,
+        model: &Ising,
+        reps: &[Replica],
+        bonds: Option<&[(u32, u32)]>,
+        waves: Option<&Waves>,
+    ) {
+        let kk = self.config.temperatures.len();
+        let rr = self.config.replicas;
+        let n = model.n();
+        let nf = n as f64;
+        let pairs = (rr * (rr - 1) / 2) as f64;
+        for k in 0..kk {
+            let o = &mut self.obs[k];
+            let (mut e, mut e2, mut am, mut m2) = (0.0, 0.0, 0.0, 0.0);
+            for r in 0..rr {
+                let rep = &reps[r * kk + k];
+                let x = rep.energy() / nf;
+                let m = rep.magnetization() as f64 / nf;
+                e += x;
+                e2 += x * x;
+                am += m.abs();
+                m2 += m * m;
+            }
+            let rf = rr as f64;
+            o.e.push(e / rf);
+            o.e2.push(e2 / rf);
+            o.abs_m.push(am / rf);
+            o.m2.push(m2 / rf);
+            let (mut q2, mut aq, mut q4, mut ql, mut qk2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+            let bins = o.q_hist.len();
+            for a in 0..rr {
+                for b in a + 1..rr {
+                    let (sa, sb) = (reps[a * kk + k].spins(), reps[b * kk + k].spins());
+                    let dot: i64 = sa.iter().zip(sb).map(|(&x, &y)| (x * y) as i64).sum();
+                    let q = dot as f64 / nf;
+                    q2 += q * q;
+                    aq += q.abs();
+                    q4 += q * q * q * q;
+                    let d = ((n as i64 + dot) / 2) as usize;
+                    o.q_hist[d * bins / (n + 1)] += 1;
+                    if let Some(bonds) = bonds {
+                        let s: i64 = bonds
+                            .iter()
+                            .map(|&(i, j)| {
+                                let (i, j) = (i as usize, j as usize);
+                                (sa[i] * sa[j] * sb[i] * sb[j]) as i64
+                            })
+                            .sum();
+                        ql += s as f64 / bonds.len() as f64;
+                    }
+                    if let Some(w) = waves {
+                        qk2 += w.mean_square(sa, sb);
+                    }
+                }
+            }
+            o.q2.push(q2 / pairs);
+            o.abs_q.push(aq / pairs);
+            o.q4.push(q4 / pairs);
+            if bonds.is_some() {
+                o.ql.push(ql / pairs);
+            }
+            if waves.is_some() {
+                o.qk2.push(qk2 / pairs);
+            }
+        }
+    }
+
+    /// Runs to the end, calling `progress(sweeps_done, total)` after every block.
+    pub fn run(&mut self, model: &Ising, mut progress: impl FnMut(u64, u64)) {
+        let block = (self.config.total_sweeps() / 100).max(1);
+        while !self.finished() {
+            self.advance(model, block);
+            progress(self.done, self.total_sweeps());
+        }
+    }
+
+    /// The estimates from the measurements so far.
+    pub fn results(&self, model: &Ising) -> TemperingResult {
+        let n = model.n() as f64;
+        let measured = self.done.saturating_sub(self.config.thermalization);
+        let slots = (self.config.replicas as f64) * measured.max(1) as f64 * n;
+        let b = JACKKNIFE_BLOCKS;
+        let points = self
+            .config
+            .temperatures
+            .iter()
+            .zip(&self.obs)
+            .map(|(&t, o)| {
+                let beta = 1.0 / t;
+                let total: u64 = o.q_hist.iter().sum();
+                TemperingPoint {
+                    temperature: t,
+                    beta,
+                    energy: o.e.estimate(),
+                    specific_heat: jackknife(&[&o.e, &o.e2], b, |x| {
+                        beta * beta * n * (x[1] - x[0] * x[0])
+                    }),
+                    abs_m: o.abs_m.estimate(),
+                    m2: o.m2.estimate(),
+                    q2: o.q2.estimate(),
+                    abs_q: o.abs_q.estimate(),
+                    q4: o.q4.estimate(),
+                    binder_q: jackknife(&[&o.q2, &o.q4], b, |x| 0.5 * (3.0 - x[1] / (x[0] * x[0]))),
+                    link_overlap: (!o.ql.is_empty()).then(|| o.ql.estimate()),
+                    chi_sg: scaled(o.q2.estimate(), n),
+                    qk2: (!o.qk2.is_empty()).then(|| o.qk2.estimate()),
+                    correlation_length: (!o.qk2.is_empty())
+                        .then_some(self.side)
+                        .flatten()
+                        .map(|l| jackknife(&[&o.q2, &o.qk2], b, |x| xi(x[0], x[1], l))),
+                    q_histogram: o
+                        .q_hist
+                        .iter()
+                        .map(|&c| c as f64 / total.max(1) as f64)
+                        .collect(),
+                    acceptance: o.accepted as f64 / slots,
+                }
+            })
+            .collect();
+        let bins = self.config.q_bins;
+        TemperingResult {
+            points,
+            exchange_acceptance: self.exchange_acceptance(),
+            round_trips: self.round_trips,
+            mean_round_trip: if self.round_trips == 0 {
+                f64::NAN
+            } else {
+                self.round_trip_sweeps as f64 / self.round_trips as f64
+            },
+            q_centers: (0..bins)
+                .map(|k| -1.0 + (2.0 * k as f64 + 1.0) / bins as f64)
+                .collect(),
+            sweeps: measured,
+            side: self.side,
+        }
+    }
+}
+
+/// An estimate multiplied by `c`.
+fn scaled(e: Estimate, c: f64) -> Estimate {
+    Estimate {
+        mean: c * e.mean,
+        error: c * e.error,
+        ..e
+    }
+}
+
+/// ξ_L = sqrt(q2/qk2 − 1) / (2 sin(π/L)) (NaN when q2 ≤ qk2).
+fn xi(q2: f64, qk2: f64, l: usize) -> f64 {
+    (q2 / qk2 - 1.0).sqrt() / (2.0 * (std::f64::consts::PI / l as f64).sin())
+}
+
+/// Phases of the smallest nonzero wave vector along each lattice axis.
+struct Waves {
+    /// `(cos, sin)` of `2π x_a(i)/L_a`, one pair of vectors per axis.
+    axes: Vec<(Vec<f64>, Vec<f64>)>,
+    /// The common side, when all sides are equal.
+    side: Option<usize>,
+}
+
+impl Waves {
+    fn of(model: &Ising) -> Option<Waves> {
+        let Couplings::Lattice(c) = model.couplings() else {
+            return None;
+        };
+        let dims = c.lattice().dims();
+        let n = model.n();
+        let mut stride = 1;
+        let axes = dims
+            .iter()
+            .map(|&l| {
+                let phase =
+                    |i: usize| 2.0 * std::f64::consts::PI * ((i / stride) % l) as f64 / l as f64;
+                let v = (
+                    (0..n).map(|i| phase(i).cos()).collect(),
+                    (0..n).map(|i| phase(i).sin()).collect(),
+                );
+                stride *= l;
+                v
+            })
+            .collect();
+        let side = dims.iter().all(|&l| l == dims[0]).then_some(dims[0]);
+        Some(Waves { axes, side })
+    }
+
+    /// `|q(k)|²` of the overlap of `a` and `b`, averaged over the axes.
+    fn mean_square(&self, a: &[i8], b: &[i8]) -> f64 {
+        let n = a.len() as f64;
+        let total: f64 = self
+            .axes
+            .iter()
+            .map(|(c, s)| {
+                let (mut re, mut im) = (0.0, 0.0);
+                for i in 0..a.len() {
+                    let q = (a[i] * b[i]) as f64;
+                    re += q * c[i];
+                    im += q * s[i];
+                }
+                (re * re + im * im) / (n * n)
+            })
+            .sum();
+        total / self.axes.len() as f64
+    }
+}
+
+/// The bonds (i < j, J_ij ≠ 0) of a sparse or lattice model, each bond once (a doubled
+/// lattice bond twice); `None` for dense couplings.
+fn link_bonds(model: &Ising) -> Option<Vec<(u32, u32)>> {
+    if matches!(model.couplings(), Couplings::Dense(_)) {
+        return None;
+    }
+    let mut out = Vec::new();
+    with_interactions!(model.couplings(), c => {
+        for i in 0..model.n() {
+            c.for_each_coupling(i, |j, w| {
+                if j > i && w != 0.0 {
+                    out.push((i as u32, j as u32));
+                }
+            });
+        }
+    });
+    (!out.is_empty()).then_some(out)
+}
+
+/// The disorder average of tempering results of independent samples (same temperatures and
+/// P(q) bins). Every estimate is averaged with [`disorder_average`] (error from the
+/// sample-to-sample spread); the Binder ratio is recomputed from the averaged moments,
+///
+/// ```text
+/// g = ½ (3 − [⟨q⁴⟩] / [⟨q²⟩]²),
+/// ```
+///
+/// with `[·]` the disorder average, and its error is the jackknife over samples (leave one
+/// sample out); P(q) and the exchange acceptances are averaged, round trips summed. A single
+/// sample is returned unchanged.
+pub fn disorder_average_tempering(samples: &[TemperingResult]) -> Result<TemperingResult> {
+    let first = samples
+        .first()
+        .ok_or_else(|| invalid("no tempering results to average"))?;
+    if samples.len() == 1 {
+        return Ok(first.clone());
+    }
+    for s in samples {
+        if s.points.len() != first.points.len()
+            || s.q_centers.len() != first.q_centers.len()
+            || s.points
+                .iter()
+                .zip(&first.points)
+                .any(|(a, b)| a.temperature != b.temperature)
+        {
+            return Err(invalid(
+                "tempering results of different temperatures or P(q) bins cannot be averaged",
+            ));
+        }
+    }
+    let kf = samples.len() as f64;
+    let side = first.side;
+    let points = (0..first.points.len())
+        .map(|t| {
+            let avg = |f: fn(&TemperingPoint) -> Estimate| {
+                disorder_average(&samples.iter().map(|s| f(&s.points[t])).collect::<Vec<_>>())
+            };
+            let q2: Vec<f64> = samples.iter().map(|s| s.points[t].q2.mean).collect();
+            let q4: Vec<f64> = samples.iter().map(|s| s.points[t].q4.mean).collect();
+            let p0 = &first.points[t];
+            TemperingPoint {
+                temperature: p0.temperature,
+                beta: p0.beta,
+                energy: avg(|p| p.energy),
+                specific_heat: avg(|p| p.specific_heat),
+                abs_m: avg(|p| p.abs_m),
+                m2: avg(|p| p.m2),
+                q2: avg(|p| p.q2),
+                abs_q: avg(|p| p.abs_q),
+                q4: avg(|p| p.q4),
+                binder_q: Estimate {
+                    reliable: samples.iter().all(|s| s.points[t].binder_q.reliable),
+                    ..jackknife_over_samples(&q2, &q4, |a, b| 0.5 * (3.0 - b / (a * a)))
+                },
+                link_overlap: samples
+                    .iter()
+                    .map(|s| s.points[t].link_overlap)
+                    .collect::<Option<Vec<_>>>()
+                    .map(|v| disorder_average(&v)),
+                chi_sg: avg(|p| p.chi_sg),
+                qk2: samples
+                    .iter()
+                    .map(|s| s.points[t].qk2)
+                    .collect::<Option<Vec<_>>>()
+                    .map(|v| disorder_average(&v)),
+                correlation_length: side.and_then(|l| {
+                    let qk: Vec<f64> = samples
+                        .iter()
+                        .map(|s| s.points[t].qk2.map(|e| e.mean))
+                        .collect::<Option<Vec<_>>>()?;
+                    Some(jackknife_over_samples(&q2, &qk, |a, b| xi(a, b, l)))
+                }),
+                q_histogram: (0..p0.q_histogram.len())
+                    .map(|b| {
+                        samples
+                            .iter()
+                            .map(|s| s.points[t].q_histogram[b])
+                            .sum::<f64>()
+                            / kf
+                    })
+                    .collect(),
+                acceptance: samples.iter().map(|s| s.points[t].acceptance).sum::<f64>() / kf,
+            }
+        })
+        .collect();
+    let trips: u64 = samples.iter().map(|s| s.round_trips).sum();
+    let trip_sweeps: f64 = samples
+        .iter()
+        .filter(|s| s.round_trips > 0)
+        .map(|s| s.mean_round_trip * s.round_trips as f64)
+        .sum();
+    Ok(TemperingResult {
+        points,
+        exchange_acceptance: (0..first.exchange_acceptance.len())
+            .map(|i| {
+                samples
+                    .iter()
+                    .map(|s| s.exchange_acceptance[i])
+                    .sum::<f64>()
+                    / kf
+            })
+            .collect(),
+        round_trips: trips,
+        mean_round_trip: if trips == 0 {
+            f64::NAN
+        } else {
+            trip_sweeps / trips as f64
+        },
+        q_centers: first.q_centers.clone(),
+        sweeps: first.sweeps,
+        side,
+    })
+}
+
+/// `f([x], [y])` of disorder averages with its jackknife error over samples (leave one sample
+/// out; bias-corrected mean).
+fn jackknife_over_samples(x: &[f64], y: &[f64], f: impl Fn(f64, f64) -> f64) -> Estimate {
+    let k = x.len();
+    let kf = k as f64;
+    let (sx, sy) = (x.iter().sum::<f64>(), y.iter().sum::<f64>());
+    let full = f(sx / kf, sy / kf);
+    let loo: Vec<f64> = (0..k)
+        .map(|i| f((sx - x[i]) / (kf - 1.0), (sy - y[i]) / (kf - 1.0)))
+        .collect();
+    let mean_loo = loo.iter().sum::<f64>() / kf;
+    let var = loo.iter().map(|v| (v - mean_loo).powi(2)).sum::<f64>() * (kf - 1.0) / kf;
+    Estimate {
+        mean: kf * full - (kf - 1.0) * mean_loo,
+        error: var.sqrt(),
+        tau_int: f64::NAN,
+        n: k as u64,
+        reliable: true,
+    }
+}
+
+/// Convenience: runs a whole tempering simulation.
+pub fn temper(model: &Ising, config: TemperingConfig) -> Result<TemperingResult> {
+    let mut t = Tempering::new(model, config)?;
+    t.run(model, |_, _| {});
+    Ok(t.results(model))
+}
+
+/// Feedback tuning of the temperature set towards constant exchange acceptance, keeping the
+/// lowest and highest temperature fixed.
+///
+/// Each of `rounds` rounds runs `sweeps` sweeps of tempering (no thermalization, the seed
+/// derived from `config.seed` and the round) and measures the acceptance `A_k` of each pair.
+/// For energy distributions of width σ_k the acceptance behaves like
+/// `−ln A_k ≈ c_k Δβ_k²`, so `c_k = −ln A_k / Δβ_k²` (A clamped to [0.005, 0.995]) is
+/// estimated and the spacings are moved halfway towards `Δβ_k ∝ 1/√c_k`, which equalizes
+/// `c_k Δβ_k²`, normalized so that `Σ Δβ_k = β_0 − β_{K−1}`. Returns the new temperatures
+/// (increasing).
+pub fn tune_temperatures(
+    model: &Ising,
+    config: &TemperingConfig,
+    rounds: usize,
+    sweeps: u64,
+) -> Result<Vec<f64>> {
+    config.validate()?;
+    if sweeps == 0 {
+        return Err(invalid(
+            "tuning needs a positive number of sweeps per round",
+        ));
+    }
+    let mut betas: Vec<f64> = config.temperatures.iter().map(|t| 1.0 / t).collect();
+    let span = betas[0] - betas[betas.len() - 1];
+    for round in 0..rounds {
+        let cfg = TemperingConfig {
+            temperatures: betas.iter().map(|b| 1.0 / b).collect(),
+            thermalization: 0,
+            sweeps,
+            measure_every: sweeps,
+            seed: Streams::new(config.seed)
+                .child(&[TEMPERING_STREAM, 3, round as u64])
+                .seed(),
+            ..config.clone()
+        };
+        let mut t = Tempering::new(model, cfg)?;
+        t.run(model, |_, _| {});
+        let acc = t.exchange_acceptance();
+        let gaps: Vec<f64> = betas.windows(2).map(|w| w[0] - w[1]).collect();
+        let target: Vec<f64> = gaps
+            .iter()
+            .zip(&acc)
+            .map(|(&g, &a)| {
+                let a = if a.is_nan() {
+                    0.5
+                } else {
+                    a.clamp(0.005, 0.995)
+                };
+                let c = -a.ln() / (g * g);
+                1.0 / c.sqrt()
+            })
+            .collect();
+        let norm: f64 = target.iter().sum();
+        let mut b = betas[0];
+        for (k, (g, t)) in gaps.iter().zip(&target).enumerate() {
+            b -= 0.5 * (g + t * span / norm);
+            if k + 2 < betas.len() {
+                betas[k + 1] = b;
+            }
+        }
+    }
+    Ok(betas.iter().map(|b| 1.0 / b).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exact::enumerate::enumerate;
+    use crate::model::ModelSpec;
+
+    fn model(toml: &str) -> Ising {
+        ModelSpec::from_toml(toml).unwrap().build().unwrap()
+    }
+
+    fn config(temperatures: Vec<f64>, sweeps: u64, seed: u64) -> TemperingConfig {
+        TemperingConfig {
+            temperatures,
+            replicas: 2,
+            rule: Rule::Metropolis,
+            order: Order::Random,
+            thermalization: sweeps / 10,
+            sweeps,
+            exchange_every: 1,
+            measure_every: 1,
+            q_bins: 11,
+            seed,
+        }
+    }
+
+    /// Exact ⟨E⟩/N, ⟨q²⟩ = Σ_ij ⟨s_i s_j⟩²/N², ⟨q_l⟩ = Σ_(ij) ⟨s_i s_j⟩²/N_b and
+    /// ⟨|q(k_min)|²⟩ = Σ_ij ⟨s_i s_j⟩² cos(k·(x_i − x_j))/N² (mean over axes) at β, by summing
+    /// over all 2^N states.
+    fn exact_overlaps(m: &Ising, beta: f64) -> (f64, f64, f64, f64) {
+        let n = m.n();
+        let states: Vec<(Vec<i8>, f64)> = (0u32..1 << n)
+            .map(|x| {
+                let s: Vec<i8> = (0..n)
+                    .map(|i| if x >> i & 1 == 1 { 1 } else { -1 })
+                    .collect();
+                let e = m.energy(&s);
+                (s, e)
+            })
+            .collect();
+        let e0 = states.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
+        let mut z = 0.0;
+        let mut e = 0.0;
+        let mut c = vec![0.0; n * n];
+        for (s, en) in &states {
+            let w = (-beta * (en - e0)).exp();
+            z += w;
+            e += w * en;
+            for i in 0..n {
+                for j in 0..n {
+                    c[i * n + j] += w * (s[i] * s[j]) as f64;
+                }
+            }
+        }
+        let q2 = c.iter().map(|x| (x / z) * (x / z)).sum::<f64>() / (n * n) as f64;
+        let bonds = link_bonds(m);
+        let ql = bonds.map_or(f64::NAN, |b| {
+            b.iter()
+                .map(|&(i, j)| (c[i as usize * n + j as usize] / z).powi(2))
+                .sum::<f64>()
+                / b.len() as f64
+        });
+        let qk2 = Waves::of(m).map_or(f64::NAN, |w| {
+            w.axes
+                .iter()
+                .map(|(cs, sn)| {
+                    let mut t = 0.0;
+                    for i in 0..n {
+                        for j in 0..n {
+                            let cos_ij = cs[i] * cs[j] + sn[i] * sn[j];
+                            t += (c[i * n + j] / z).powi(2) * cos_ij;
+                        }
+                    }
+                    t / (n * n) as f64
+                })
+                .sum::<f64>()
+                / w.axes.len() as f64
+        });
+        (e / z / n as f64, q2, ql, qk2)
+    }
+
+    fn check(what: &str, t: f64, est: &Estimate, exact: f64) {
+        eprintln!(
+            "{what} T={t:.4}: {:.5} ± {:.5} vs exact {exact:.5} ({:.2}σ)",
+            est.mean,
+            est.error,
+            est.sigmas_from(exact)
+        );
+        assert!(
+            est.error > 0.0 && est.sigmas_from(exact) < 4.0,
+            "{what} at T={t}"
+        );
+    }
+
+    #[test]
+    fn sk_and_pm_j_against_enumeration() {
+        for (spec, temps) in [
+            (
+                "graph = { kind = 'complete', n = 10 }\ncouplings = { law = 'gaussian' }\nseed = 7",
+                geometric_temperatures(0.3, 1.5, 6).unwrap(),
+            ),
+            (
+                "graph = { kind = 'lattice', dims = [3, 4] }\ncouplings = { law = 'plus-minus' }\nseed = 5",
+                geometric_temperatures(0.5, 3.0, 6).unwrap(),
+            ),
+            (
+                "graph = { kind = 'lattice', dims = [4, 4] }\ncouplings = { law = 'gaussian' }\nseed = 2",
+                geometric_temperatures(0.4, 3.0, 6).unwrap(),
+            ),
+        ] {
+            let m = model(spec);
+            let cfg = config(temps.clone(), 40_000, 3);
+            let res = temper(&m, cfg).unwrap();
+            let betas: Vec<f64> = temps.iter().map(|t| 1.0 / t).collect();
+            let ex = enumerate(&m, &betas).unwrap();
+            for (p, x) in res.points.iter().zip(&ex.points) {
+                let (e, q2, ql, qk2) = exact_overlaps(&m, p.beta);
+                assert!((e - x.energy).abs() < 1e-9);
+                check("e", p.temperature, &p.energy, x.energy);
+                check("C/N", p.temperature, &p.specific_heat, x.specific_heat);
+                check("m²", p.temperature, &p.m2, x.m2);
+                check("q²", p.temperature, &p.q2, q2);
+                if let Some(l) = &p.link_overlap {
+                    check("q_l", p.temperature, l, ql);
+                }
+                if let Some(f) = &p.qk2 {
+                    check("|q(k)|²", p.temperature, f, qk2);
+                }
+                if let Some(x) = &p.correlation_length {
+                    check("ξ_L", p.temperature, x, xi(q2, qk2, 4));
+                }
+                let chi = p.chi_sg;
+                assert!((chi.mean - m.n() as f64 * p.q2.mean).abs() < 1e-9);
+                assert!((p.q_histogram.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+            }
+            eprintln!(
+                "exchange acceptance {:?}, {} round trips, mean {} sweeps",
+                res.exchange_acceptance, res.round_trips, res.mean_round_trip
+            );
+            assert!(res
+                .exchange_acceptance
+                .iter()
+                .all(|&a| a > 0.0 && a < 1.0));
+            assert!(res.round_trips > 10);
+            assert!(res.mean_round_trip > 1.0);
+        }
+    }
+
+    #[test]
+    fn chunked_and_checkpointed_equals_uninterrupted() {
+        let m = model("graph = { kind = 'random-regular', n = 12, degree = 3 }\ncouplings = { law = 'plus-minus' }");
+        let mut cfg = config(vec![0.5, 1.0, 2.0], 3000, 9);
+        cfg.exchange_every = 3;
+        cfg.measure_every = 2;
+        cfg.replicas = 3;
+        let mut a = Tempering::new(&m, cfg.clone()).unwrap();
+        a.run(&m, |_, _| {});
+        let mut b = Tempering::new(&m, cfg).unwrap();
+        while !b.finished() {
+            b.advance(&m, 37);
+            b = serde_json::from_str(&serde_json::to_string(&b).unwrap()).unwrap();
+        }
+        assert_eq!(a, b);
+        let r = a.results(&m);
+        assert_eq!(r.points[0].q2.n, 1500);
+    }
+
+    #[test]
+    fn tuning_evens_out_acceptance() {
+        let m = model("graph = { kind = 'lattice', dims = [6, 6] }\ncouplings = { law = 'plus-minus' }\nseed = 1");
+        let cfg = config(vec![0.5, 0.6, 0.7, 3.0], 2000, 4);
+        let spread = |t: &[f64]| {
+            let mut c = cfg.clone();
+            c.temperatures = t.to_vec();
+            let a = temper(&m, c).unwrap().exchange_acceptance;
+            a.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+                - a.iter().cloned().fold(f64::INFINITY, f64::min)
+        };
+        let tuned = tune_temperatures(&m, &cfg, 6, 1000).unwrap();
+        assert_eq!(tuned.len(), 4);
+        assert!((tuned[0] - 0.5).abs() < 1e-12 && (tuned[3] - 3.0).abs() < 1e-9);
+        assert!(tuned.windows(2).all(|w| w[1] > w[0]), "{tuned:?}");
+        let (before, after) = (spread(&cfg.temperatures), spread(&tuned));
+        eprintln!("acceptance spread {before} -> {after}, tuned {tuned:?}");
+        assert!(after < before);
+    }
+
+    #[test]
+    fn disorder_average_of_samples() {
+        let temps = vec![0.8, 1.5];
+        let results: Vec<TemperingResult> = (0..4)
+            .map(|k| {
+                let m = model(&format!(
+                    "graph = {{ kind = 'lattice', dims = [3, 3] }}\ncouplings = {{ law = 'plus-minus' }}\nseed = {k}"
+                ));
+                temper(&m, config(temps.clone(), 4000, k)).unwrap()
+            })
+            .collect();
+        let avg = disorder_average_tempering(&results).unwrap();
+        for t in 0..2 {
+            let q2: f64 = results.iter().map(|r| r.points[t].q2.mean).sum::<f64>() / 4.0;
+            let q4: f64 = results.iter().map(|r| r.points[t].q4.mean).sum::<f64>() / 4.0;
+            assert!((avg.points[t].q2.mean - q2).abs() < 1e-12);
+            // With the jackknife bias correction the mean stays close to g of the averages.
+            let g = 0.5 * (3.0 - q4 / (q2 * q2));
+            assert!((avg.points[t].binder_q.mean - g).abs() < 3.0 * avg.points[t].binder_q.error);
+            assert!(avg.points[t].binder_q.error > 0.0);
+            assert!((avg.points[t].q_histogram.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        }
+        assert_eq!(
+            avg.round_trips,
+            results.iter().map(|r| r.round_trips).sum::<u64>()
+        );
+        assert_eq!(
+            disorder_average_tempering(&results[..1]).unwrap(),
+            results[0]
+        );
+        assert!(disorder_average_tempering(&[]).is_err());
+        let mut other = results[1].clone();
+        other.points[0].temperature = 0.9;
+        assert!(disorder_average_tempering(&[results[0].clone(), other]).is_err());
+    }
+
+    #[test]
+    fn rejects_bad_config() {
+        let m = model("graph = { kind = 'lattice', dims = [4, 4] }");
+        let mut c = config(vec![1.0], 10, 0);
+        assert!(Tempering::new(&m, c.clone()).is_err());
+        c.temperatures = vec![2.0, 1.0];
+        assert!(Tempering::new(&m, c.clone())
+            .unwrap_err()
+            .to_string()
+            .contains("increasing"));
+        c.temperatures = vec![1.0, 2.0];
+        c.replicas = 1;
+        assert!(Tempering::new(&m, c.clone()).is_err());
+        c.replicas = 2;
+        c.q_bins = 0;
+        assert!(Tempering::new(&m, c).is_err());
+        assert!(geometric_temperatures(2.0, 1.0, 4).is_err());
+        assert!(geometric_temperatures(1.0, 2.0, 1).is_err());
+        let g = geometric_temperatures(1.0, 4.0, 3).unwrap();
+        assert!((g[1] - 2.0).abs() < 1e-12 && g[2] == 4.0);
+    }
+}
