@@ -32,5 +32,8 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(theory::gardner_capacity, m)?)?;
     m.add_function(wrap_pyfunction!(theory::learning_curve, m)?)?;
     m.add_function(wrap_pyfunction!(theory::replica_trick, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::parisi, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::krsb, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::one_step, m)?)?;
     Ok(())
 }
