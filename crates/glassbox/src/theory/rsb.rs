@@ -26,8 +26,8 @@
 //!
 //! # T = 0
 //!
-//! With μ_j = β m_j fixed as β → ∞ the last level sits at q_k = 1 and (Auffinger & Chen,
-//! "The Parisi formula has a unique minimizer" / "zero-temperature Parisi formula", 2017)
+//! With μ_j = β m_j fixed as β → ∞ the last level sits at q_k = 1 and (the zero-temperature
+//! Parisi formula of Auffinger & Chen, Ann. Probab. 45, 2017, for ξ(q) = q²/2)
 //!
 //! - ψ_k(y) = |y|,  ψ_{j−1}(y) = (1/μ_j) ln ∫Dz exp[μ_j ψ_j(y + √(q_j − q_{j−1}) z)],
 //! - e_0 = −P_0,  P_0 = ∫Dz ψ_0(h + √q_0 z) − (1/4) Σ_{j=1}^{k} μ_j (q_j² − q_{j−1}²),
