@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Subcommand;
 use glassbox::theory::replica_trick::ReplicaTrick;
-use glassbox::theory::{gardner, hopfield, sk};
+use glassbox::theory::{gardner, hopfield, rsb, sk};
 
 use crate::plot::{Plot, Series, Style};
 use crate::table::{cells, linspace, Output};
@@ -70,6 +70,21 @@ pub enum Topic {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// SK replica-symmetry breaking: k-step RSB ground-state energies k = 1..K, and the
+    /// full-RSB (Parisi) order parameter q(x) and free energy at each temperature (many-step
+    /// Parisi functional; T = 0 in the scaled form, where x_max is μ = βm of the last step).
+    Parisi {
+        /// Temperatures (0 allowed: the ground state).
+        #[arg(long, short = 'T', value_delimiter = ',', allow_hyphen_values = true, default_values_t = [0.3, 0.5, 0.8])]
+        temperatures: Vec<f64>,
+        /// Steps of the many-step Parisi solution at T > 0 (2..=32; at T = 0 at most 12 are used and
+        /// the energy is extrapolated in the number of steps).
+        #[arg(long, default_value_t = 20)]
+        steps: usize,
+        /// Largest k of the k-step RSB ground-state table.
+        #[arg(long, default_value_t = 4)]
+        kmax: usize,
+    },
     /// Spherical p-spin glass: T_d, T_s, threshold and 1RSB ground-state energies.
     Pspin {
         /// Interaction orders p.
@@ -114,6 +129,7 @@ impl Topic {
             Topic::Hopfield { .. } => "hopfield",
             Topic::Gardner { .. } => "gardner",
             Topic::ReplicaTrick { .. } => "replica-trick",
+            Topic::Parisi { .. } => "parisi",
             Topic::Pspin { .. } => "pspin",
             Topic::Bethe { .. } => "bethe",
             Topic::DoubleDescent { .. } => "double-descent",
@@ -326,6 +342,125 @@ pub fn gardner_theory(kappa_max: f64) -> Result<Output> {
             "asymptote_gibbs": cg, "asymptote_bayes": cb,
         }),
         plots: vec![("capacity", capacity), ("learning_curves", learning)],
+    })
+}
+
+/// The staircase q(x) of a k-step order parameter as a polyline: breakpoints `x`
+/// (0 = x_0 < … < x_{k+1}) and values `q` (q_j on [x_j, x_{j+1})).
+pub fn staircase(x: &[f64], q: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let mut px = Vec::new();
+    let mut py = Vec::new();
+    for (j, &qj) in q.iter().enumerate() {
+        if j + 1 < x.len() {
+            px.extend([x[j], x[j + 1]]);
+            py.extend([qj, qj]);
+        }
+    }
+    (px, py)
+}
+
+/// The q(x) plot of full-RSB solutions at T > 0.
+pub fn parisi_plot(solutions: &[rsb::Parisi]) -> Plot {
+    let mut plot = Plot::new(
+        "SK: Parisi order parameter q(x) (many-step RSB)",
+        "x",
+        "q(x)",
+    );
+    for (i, p) in solutions
+        .iter()
+        .filter(|p| p.solution.temperature > 0.0)
+        .enumerate()
+    {
+        let (x, q) = staircase(&p.x, &p.q);
+        plot =
+            plot.with(Series::line(format!("T = {}", p.solution.temperature), x, q).with_color(i));
+    }
+    plot
+}
+
+/// k-step RSB ground-state energies (k = 1..kmax) and many-step Parisi solutions at each T.
+pub fn parisi_theory(temperatures: &[f64], steps: usize, kmax: usize) -> Result<Output> {
+    if let Some(t) = temperatures.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
+        anyhow::bail!("temperature must be finite and ≥ 0, got {t}");
+    }
+    anyhow::ensure!((1..=8).contains(&kmax), "--kmax must be in 1..=8");
+    let mut rows = Vec::new();
+    let mut summary = Vec::new();
+    let krsb = (1..=kmax)
+        .map(rsb::krsb_ground_state)
+        .collect::<glassbox::Result<Vec<_>>>()?;
+    for s in &krsb {
+        rows.push(vec![
+            format!("{}RSB", s.steps),
+            "0".into(),
+            s.steps.to_string(),
+            s.energy.to_string(),
+            s.energy.to_string(),
+            s.q[0].to_string(),
+            s.q[s.steps].to_string(),
+            s.x[s.steps - 1].to_string(),
+        ]);
+    }
+    summary.push(format!(
+        "k-step RSB ground-state energies (T = 0): {}",
+        krsb.iter()
+            .map(|s| format!("k = {}: {:.7}", s.steps, s.energy))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let ground = rsb::parisi_ground_state(steps.min(rsb::MAX_STEPS_T0))?;
+    summary.push(format!(
+        "Parisi ground-state energy: {:.7} extrapolated from {} steps ({:.7}) and {} steps ({:.7}); Parisi constant −0.7631667",
+        ground.extrapolated,
+        ground.solution.steps,
+        ground.solution.energy,
+        ground.previous_steps,
+        ground.previous
+    ));
+    let mut sols = vec![ground];
+    for &t in temperatures.iter().filter(|&&t| t > 0.0) {
+        let p = rsb::parisi(t, 0.0, steps)?;
+        let one = rsb::one_step(t, 0.0)?;
+        summary.push(format!(
+            "T = {t}: f_Parisi = {:.7} ({} steps), f_1RSB = {:.7}, f_RS = {:.7}; q(x) from {:.4} to {:.4}, x_max = {:.4}",
+            p.solution.free_energy,
+            p.solution.steps,
+            one.free_energy,
+            one.rs_free_energy,
+            p.q[0],
+            p.q[p.q.len() - 1],
+            p.solution.x[p.solution.steps - 1]
+        ));
+        sols.push(p);
+    }
+    for p in &sols {
+        let s = &p.solution;
+        rows.push(vec![
+            "Parisi".into(),
+            s.temperature.to_string(),
+            s.steps.to_string(),
+            s.free_energy.to_string(),
+            s.energy.to_string(),
+            s.q[0].to_string(),
+            s.q[if s.temperature == 0.0 {
+                s.steps - 1
+            } else {
+                s.steps
+            }]
+            .to_string(),
+            s.x[s.steps - 1].to_string(),
+        ]);
+    }
+    let mut plots = Vec::new();
+    if sols.iter().any(|p| p.solution.temperature > 0.0) {
+        plots.push(("q_of_x", parisi_plot(&sols)));
+    }
+    Ok(Output {
+        summary,
+        header: vec!["kind", "T", "steps", "f", "e", "q_min", "q_max", "x_max"],
+        rows,
+        json: serde_json::json!({ "krsb_ground_states": krsb, "parisi": sols }),
+        plots,
     })
 }
 
@@ -579,6 +714,11 @@ pub fn run(args: Args) -> Result<()> {
         Topic::AtLine { points } => at_line(*points)?,
         Topic::Hopfield { points } => hopfield_theory(*points)?,
         Topic::Gardner { kappa_max } => gardner_theory(*kappa_max)?,
+        Topic::Parisi {
+            temperatures,
+            steps,
+            kmax,
+        } => parisi_theory(temperatures, *steps, *kmax)?,
         Topic::Pspin { p } => pspin_table(p)?,
         Topic::Bethe { degrees } => bethe_table(degrees)?,
         Topic::DoubleDescent {

@@ -321,7 +321,7 @@ fn closeness(
 
 fn mean_field(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<()> {
     use crate::theory_cmd::{at_line, gardner_theory, hopfield_theory};
-    use glassbox::theory::{gardner, hopfield, sk};
+    use glassbox::theory::{gardner, hopfield, rsb, sk};
 
     // SK: Monte Carlo disorder averages against the replica-symmetric energy.
     let n = 512;
@@ -423,6 +423,33 @@ fn mean_field(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<
         -2.0 * 2f64.ln() - 0.125,
         "−T ln 2 − 1/(4T)",
         1e-10,
+    ));
+    // Replica-symmetry breaking (glassbox::theory::rsb).
+    push(closeness(
+        "SK 1RSB ground-state energy",
+        rsb::one_step(0.0, 0.0)?.energy,
+        -0.768_828_025_6,
+        "max_μ [−μ/4 − ln(2Φ(μ))/μ]",
+        1e-8,
+    ));
+    let parisi_t0 = rsb::parisi_ground_state(rsb::MAX_STEPS_T0)?;
+    push(closeness(
+        "SK Parisi ground-state energy (12 steps, extrapolated)",
+        parisi_t0.extrapolated,
+        -0.763_166_7,
+        "Parisi constant, Oppermann et al. 2007",
+        2e-4,
+    ));
+    let parisi_warm: Vec<rsb::Parisi> = [0.3, 0.5, 0.8]
+        .iter()
+        .map(|&t| rsb::parisi(t, 0.0, 20))
+        .collect::<glassbox::Result<_>>()?;
+    push(closeness(
+        "SK Parisi free energy at T = 0.5 (20 steps)",
+        parisi_warm[1].solution.free_energy,
+        -0.791_182,
+        "2/3-step RSB extrapolated",
+        1e-5,
     ));
     let cap = hopfield::capacity()?;
     push(closeness(
@@ -539,6 +566,13 @@ fn mean_field(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<
              large-α learning curves, the spherical p-spin glass and the Bethe lattice.",
         )
         .checks(&["quantity", "computed", "reference", "|difference|"], checks, status)
+        .paragraph(
+            "Below T_c the SK free energy is Parisi's: replica symmetry breaks in infinitely many \
+             steps, and the order parameter becomes a function q(x). The ground-state energy \
+             climbs from −√(2/π) = −0.79788 (RS) through −0.76883 (one step) to the Parisi \
+             constant −0.76317; the many-step order parameters at T = 0.3, 0.5 and 0.8:",
+        )
+        .plot(&crate::theory_cmd::parisi_plot(&parisi_warm))
         .plot(&hop.plots[0].1)
         .plot(&hop.plots[1].1)
         .plot(&gar.plots[1].1)
@@ -552,6 +586,6 @@ fn mean_field(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<
         .checks(&["simulation", "measured", "theory", "deviation"], dd_rows, dd_status)
         .plot(&dd.plots[1].1)
         .paragraph("Reproduce from the shell:")
-        .code("glassbox theory sk -T 0.5,1,2\nglassbox theory at-line\nglassbox theory hopfield\nglassbox theory gardner\nglassbox theory pspin\nglassbox theory bethe\nglassbox theory double-descent\nglassbox theory replica-trick -T 0.5\nglassbox sample --sk 512 --samples 8 -T 0.4,0.6,0.8,1,1.25,1.5,2,3 --sweeps 4000 --therm 2000 --order sequential");
+        .code("glassbox theory sk -T 0.5,1,2\nglassbox theory at-line\nglassbox theory hopfield\nglassbox theory gardner\nglassbox theory parisi\nglassbox theory pspin\nglassbox theory bethe\nglassbox theory double-descent\nglassbox theory replica-trick -T 0.5\nglassbox sample --sk 512 --samples 8 -T 0.4,0.6,0.8,1,1.25,1.5,2,3 --sweeps 4000 --therm 2000 --order sequential");
     Ok(())
 }

@@ -498,6 +498,29 @@ fn theory_writes_results_and_checks_input() {
         dir.join("rt").to_str().unwrap(),
     ]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("replica limit"));
+    let out = dir.join("parisi");
+    let o = glassbox(&[
+        "theory",
+        "parisi",
+        "-T",
+        "0.5",
+        "--kmax",
+        "2",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // 1RSB ground state −0.7688280 in the k-step table.
+    assert!(String::from_utf8_lossy(&o.stdout).contains("k = 1: -0.7688280"));
+    let csv = read(&out.join("results.csv"));
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("Parisi,0.5,"))
+        .expect("Parisi row at T = 0.5");
+    let f: f64 = row.split(',').nth(3).unwrap().parse().unwrap();
+    assert!((f + 0.791_182).abs() < 1e-5, "{row}");
+    assert!(read(&out.join("plots/q_of_x.svg")).contains("<svg"));
+    fails_with(&["theory", "parisi", "--kmax", "0"], "1..=8");
 }
 
 #[test]

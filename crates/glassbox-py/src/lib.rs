@@ -40,5 +40,8 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(theory::bethe, m)?)?;
     m.add_function(wrap_pyfunction!(theory::double_descent, m)?)?;
     m.add_function(wrap_pyfunction!(theory::simulate_min_norm, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::parisi, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::krsb, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::one_step, m)?)?;
     Ok(())
 }

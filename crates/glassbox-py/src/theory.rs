@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 
 use crate::convert::PyResultExt;
 use glassbox::theory::{
-    bethe as bl, double_descent as dd, gardner, hopfield, pspin as ps, replica_trick as rt, sk,
+    bethe as bl, double_descent as dd, gardner, hopfield, pspin as ps, replica_trick as rt, rsb, sk,
 };
 
 fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
@@ -199,4 +199,27 @@ pub fn simulate_min_norm(
         dd::simulate_min_norm(n, gamma, r2, sigma2, trials, seed)
     })
     .py()
+}
+
+/// Many-step (full) Parisi RSB of the SK model at `temperature` ≥ 0 and field `h` with `steps`
+/// steps (JSON of the library's `Parisi`: staircase `x`, `q`, the step solution, and the
+/// k-extrapolated free energy). The GIL is released while it runs.
+#[pyfunction]
+#[pyo3(signature = (temperature, steps, h=0.0))]
+pub fn parisi(py: Python<'_>, temperature: f64, steps: usize, h: f64) -> PyResult<String> {
+    json(&crate::convert::detached(py, || rsb::parisi(temperature, h, steps)).py()?)
+}
+
+/// The k-step RSB solution at `temperature` ≥ 0 and field `h` (JSON of `StepSolution`).
+#[pyfunction]
+#[pyo3(signature = (k, temperature=0.0, h=0.0))]
+pub fn krsb(py: Python<'_>, k: usize, temperature: f64, h: f64) -> PyResult<String> {
+    json(&crate::convert::detached(py, || rsb::krsb(temperature, h, k)).py()?)
+}
+
+/// The 1RSB solution (q0, q1, m, f, e, s, RS f) at `temperature` ≥ 0 and field `h`.
+#[pyfunction]
+#[pyo3(signature = (temperature, h=0.0))]
+pub fn one_step(temperature: f64, h: f64) -> PyResult<String> {
+    json(&rsb::one_step(temperature, h).py()?)
 }

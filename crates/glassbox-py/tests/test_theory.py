@@ -66,3 +66,26 @@ def test_double_descent_peak_and_simulation():
     assert math.isnan(theory.double_descent(1.0)["min_norm"][0])
     mean, err = theory.simulate_min_norm(200, 2.0, trials=40, seed=7)
     assert abs(mean - r["min_norm"][3]) < 4 * err
+def test_rsb_ground_states_and_parisi():
+    # reference-values.md S10: k-step RSB ground-state energies.
+    e = [theory.krsb_ground_state(k)["energy"] for k in (1, 2, 3)]
+    assert abs(e[0] + 0.7688280256) < 1e-8
+    assert abs(e[1] + 0.764028) < 2e-6
+    assert abs(e[2] + 0.763409) < 1e-5
+    assert e[0] < e[1] < e[2]
+    g = theory.parisi(0.0)
+    assert abs(g["extrapolated"] + 0.7631667) < 2e-5
+    assert theory.one_step(0.0)["m"] == pytest.approx(0.8172643, abs=1e-5)
+
+
+def test_parisi_order_parameter():
+    p = theory.parisi(0.5, steps=10)
+    # S11: f = -0.791182 (tolerance 1e-5).
+    assert abs(p["free_energy"] + 0.791182) < 1e-5
+    assert p["x"].shape == (p["q"].shape[0] + 1,)
+    assert p["x"][0] == 0.0 and p["x"][-1] == 1.0
+    assert np.all(np.diff(p["q"]) >= 0) and np.all(np.diff(p["x"]) >= 0)
+    one = theory.one_step(0.5)
+    assert one["rs_free_energy"] < one["free_energy"] < p["free_energy"]
+    with pytest.raises(ValueError, match="steps"):
+        theory.parisi(0.0, steps=40)

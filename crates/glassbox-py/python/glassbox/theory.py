@@ -4,6 +4,8 @@
     >>> theory.hopfield_capacity()["alpha_c"]          # AGS: 0.1379056
     >>> theory.sk_rs([0.5, 2.0])["f"]                  # RS free energy per spin
     >>> theory.learning_curve("gibbs", [1, 2, 5])["epsilon"]
+    >>> theory.parisi(0.5)["free_energy"]              # full RSB: -0.7911776
+    >>> theory.krsb_ground_state(2)["energy"]          # 2RSB ground state: -0.764028
 
 Conventions: k_B = 1, energies and free energies per spin; the SK model is
 H = -Σ_{i<j} J_ij s_i s_j - h Σ s_i with J_ij ~ N(0, 1/N) (T_c = 1).
@@ -31,6 +33,10 @@ __all__ = [
     "bethe",
     "double_descent",
     "simulate_min_norm",
+    "parisi",
+    "krsb",
+    "krsb_ground_state",
+    "one_step",
 ]
 
 
@@ -137,3 +143,58 @@ def simulate_min_norm(
     """Min-norm least squares drawn and solved ``trials`` times with n samples and
     p = round(γ n) features: (mean excess risk, its standard error)."""
     return _glassbox.simulate_min_norm(int(n), float(gamma), float(r2), float(sigma2), int(trials), int(seed))
+def _nan(value: Any) -> Any:
+    """JSON null (a NaN on the Rust side) back to NaN."""
+    return float("nan") if value is None else value
+
+
+def _step(sol: Dict[str, Any]) -> Dict[str, Any]:
+    out = {k: _nan(v) for k, v in sol.items() if not isinstance(v, list)}
+    out["q"] = np.array(sol["q"], dtype=float)
+    out["x"] = np.array(sol["x"], dtype=float)
+    return out
+
+
+def parisi(temperature: float, steps: Union[int, None] = None, h: float = 0.0) -> Dict[str, Any]:
+    """Full (Parisi) replica-symmetry breaking of the SK model as a many-step solution.
+
+    Returns the order parameter as a staircase, ``x`` (breakpoints, from 0 to 1; at T = 0 the
+    scaled μ = βm, without the final ∞) and ``q`` (q(x) = q[i] on [x[i], x[i+1])), the
+    ``free_energy`` (at T = 0 the ground-state energy), ``energy``, ``entropy``, ``steps``,
+    the value with half as many steps (``previous``) and the k → ∞ estimate
+    ``extrapolated`` (error ∝ k^-4). ``steps`` defaults to 20 (12, the most allowed, at T = 0,
+    where ``extrapolated`` is the Parisi constant to ~1e-6)."""
+    t = float(temperature)
+    if steps is None:
+        steps = 12 if t == 0.0 else 20
+    out = json.loads(_glassbox.parisi(t, int(steps), float(h)))
+    sol = _step(out["solution"])
+    res = {k: v for k, v in sol.items() if k not in ("q", "x")}
+    res["x_steps"] = sol["x"]
+    res["x"] = np.array(out["x"], dtype=float)
+    res["q"] = np.array(out["q"], dtype=float)
+    for k in ("previous", "previous_steps", "extrapolated"):
+        res[k] = out[k]
+    return res
+
+
+def krsb(k: int, temperature: float = 0.0, h: float = 0.0) -> Dict[str, Any]:
+    """The k-step RSB solution: overlaps ``q`` (q_0..q_k), breakpoints ``x`` (m_1..m_k; at
+    T = 0 the scaled μ_j), ``free_energy``, ``energy``, ``entropy``, ``magnetization`` and (T = 0)
+    ``chi`` = lim β(1 - q_k)."""
+    return _step(json.loads(_glassbox.krsb(int(k), float(temperature), float(h))))
+
+
+def krsb_ground_state(k: int) -> Dict[str, Any]:
+    """The k-step RSB ground state of SK (T = 0, h = 0): ``energy`` = -0.7688280, -0.764028,
+    -0.763409 for k = 1, 2, 3, with ``q`` and the scaled breakpoints ``mu``."""
+    out = krsb(k, 0.0, 0.0)
+    out["mu"] = out.pop("x")
+    return out
+
+
+def one_step(temperature: float, h: float = 0.0) -> Dict[str, float]:
+    """One-step RSB: ``q0, q1, m, free_energy, energy, entropy`` and ``rs_free_energy``
+    (at T = 0, m is the scaled μ = βm and ``chi`` = lim β(1 - q1))."""
+    out = json.loads(_glassbox.one_step(float(temperature), float(h)))
+    return {k: _nan(v) for k, v in out.items()}

@@ -4,7 +4,8 @@
 //! equations (no simulation, no randomness):
 //!
 //! - [`sk`]: Sherrington–Kirkpatrick replica-symmetric solution and the de Almeida–Thouless line;
-//! - `rsb` (in progress): one-step, k-step and (as many-step) full Parisi replica-symmetry breaking;
+//! - [`rsb`]: one-step, k-step and (as many-step) full Parisi replica-symmetry breaking, at finite
+//!   T and T = 0;
 //! - [`hopfield`]: the Amit–Gutfreund–Sompolinsky theory of the Hopfield network;
 //! - [`pspin`]: the spherical p-spin glass (T_d, T_s, threshold and ground-state energies);
 //! - [`bethe`]: ferromagnetic and spin-glass critical temperatures on sparse random graphs;
@@ -25,4 +26,5 @@ pub mod hopfield;
 pub mod numerics;
 pub mod pspin;
 pub mod replica_trick;
+pub mod rsb;
 pub mod sk;

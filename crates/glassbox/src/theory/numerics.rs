@@ -717,6 +717,129 @@ pub fn minimize_bfgs(
     })
 }
 
+/// Stopping rule of [`minimize_bfgs_until_stalled`].
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct StallRule {
+    /// Converged when the max-norm of the gradient is ≤ `gtol`.
+    pub gtol: f64,
+    /// … or when f has decreased by less than `ftol` over the last `window` iterations.
+    pub ftol: f64,
+    /// Iterations the decrease is measured over.
+    pub window: usize,
+    /// Give up (with [`Error::NotConverged`]) after this many iterations.
+    pub max_iter: usize,
+}
+
+/// BFGS for badly conditioned, smooth objectives whose value matters more than the minimizer
+/// (many-parameter variational functionals): as [`minimize_bfgs`], but the initial inverse
+/// Hessian is rescaled by sᵀy/yᵀy after the first step (Nocedal & Wright 2006, eq. 6.20), and
+/// the iteration also stops once f stalls (see [`StallRule`]) or the line search can make no
+/// more progress with f already stalled to within `ftol`.
+pub fn minimize_bfgs_until_stalled(
+    what: &str,
+    x0: Vec<f64>,
+    mut fg: impl FnMut(&[f64], &mut [f64]) -> Result<f64>,
+    rule: StallRule,
+) -> Result<Minimum> {
+    let n = x0.len();
+    let mut x = x0;
+    let mut g = vec![0.0; n];
+    let mut f = fg(&x, &mut g)?;
+    let norm = |v: &[f64]| v.iter().fold(0.0f64, |m, a| m.max(a.abs()));
+    let mut hinv = vec![0.0; n * n];
+    for i in 0..n {
+        hinv[i * n + i] = 1.0;
+    }
+    let (mut xn, mut gn, mut p) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let mut history: Vec<f64> = vec![f];
+    let done = |x: Vec<f64>, f: f64, g: &[f64], it: usize| Minimum {
+        x,
+        value: f,
+        gradient_norm: norm(g),
+        iterations: it,
+    };
+    for it in 0..rule.max_iter {
+        let gnorm = norm(&g);
+        let w = rule.window.max(1);
+        let stalled = history.len() > w && history[history.len() - 1 - w] - f <= rule.ftol;
+        if gnorm <= rule.gtol || stalled {
+            return Ok(done(x, f, &g, it));
+        }
+        for i in 0..n {
+            p[i] = -(0..n).map(|j| hinv[i * n + j] * g[j]).sum::<f64>();
+        }
+        let mut slope: f64 = p.iter().zip(&g).map(|(a, b)| a * b).sum();
+        if slope >= 0.0 {
+            hinv.iter_mut().for_each(|v| *v = 0.0);
+            for i in 0..n {
+                hinv[i * n + i] = 1.0;
+                p[i] = -g[i];
+            }
+            slope = -g.iter().map(|a| a * a).sum::<f64>();
+        }
+        if it == 0 {
+            let s = 0.1 / norm(&p).max(0.1);
+            p.iter_mut().for_each(|v| *v *= s);
+            slope *= s;
+        }
+        let mut t = 1.0;
+        let mut accepted = false;
+        for _ in 0..60 {
+            for i in 0..n {
+                xn[i] = x[i] + t * p[i];
+            }
+            match fg(&xn, &mut gn) {
+                Ok(fnew) if fnew.is_finite() && fnew <= f + 1e-4 * t * slope => {
+                    accepted = true;
+                    f = fnew;
+                    break;
+                }
+                _ => t *= 0.5,
+            }
+        }
+        if !accepted {
+            let recent = history[history.len().saturating_sub(w + 1)];
+            if gnorm <= 100.0 * rule.gtol || recent - f <= rule.ftol {
+                return Ok(done(x, f, &g, it));
+            }
+            return Err(Error::NotConverged {
+                what: format!("{what} (BFGS line search)"),
+                iterations: it,
+                residual: gnorm,
+            });
+        }
+        history.push(f);
+        let s: Vec<f64> = (0..n).map(|i| xn[i] - x[i]).collect();
+        let y: Vec<f64> = (0..n).map(|i| gn[i] - g[i]).collect();
+        let sy: f64 = s.iter().zip(&y).map(|(a, b)| a * b).sum();
+        if sy > 1e-300 {
+            if it == 0 {
+                let yy: f64 = y.iter().map(|a| a * a).sum();
+                let scale = sy / yy;
+                hinv.iter_mut().for_each(|v| *v *= scale);
+            }
+            let hy: Vec<f64> = (0..n)
+                .map(|i| (0..n).map(|j| hinv[i * n + j] * y[j]).sum())
+                .collect();
+            let yhy: f64 = y.iter().zip(&hy).map(|(a, b)| a * b).sum();
+            let rho = 1.0 / sy;
+            for i in 0..n {
+                for j in 0..n {
+                    hinv[i * n + j] +=
+                        (1.0 + yhy * rho) * rho * s[i] * s[j] - rho * (hy[i] * s[j] + s[i] * hy[j]);
+                }
+            }
+        }
+        x.copy_from_slice(&xn);
+        g.copy_from_slice(&gn);
+    }
+    Err(Error::NotConverged {
+        what: format!("{what} (BFGS)"),
+        iterations: rule.max_iter,
+        residual: norm(&g),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@
 //! - e = −(β/2)(1 − q²) − h m,  s = β(e − f).
 //!
 //! RS is exact above the AT line (de Almeida & Thouless, J. Phys. A 11, 983, 1978), where
-//! β² ∫Dz sech⁴(β(√q z + h)) < 1; below it the Parisi solution (module `rsb`) holds.
+//! β² ∫Dz sech⁴(β(√q z + h)) < 1; below it the Parisi solution ([`rsb`](super::rsb)) holds.
 
 use super::numerics::{brent_root, gaussian_average, ln_2cosh, normal_cdf};
 use crate::error::{invalid, Error, Result};
