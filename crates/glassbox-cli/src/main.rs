@@ -18,6 +18,7 @@ mod table;
 mod temper_cmd;
 mod theory_cmd;
 mod tour;
+mod tour_learning;
 
 use clap::{Parser, Subcommand};
 

@@ -49,6 +49,11 @@ pub fn run(args: Args) -> Result<()> {
         &folder,
         &args,
     )?;
+    crate::tour_learning::learning(
+        report.section("3. Learning as statistical physics"),
+        &folder,
+        &args,
+    )?;
     report.write(&folder.path("index.html"))?;
     manifest.finish(RunStatus::Completed)?;
     let (passed, failed) = report.check_counts();
@@ -362,8 +367,14 @@ fn mean_field(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<
         .iter()
         .map(|t| sk::rs(1.0 / t, 0.0).map(|s| s.e))
         .collect::<glassbox::Result<Vec<_>>>()?;
+    // The Parisi (20-step RSB) energy below T_c, where RS is wrong.
+    let rsb_temps = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+    let parisi_curve: Vec<rsb::Parisi> = rsb_temps
+        .iter()
+        .map(|&t| rsb::parisi(t, 0.0, 20))
+        .collect::<glassbox::Result<_>>()?;
     let e_plot = Plot::new(
-        "SK: Monte Carlo (N = 512, 8 samples) vs RS theory",
+        "SK: Monte Carlo (N = 512, 8 samples) vs RS and Parisi theory",
         "temperature T",
         "energy per spin e",
     )
@@ -371,6 +382,12 @@ fn mean_field(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<
         "RS theory (exact for T ≥ 1)",
         fine.clone(),
         rs_e,
+    ))
+    .with(Series::new(
+        "Parisi (full RSB, 20 steps)",
+        rsb_temps.to_vec(),
+        parisi_curve.iter().map(|p| p.solution.energy).collect(),
+        Style::LinePoints,
     ))
     .with(
         Series::points(
@@ -440,10 +457,8 @@ fn mean_field(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<
         "Parisi constant, Oppermann et al. 2007",
         2e-4,
     ));
-    let parisi_warm: Vec<rsb::Parisi> = [0.3, 0.5, 0.8]
-        .iter()
-        .map(|&t| rsb::parisi(t, 0.0, 20))
-        .collect::<glassbox::Result<_>>()?;
+    let parisi_warm: Vec<rsb::Parisi> =
+        [0, 2, 5].iter().map(|&k| parisi_curve[k].clone()).collect();
     push(closeness(
         "SK Parisi free energy at T = 0.5 (20 steps)",
         parisi_warm[1].solution.free_energy,

@@ -1,0 +1,236 @@
+//! Tour section: learning as statistical physics — double descent with its theory curve and
+//! the replica overlap of trained models, perceptron learning against the replica curves, the
+//! 3-spin landscape's minima at the threshold energy, and wide networks against the NNGP.
+
+use anyhow::Result;
+use glassbox::theory::{double_descent as dd, gardner, pspin};
+
+use crate::learn_cmd::{self, ActivationArg, DataSource, NonlinearityArg, RegressionArgs};
+use crate::report::Section;
+use crate::runfolder::RunFolder;
+use crate::tour::Args;
+
+fn sigma_row(
+    what: String,
+    m: f64,
+    e: f64,
+    th: f64,
+    label: &str,
+    slack: f64,
+) -> (Vec<String>, bool) {
+    let z = (m - th).abs() / e;
+    (
+        vec![
+            what,
+            format!("{m:.4} ± {e:.4}"),
+            format!("{th:.4} ({label})"),
+            format!("{z:.1} σ"),
+        ],
+        (m - th).abs() < 4.0 * e + slack,
+    )
+}
+
+/// Fills the learning section.
+pub fn learning(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<()> {
+    let mut rows = Vec::new();
+    let mut status = Vec::new();
+    let mut push = |(r, ok): (Vec<String>, bool)| {
+        rows.push(r);
+        status.push(ok);
+    };
+    // Random-features double descent on a linear teacher, against Mei–Montanari.
+    let reg = RegressionArgs {
+        source: DataSource::Linear,
+        mnist: None,
+        digit: 0,
+        d: 100,
+        n: 200,
+        n_test: 1000,
+        features: Vec::new(),
+        activation: ActivationArg::Relu,
+        ridge: 0.0,
+        seeds: if args.quick { 4 } else { 16 },
+        r2: 1.0,
+        sigma2: 0.1,
+    };
+    let curve = learn_cmd::regression_curve(&reg, args.seed, false)?;
+    folder.write_json("learning/double_descent.json", &curve.json)?;
+    for pt in curve.json.as_array().into_iter().flatten() {
+        let g = pt["gamma"].as_f64().unwrap_or(f64::NAN);
+        if (0.3..=4.0).contains(&g) {
+            continue; // finite-d corrections grow near the peak; check the flanks
+        }
+        let th =
+            dd::random_features_risk(g * 2.0, 2.0, dd::Activation::centred_relu(), 1.0, 0.0, 0.1)?
+                + 0.1;
+        push(sigma_row(
+            format!("random-features test error, p/n = {g:.2}"),
+            pt["test_error"].as_f64().unwrap_or(f64::NAN),
+            pt["test_error_err"].as_f64().unwrap_or(f64::NAN),
+            th,
+            "Mei–Montanari + σ², d → ∞",
+            0.05 * th,
+        ));
+    }
+    // The same on MNIST when the data set is on this machine.
+    let mnist = match glassbox::data::mnist_dir() {
+        Some(dir) => Some(learn_cmd::regression_curve(
+            &RegressionArgs {
+                source: DataSource::Mnist,
+                mnist: Some(dir),
+                n: 300,
+                seeds: if args.quick { 2 } else { 6 },
+                ..reg.clone()
+            },
+            args.seed,
+            false,
+        )?),
+        None => None,
+    };
+    if let Some(m) = &mnist {
+        folder.write_json("learning/double_descent_mnist.json", &m.json)?;
+        let peak = m
+            .json
+            .as_array()
+            .into_iter()
+            .flatten()
+            .max_by(|a, b| {
+                a["test_error"]
+                    .as_f64()
+                    .unwrap_or(0.0)
+                    .total_cmp(&b["test_error"].as_f64().unwrap_or(0.0))
+            })
+            .and_then(|p| p["gamma"].as_f64())
+            .unwrap_or(f64::NAN);
+        push((
+            vec![
+                "MNIST (0 vs rest, n = 300): test-error peak at p/n".into(),
+                format!("{peak:.2}"),
+                "1 (interpolation threshold)".into(),
+                "within [0.8, 1.25]".into(),
+            ],
+            (0.8..=1.25).contains(&peak),
+        ));
+    }
+    // Perceptron learning curves.
+    let per = learn_cmd::perceptron_topic(
+        50,
+        &[1.0, 3.0],
+        if args.quick { 8 } else { 24 },
+        100,
+        30,
+        args.seed,
+    )?;
+    folder.write_json("learning/perceptron.json", &per.json)?;
+    for (k, alpha) in [1.0, 3.0].into_iter().enumerate() {
+        let m = |s: usize| {
+            let v = &per.json["measured"][s][k];
+            (
+                v[0].as_f64().unwrap_or(f64::NAN),
+                v[1].as_f64().unwrap_or(f64::NAN),
+            )
+        };
+        let (h, he) = m(0);
+        push(sigma_row(
+            format!("Hebb student ε, N = 50, α = {alpha}"),
+            h,
+            he,
+            gardner::hebb_learning(alpha)?.epsilon,
+            "replica theory",
+            0.01,
+        ));
+        let (g, ge) = m(2);
+        push(sigma_row(
+            format!("Gibbs student ε, N = 50, α = {alpha}"),
+            g,
+            ge,
+            gardner::gibbs_learning(alpha)?.epsilon,
+            "replica theory",
+            0.01,
+        ));
+    }
+    // The 3-spin landscape.
+    let ps = learn_cmd::pspin_topic(
+        &[32, 64, 128],
+        if args.quick { 6 } else { 24 },
+        0.4,
+        48,
+        args.seed,
+    )?;
+    folder.write_json("learning/pspin.json", &ps.json)?;
+    let th = pspin::pspin(3)?;
+    let ex = &ps.json["extrapolation"];
+    push(sigma_row(
+        "3-spin gradient-descent minima, N → ∞ (N = 32, 64, 128; e_∞ + b N^(−2/3))".into(),
+        ex["e_inf"].as_f64().unwrap_or(f64::NAN),
+        ex["e_inf_err"].as_f64().unwrap_or(f64::NAN),
+        th.e_threshold,
+        "threshold E_th = −√(4/3)",
+        0.0,
+    ));
+    // Wide networks.
+    let ng = learn_cmd::nngp_topic(
+        NonlinearityArg::Relu,
+        &[10, 30, 100, 300, 1000, 3000],
+        32,
+        args.seed,
+    )?;
+    folder.write_json("learning/nngp.json", &ng.json)?;
+    let slope = ng.json["slope"].as_f64().unwrap_or(f64::NAN);
+    push((
+        vec![
+            "NNGP: log-log slope of the kernel deviation vs width (ReLU)".into(),
+            format!("{slope:.3}"),
+            "−1 (central limit)".into(),
+            format!("{:.1e}", (slope + 1.0).abs()),
+        ],
+        (slope + 1.0).abs() < 0.1,
+    ));
+    section
+        .paragraph(
+            "Learning is statistical mechanics of the weights. Random-features least squares \
+             (ReLU features, linear teacher, d = 100, n = 200) shows double descent: the test \
+             error diverges where the number of features equals the number of samples — the \
+             interpolation threshold, where the training error reaches zero — and falls again \
+             beyond it, following Mei and Montanari's d → ∞ curve on its flanks.",
+        )
+        .plot(&curve.plots[0].1)
+        .paragraph(
+            "An order parameter for trained networks (beyond the paper): two replicas trained \
+             by gradient descent from independent initializations on the same data have \
+             overlap q = 1 while the least-squares solution is unique (p < n); past the \
+             threshold the interpolating solutions form a manifold and q drops — replica \
+             symmetry of the solution space is lost exactly where the test error peaks.",
+        )
+        .plot(&curve.plots[1].1);
+    if let Some(m) = &mnist {
+        section
+            .paragraph("The same on MNIST test-set images (digit 0 against the rest, n = 300):")
+            .plot(&m.plots[0].1);
+    }
+    section
+        .paragraph(
+            "The perceptron: generalization error of Hebb and Gibbs students against the replica \
+             theory (Engel & Van den Broeck), and the fraction of random labelings a perceptron \
+             can store, which steps from 1 to 0 at Gardner's α_c = 2 (Cover's exact count).",
+        )
+        .plot(&per.plots[0].1)
+        .plot(&per.plots[1].1)
+        .paragraph(
+            "A rugged landscape (the paper's eq. 4): gradient descent on the spherical 3-spin \
+             glass stops at minima whose energy approaches the threshold E_th as N grows, not \
+             the ground state E_0 — most minima sit at the top of the glassy band. Below T_d \
+             the Langevin dynamics ages: the older the system, the slower it decorrelates.",
+        )
+        .plot(&ps.plots[0].1)
+        .plot(&ps.plots[1].1)
+        .paragraph(
+            "Infinite width: a random two-layer network's empirical kernel converges to the NNGP \
+             (arc-cosine) kernel with squared deviation ∝ 1/width.",
+        )
+        .plot(&ng.plots[0].1)
+        .checks(&["check", "measured", "reference", "deviation"], rows, status)
+        .paragraph("Reproduce from the shell:")
+        .code("glassbox learn double-descent\nglassbox learn replica-overlap\nglassbox learn double-descent --source mnist --mnist ../shared/data/mnist -n 300\nglassbox learn perceptron\nglassbox learn pspin-dynamics\nglassbox learn nngp\nglassbox learn scaling-fit curve.csv");
+    Ok(())
+}
