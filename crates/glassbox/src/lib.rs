@@ -20,6 +20,7 @@ pub mod exact;
 pub mod graph;
 pub mod mc;
 pub mod measure;
+pub mod memory;
 pub mod model;
 pub mod rng;
 pub mod theory;
