@@ -5,6 +5,7 @@
 mod bench;
 mod exact_cmd;
 mod graph_cmd;
+mod hopfield_cmd;
 mod npy;
 mod plot;
 mod progress;
@@ -41,6 +42,9 @@ enum Command {
     /// Mean-field theory: SK replica solutions, the AT line, Hopfield (AGS), Gardner capacity
     /// and learning curves.
     Theory(theory_cmd::Args),
+    /// Associative memory: Hopfield capacity curve and α_c(N), basins of attraction, recall
+    /// with Hebb, pseudo-inverse, Storkey or minover couplings.
+    Hopfield(hopfield_cmd::Args),
     /// The report that reproduces the field's key results (writes tour/index.html).
     Tour(tour::Args),
     /// Single-spin-flip throughput (spin-flip attempts per ns).
@@ -109,6 +113,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Exact(a) => exact_cmd::run(a),
         Command::Graph(a) => graph_cmd::run(a),
         Command::Theory(a) => theory_cmd::run(a),
+        Command::Hopfield(a) => hopfield_cmd::run(a),
         Command::Tour(a) => tour::run(a),
         Command::Bench(a) => bench::run(a),
     }
