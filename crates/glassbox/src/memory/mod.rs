@@ -13,12 +13,15 @@
 //!   overlaps, no N×N matrix) and the dense path (any J);
 //! - [`dynamics`]: T = 0 asynchronous and synchronous updates, finite-T Glauber;
 //! - [`retrieval`]: recall from corrupted patterns, basins of attraction, 3-mixtures;
+//! - [`modern`]: dense associative memory F(x) = xⁿ and the continuous modern Hopfield
+//!   network whose update is attention;
 //! - [`capacity`]: the capacity experiment, α_c(N) and its extrapolation to N → ∞, to set
 //!   against the AGS theory in [`theory::hopfield`](crate::theory::hopfield).
 
 pub mod capacity;
 pub mod dynamics;
 pub mod learning;
+pub mod modern;
 pub mod network;
 pub mod patterns;
 pub mod retrieval;
