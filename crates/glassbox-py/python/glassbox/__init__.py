@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _glassbox
 from ._glassbox import ConvergenceError
-from . import theory
+from . import memory, theory
 
 __version__: str = _glassbox.__version__
 
@@ -40,6 +40,7 @@ __all__ = [
     "SampleResult",
     "enumerate",
     "kaufman",
+    "memory",
     "quench",
     "sample",
     "theory",
