@@ -54,17 +54,27 @@ pub struct Hebbian {
     patterns: Patterns,
     /// ξ_i^μ at `[i·p + μ]`.
     by_unit: Vec<i8>,
+    /// Overlaps summed per i32 block in a field (2³⁰/N, so no block sum overflows).
+    chunk: usize,
 }
 
 impl Hebbian {
     /// The Hebb network J_ij = (1/N) Σ_μ ξ_i^μ ξ_j^μ of `patterns`, without the matrix.
     pub fn new(patterns: Patterns) -> Result<Self> {
+        if patterns.n() > 1 << 30 {
+            return Err(invalid("the low-rank network holds at most 2³⁰ units"));
+        }
         check_memory(
             "pattern table",
             (patterns.n() as u64).saturating_mul(patterns.p() as u64),
         )?;
         let by_unit = patterns.by_unit();
-        Ok(Hebbian { patterns, by_unit })
+        let chunk = ((1usize << 30) / patterns.n()).max(1);
+        Ok(Hebbian {
+            patterns,
+            by_unit,
+            chunk,
+        })
     }
 
     /// The patterns.
@@ -73,15 +83,19 @@ impl Hebbian {
     }
 }
 
-/// Σ_μ a_μ b_μ, exactly.
+/// Σ_μ a_μ m_μ, exactly: i32 products summed in i32 over chunks short enough that no
+/// partial sum can overflow (|m_μ| ≤ N), so the loop vectorizes, then added in i64.
 #[inline]
-fn idot(a: &[i8], m: &[i64]) -> i64 {
-    a.iter().zip(m).map(|(&x, &y)| x as i64 * y).sum()
+fn idot(a: &[i8], m: &[i32], chunk: usize) -> i64 {
+    a.chunks(chunk)
+        .zip(m.chunks(chunk))
+        .map(|(x, y)| x.iter().zip(y).map(|(&u, &v)| u as i32 * v).sum::<i32>() as i64)
+        .sum()
 }
 
 impl Network for Hebbian {
     /// M_μ = Σ_i ξ_i^μ s_i (N times the Mattis overlaps).
-    type Cache = Vec<i64>;
+    type Cache = Vec<i32>;
 
     fn n(&self) -> usize {
         self.patterns.n()
@@ -91,31 +105,31 @@ impl Network for Hebbian {
         Some(&self.patterns)
     }
 
-    fn cache(&self, s: &[i8]) -> Vec<i64> {
+    fn cache(&self, s: &[i8]) -> Vec<i32> {
         assert_eq!(s.len(), self.n(), "state has the wrong length");
         (0..self.patterns.p())
-            .map(|mu| super::patterns::dot(self.patterns.pattern(mu), s))
+            .map(|mu| super::patterns::dot(self.patterns.pattern(mu), s) as i32)
             .collect()
     }
 
     #[inline]
-    fn field(&self, m: &Vec<i64>, s: &[i8], i: usize) -> f64 {
+    fn field(&self, m: &Vec<i32>, s: &[i8], i: usize) -> f64 {
         let p = m.len();
         let x = &self.by_unit[i * p..(i + 1) * p];
-        (idot(x, m) - p as i64 * s[i] as i64) as f64 / self.n() as f64
+        (idot(x, m, self.chunk) - p as i64 * s[i] as i64) as f64 / self.n() as f64
     }
 
     #[inline]
-    fn flip(&self, m: &mut Vec<i64>, s: &mut [i8], i: usize) {
+    fn flip(&self, m: &mut Vec<i32>, s: &mut [i8], i: usize) {
         s[i] = -s[i];
-        let d = 2 * s[i] as i64;
+        let d = 2 * s[i] as i32;
         let p = m.len();
         for (mu, &x) in m.iter_mut().zip(&self.by_unit[i * p..(i + 1) * p]) {
-            *mu += d * x as i64;
+            *mu += d * x as i32;
         }
     }
 
-    fn energy(&self, m: &Vec<i64>, _s: &[i8]) -> Option<f64> {
+    fn energy(&self, m: &Vec<i32>, _s: &[i8]) -> Option<f64> {
         let n = self.n() as f64;
         let sq: f64 = m.iter().map(|&x| (x as f64) * (x as f64)).sum();
         Some(-0.5 * sq / n + 0.5 * m.len() as f64)
