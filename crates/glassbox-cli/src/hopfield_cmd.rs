@@ -167,6 +167,8 @@ pub struct Output {
     pub json: serde_json::Value,
     /// Plots.
     pub plots: Vec<(&'static str, Plot)>,
+    /// Arrays written to `arrays/<name>.npy`: name, shape, data (C order).
+    pub arrays: Vec<(&'static str, Vec<usize>, Vec<u64>)>,
 }
 
 fn fmt_fit(e: &Extrapolation) -> String {
@@ -361,6 +363,15 @@ pub fn capacity_experiment(spec: &CapacitySpec) -> Result<Output> {
             ("success", success),
             ("alpha_c", alpha_c_plot(&c)),
         ],
+        // Final-overlap histograms: one row per (N, α) point (N-major), `bins` bins on [−1, 1].
+        arrays: vec![(
+            "overlap_histograms",
+            vec![c.points.len(), spec.bins],
+            c.points
+                .iter()
+                .flat_map(|p| p.histogram.iter().copied())
+                .collect(),
+        )],
         json: serde_json::to_value(&c)?,
     })
 }
@@ -437,6 +448,7 @@ pub fn basin_experiment(spec: &BasinSpec) -> Result<Output> {
             .collect(),
         json: serde_json::json!({ "spec": spec, "points": pts }),
         plots: vec![("basins", plot), ("basins_success", succ)],
+        arrays: vec![],
     })
 }
 
@@ -575,6 +587,7 @@ pub fn recall_experiment(a: &RecallArgs) -> Result<Output> {
             .unwrap_or_default(),
         json: result,
         plots: vec![],
+        arrays: vec![],
     })
 }
 
@@ -676,6 +689,9 @@ pub fn run(args: Args) -> Result<()> {
     folder.write_json("results.json", &out.json)?;
     for (file, plot) in &out.plots {
         folder.write_plot(file, plot)?;
+    }
+    for (name, shape, data) in &out.arrays {
+        folder.write_array(name, shape, data)?;
     }
     manifest.finish(RunStatus::Completed)?;
     for line in &out.summary {

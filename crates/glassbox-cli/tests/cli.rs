@@ -527,6 +527,8 @@ fn hopfield_experiments_write_run_folders() {
     let svg = read(&cap.join("plots/capacity.svg"));
     assert!(svg.contains("AGS m(α)") && svg.contains("N = 200"), "{svg}");
     assert!(read(&cap.join("plots/alpha_c.svg")).contains("<svg"));
+    let npy = std::fs::read(cap.join("arrays/overlap_histograms.npy")).unwrap();
+    assert!(String::from_utf8_lossy(&npy[..128]).contains("'shape': (8, 40)"));
     assert!(read(&cap.join("manifest.json")).contains("completed"));
     let json: serde_json::Value = serde_json::from_str(&read(&cap.join("results.json"))).unwrap();
     assert_eq!(json["points"].as_array().unwrap().len(), 8);

@@ -213,6 +213,11 @@ pub fn capacity(spec: &CapacitySpec) -> Result<Capacity> {
     if spec.alphas.windows(2).any(|w| w[1] <= w[0]) {
         return Err(invalid("loads α must be strictly increasing"));
     }
+    if !(spec.success_overlap.is_finite() && spec.mean_threshold.is_finite()) {
+        return Err(invalid(
+            "the success overlap and the mean threshold must be finite",
+        ));
+    }
     if spec.samples == 0 || spec.starts == 0 || spec.bins == 0 || spec.max_sweeps == 0 {
         return Err(invalid(
             "samples, starts, bins and the sweep limit must be at least 1",
