@@ -64,8 +64,9 @@ impl Hebbian {
         if patterns.n() > 1 << 30 {
             return Err(invalid("the low-rank network holds at most 2³⁰ units"));
         }
+        // The unit-major copy of the patterns (the patterns themselves are already held).
         check_memory(
-            "pattern table",
+            "unit-major pattern table",
             (patterns.n() as u64).saturating_mul(patterns.p() as u64),
         )?;
         let by_unit = patterns.by_unit();
