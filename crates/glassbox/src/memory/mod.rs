@@ -15,7 +15,7 @@
 //! - [`retrieval`]: recall from corrupted patterns, basins of attraction, 3-mixtures;
 //! - [`modern`]: dense associative memory F(x) = xⁿ and the continuous modern Hopfield
 //!   network whose update is attention;
-//! - [`capacity`]: the capacity experiment, α_c(N) and its extrapolation to N → ∞, to set
+//! - [`capacity`](mod@capacity): the capacity experiment, α_c(N) and its extrapolation to N → ∞, to set
 //!   against the AGS theory in [`theory::hopfield`](crate::theory::hopfield).
 
 pub mod capacity;
