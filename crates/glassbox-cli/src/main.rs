@@ -6,6 +6,7 @@ mod anneal_cmd;
 mod bench;
 mod exact_cmd;
 mod graph_cmd;
+mod hopfield_cmd;
 mod learn_cmd;
 mod npy;
 mod plot;
@@ -55,6 +56,9 @@ enum Command {
     /// Learning as statistical physics: double descent and the replica overlap of trained
     /// models, perceptrons, the p-spin landscape, wide networks (NNGP), power-law fits.
     Learn(learn_cmd::Args),
+    /// Associative memory: Hopfield capacity curve and α_c(N), basins of attraction, recall
+    /// with Hebb, pseudo-inverse, Storkey or minover couplings.
+    Hopfield(hopfield_cmd::Args),
     /// The report that reproduces the field's key results (writes tour/index.html).
     Tour(tour::Args),
     /// Single-spin-flip throughput (spin-flip attempts per ns).
@@ -126,6 +130,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Graph(a) => graph_cmd::run(a),
         Command::Theory(a) => theory_cmd::run(a),
         Command::Learn(a) => learn_cmd::run(a),
+        Command::Hopfield(a) => hopfield_cmd::run(a),
         Command::Tour(a) => tour::run(a),
         Command::Bench(a) => bench::run(a),
     }

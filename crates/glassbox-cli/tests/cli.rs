@@ -1014,3 +1014,135 @@ fn temper_averages_disorder_samples() {
     assert!((first - avg).abs() < 1e-12, "{first} vs {avg}");
     assert!(read(&out.join("spec.toml")).contains("samples = 3"));
 }
+
+#[test]
+fn hopfield_experiments_write_run_folders() {
+    let dir = temp_dir("hopfield");
+    let cap = dir.join("cap");
+    let o = glassbox(&[
+        "hopfield",
+        "capacity",
+        "-n",
+        "100,200",
+        "--alphas",
+        "0.1,0.2,0.3,0.4",
+        "--samples",
+        "3",
+        "--starts",
+        "4",
+        "--seed",
+        "5",
+        "-o",
+        cap.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("α_c(∞) from mean crossing"), "{s}");
+    assert_eq!(read(&cap.join("results.csv")).lines().count(), 9);
+    let svg = read(&cap.join("plots/capacity.svg"));
+    assert!(svg.contains("AGS m(α)") && svg.contains("N = 200"), "{svg}");
+    assert!(read(&cap.join("plots/alpha_c.svg")).contains("<svg"));
+    let npy = std::fs::read(cap.join("arrays/overlap_histograms.npy")).unwrap();
+    assert!(String::from_utf8_lossy(&npy[..128]).contains("'shape': (8, 40)"));
+    assert!(read(&cap.join("manifest.json")).contains("completed"));
+    let json: serde_json::Value = serde_json::from_str(&read(&cap.join("results.json"))).unwrap();
+    assert_eq!(json["points"].as_array().unwrap().len(), 8);
+    // The same seed gives the same table.
+    let again = dir.join("cap2");
+    let o = glassbox(&[
+        "hopfield",
+        "capacity",
+        "-n",
+        "100,200",
+        "--alphas",
+        "0.1,0.2,0.3,0.4",
+        "--samples",
+        "3",
+        "--starts",
+        "4",
+        "--seed",
+        "5",
+        "--threads",
+        "1",
+        "-o",
+        again.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert_eq!(
+        read(&cap.join("results.csv")),
+        read(&again.join("results.csv"))
+    );
+
+    let bas = dir.join("basins");
+    let o = glassbox(&[
+        "hopfield",
+        "basins",
+        "-n",
+        "200",
+        "--alphas",
+        "0.05",
+        "--flip-step",
+        "0.1",
+        "--samples",
+        "2",
+        "--starts",
+        "3",
+        "-o",
+        bas.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(read(&bas.join("results.csv")).lines().count(), 7);
+    assert!(read(&bas.join("plots/basins.svg")).contains("<svg"));
+
+    let rec = dir.join("recall");
+    let o = glassbox(&[
+        "hopfield",
+        "recall",
+        "-n",
+        "400",
+        "--alpha",
+        "0.05",
+        "--flip",
+        "0.2",
+        "-o",
+        rec.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&read(&rec.join("results.json"))).unwrap();
+    assert_eq!(json["final_overlap"], 1.0);
+    assert_eq!(json["period"], 1);
+
+    let o = dir.join("bad");
+    let o = o.to_str().unwrap();
+    fails_with(
+        &["hopfield", "capacity", "--alphas", "0.2,0.1", "-o", o],
+        "strictly increasing",
+    );
+    fails_with(
+        &["hopfield", "recall", "--alpha", "-1", "-o", o],
+        "positive",
+    );
+    fails_with(
+        &[
+            "hopfield",
+            "recall",
+            "--rule",
+            "pseudo-inverse",
+            "-n",
+            "50",
+            "--alpha",
+            "1.2",
+            "-o",
+            o,
+        ],
+        "singular",
+    );
+    fails_with(
+        &["hopfield", "basins", "--max-flip", "0.7", "-o", o],
+        "[0, 0.5]",
+    );
+    fails_with(
+        &["hopfield", "recall", "-n", "0", "-o", o],
+        "at least one unit",
+    );
+}

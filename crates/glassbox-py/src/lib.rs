@@ -8,6 +8,7 @@
 use pyo3::prelude::*;
 
 mod convert;
+mod memory;
 mod model;
 mod run;
 mod spinglass;
@@ -28,6 +29,12 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(spinglass::anneal, m)?)?;
     m.add_function(wrap_pyfunction!(spinglass::temper, m)?)?;
     m.add_function(wrap_pyfunction!(spinglass::population_annealing, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::hopfield_patterns, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::hopfield_couplings, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::hopfield_run, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::hopfield_capacity_experiment, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::hopfield_basins, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::modern_hopfield_update, m)?)?;
     m.add_function(wrap_pyfunction!(theory::sk_rs, m)?)?;
     m.add_function(wrap_pyfunction!(theory::at_line, m)?)?;
     m.add_function(wrap_pyfunction!(theory::hopfield_capacity, m)?)?;

@@ -23,6 +23,7 @@ pub mod learning;
 pub mod linalg;
 pub mod mc;
 pub mod measure;
+pub mod memory;
 pub mod model;
 pub mod rng;
 pub mod theory;

@@ -108,3 +108,36 @@ def population_annealing(
     order: str = "random",
     seed: int = 1,
 ) -> dict[str, object]: ...
+def hopfield_patterns(n: int, p: int, bias: float, seed: int) -> npt.NDArray[np.int8]: ...
+def hopfield_couplings(patterns: npt.NDArray[np.int8], rule: str, kappa: float) -> _F64: ...
+def hopfield_run(
+    patterns: npt.NDArray[np.int8],
+    start: npt.NDArray[np.int8],
+    rule: str,
+    dynamics: str,
+    temperature: float,
+    sweeps: int,
+    seed: int,
+    kappa: float,
+    power: int,
+) -> str: ...
+def hopfield_capacity_experiment(
+    sizes: list[int],
+    alphas: list[float],
+    samples: int,
+    starts: int,
+    max_sweeps: int,
+    success: float,
+    threshold: float,
+    seed: int,
+) -> str: ...
+def hopfield_basins(
+    n: int,
+    alphas: list[float],
+    flip_fractions: list[float],
+    samples: int,
+    starts: int,
+    success: float,
+    seed: int,
+) -> str: ...
+def modern_hopfield_update(patterns: _F64, state: _F64, beta: float) -> _F64: ...

@@ -1,0 +1,37 @@
+//! Associative memory: Hopfield networks that store patterns as fixed points of their dynamics.
+//!
+//! A network of N units s_i = ±1 with couplings J_ij (J_ii = 0) has local fields
+//! h_i = Σ_{j≠i} J_ij s_j and, for symmetric J, the energy of the [`model`](crate::model)
+//! convention with zero field, E(s) = −Σ_{i<j} J_ij s_i s_j. Patterns ξ^μ ∈ {±1}^N, μ = 1..p,
+//! are stored at load α = p/N; how well a state s matches pattern μ is the Mattis overlap
+//! m_μ = (1/N) Σ_i ξ_i^μ s_i.
+//!
+//! - [`patterns`]: random (optionally biased) seeded patterns and overlaps;
+//! - [`learning`]: couplings from patterns — Hebb (paper eq. 3), pseudo-inverse, Storkey,
+//!   minover (Gardner-optimal perceptron);
+//! - [`network`]: field bookkeeping — the low-rank Hebbian path (O(p) per flip through the
+//!   overlaps, no N×N matrix) and the dense path (any J);
+//! - [`dynamics`]: T = 0 asynchronous and synchronous updates, finite-T Glauber;
+//! - [`retrieval`]: recall from corrupted patterns, basins of attraction, 3-mixtures;
+//! - [`modern`]: dense associative memory F(x) = xⁿ and the continuous modern Hopfield
+//!   network whose update is attention;
+//! - [`capacity`](mod@capacity): the capacity experiment, α_c(N) and its extrapolation to N → ∞, to set
+//!   against the AGS theory in [`theory::hopfield`](crate::theory::hopfield).
+
+pub mod capacity;
+pub mod dynamics;
+pub mod learning;
+pub mod modern;
+pub mod network;
+pub mod patterns;
+pub mod retrieval;
+
+pub use capacity::{capacity, Capacity, CapacitySpec};
+pub use dynamics::{run, Dynamics, Outcome};
+pub use learning::{hebb, minover, pseudo_inverse, storkey, Minover, Rule, Weights};
+pub use network::{Dense, Hebbian, Network};
+pub use patterns::Patterns;
+pub use retrieval::{basins, mixture3, recall, BasinSpec};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,391 @@
+//! Modern Hopfield networks: dense associative memory with a polynomial interaction
+//! (Krotov & Hopfield 2016) and the continuous network whose update is attention
+//! (Ramsauer et al. 2020).
+//!
+//! **Dense associative memory.** Binary units s_i = ±1, patterns ξ^μ, overlaps
+//! m_μ = (1/N) Σ_i ξ_i^μ s_i, and the energy
+//!
+//! ```text
+//! E(s) = −(N/2) Σ_μ F(m_μ),     F(x) = xⁿ,
+//! ```
+//!
+//! so that n = 2 is the Hebbian Hopfield network up to the constant p/2 (the self-coupling).
+//! The local field is half the energy gain of s_i = +1 over s_i = −1,
+//! h_i = [E(s_i = −1) − E(s_i = +1)]/2, so that flipping s_i changes E by 2 s_i h_i, as in the
+//! rest of the module; for n = 2 it is exactly the Hebb field. Capacity grows as N^{n−1}.
+//!
+//! **Continuous modern Hopfield network.** Stored patterns x_1, …, x_M ∈ ℝ^d (the columns of
+//! X), state ξ ∈ ℝ^d, energy E(ξ) = −β⁻¹ ln Σ_k e^{β x_k·ξ} + ½ ξ·ξ + β⁻¹ ln M + ½ max_k ‖x_k‖²,
+//! and the update that lowers it,
+//!
+//! ```text
+//! ξ ← X softmax(β Xᵀ ξ),
+//! ```
+//!
+//! which is one step of single-head attention with the state as the query and the stored
+//! patterns as keys (and values), at β = 1/√d_k.
+
+use super::network::Network;
+use super::patterns::{dot, Patterns};
+use crate::error::{invalid, Result};
+
+/// Dense associative memory with F(x) = xⁿ (binary units; low-rank storage of the patterns).
+#[derive(Clone, Debug)]
+pub struct DenseAssociative {
+    patterns: Patterns,
+    by_unit: Vec<i8>,
+    power: u32,
+}
+
+impl DenseAssociative {
+    /// The network storing `patterns` with interaction power n ≥ 2.
+    pub fn new(patterns: Patterns, power: u32) -> Result<Self> {
+        if power < 2 {
+            return Err(invalid(format!(
+                "the interaction power n must be at least 2, got {power}"
+            )));
+        }
+        let by_unit = patterns.by_unit();
+        Ok(DenseAssociative {
+            patterns,
+            by_unit,
+            power,
+        })
+    }
+
+    /// The power n.
+    pub fn power(&self) -> u32 {
+        self.power
+    }
+}
+
+impl Network for DenseAssociative {
+    /// M_μ = N m_μ.
+    type Cache = Vec<i64>;
+
+    fn n(&self) -> usize {
+        self.patterns.n()
+    }
+
+    fn patterns(&self) -> Option<&Patterns> {
+        Some(&self.patterns)
+    }
+
+    fn cache(&self, s: &[i8]) -> Vec<i64> {
+        assert_eq!(s.len(), self.n(), "state has the wrong length");
+        (0..self.patterns.p())
+            .map(|mu| dot(self.patterns.pattern(mu), s))
+            .collect()
+    }
+
+    fn field(&self, m: &Vec<i64>, s: &[i8], i: usize) -> f64 {
+        let (p, n) = (m.len(), self.n() as f64);
+        let x = &self.by_unit[i * p..(i + 1) * p];
+        let k = self.power as i32;
+        let mut sum = 0.0;
+        for (&mu, &xi) in m.iter().zip(x) {
+            // Overlap without unit i, then with s_i = ±1.
+            let a = (mu - (xi * s[i]) as i64) as f64;
+            let (up, down) = ((a + xi as f64) / n, (a - xi as f64) / n);
+            sum += up.powi(k) - down.powi(k);
+        }
+        0.25 * n * sum
+    }
+
+    fn flip(&self, m: &mut Vec<i64>, s: &mut [i8], i: usize) {
+        s[i] = -s[i];
+        let d = 2 * s[i] as i64;
+        let p = m.len();
+        for (mu, &x) in m.iter_mut().zip(&self.by_unit[i * p..(i + 1) * p]) {
+            *mu += d * x as i64;
+        }
+    }
+
+    fn energy(&self, m: &Vec<i64>, _s: &[i8]) -> Option<f64> {
+        let n = self.n() as f64;
+        Some(
+            -0.5 * n
+                * m.iter()
+                    .map(|&x| (x as f64 / n).powi(self.power as i32))
+                    .sum::<f64>(),
+        )
+    }
+}
+
+/// The continuous modern Hopfield network of Ramsauer et al. (2020).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ContinuousHopfield {
+    d: usize,
+    /// Pattern k at `[k·d .. (k+1)·d]`.
+    x: Vec<f64>,
+    beta: f64,
+}
+
+impl ContinuousHopfield {
+    /// Stored patterns (each of dimension d, finite) and inverse temperature β > 0.
+    pub fn new(patterns: &[Vec<f64>], beta: f64) -> Result<Self> {
+        let d = patterns.first().map_or(0, |p| p.len());
+        if d == 0 {
+            return Err(invalid("need at least one stored pattern of dimension ≥ 1"));
+        }
+        if !(beta.is_finite() && beta > 0.0) {
+            return Err(invalid(format!("β must be finite and > 0, got {beta}")));
+        }
+        let mut x = Vec::with_capacity(d * patterns.len());
+        for (k, p) in patterns.iter().enumerate() {
+            if p.len() != d {
+                return Err(invalid(format!(
+                    "pattern {k} has dimension {}, pattern 0 has {d}",
+                    p.len()
+                )));
+            }
+            if p.iter().any(|v| !v.is_finite()) {
+                return Err(invalid(format!("pattern {k} has a non-finite entry")));
+            }
+            x.extend_from_slice(p);
+        }
+        Ok(ContinuousHopfield { d, x, beta })
+    }
+
+    /// Number of stored patterns M.
+    pub fn len(&self) -> usize {
+        self.x.len() / self.d
+    }
+
+    /// Whether no pattern is stored (never true for a constructed network).
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+
+    fn check(&self, xi: &[f64]) -> Result<()> {
+        if xi.len() != self.d {
+            return Err(invalid(format!(
+                "state has dimension {}, patterns have {}",
+                xi.len(),
+                self.d
+            )));
+        }
+        if xi.iter().any(|v| !v.is_finite()) {
+            return Err(invalid("state has a non-finite entry"));
+        }
+        Ok(())
+    }
+
+    fn pattern(&self, k: usize) -> &[f64] {
+        &self.x[k * self.d..(k + 1) * self.d]
+    }
+
+    /// The attention weights softmax(β Xᵀ ξ) over the stored patterns.
+    pub fn weights(&self, xi: &[f64]) -> Result<Vec<f64>> {
+        self.check(xi)?;
+        let z: Vec<f64> = (0..self.len())
+            .map(|k| {
+                self.beta
+                    * self
+                        .pattern(k)
+                        .iter()
+                        .zip(xi)
+                        .map(|(a, b)| a * b)
+                        .sum::<f64>()
+            })
+            .collect();
+        let max = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let e: Vec<f64> = z.iter().map(|v| (v - max).exp()).collect();
+        let s: f64 = e.iter().sum();
+        Ok(e.into_iter().map(|v| v / s).collect())
+    }
+
+    /// One update ξ ← X softmax(β Xᵀ ξ).
+    pub fn update(&self, xi: &[f64]) -> Result<Vec<f64>> {
+        let w = self.weights(xi)?;
+        let mut out = vec![0.0; self.d];
+        for (k, &wk) in w.iter().enumerate() {
+            for (o, &v) in out.iter_mut().zip(self.pattern(k)) {
+                *o += wk * v;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The energy E(ξ) = −lse(β, Xᵀξ) + ½ ξ·ξ + β⁻¹ ln M + ½ max_k ‖x_k‖².
+    pub fn energy(&self, xi: &[f64]) -> Result<f64> {
+        self.check(xi)?;
+        let z: Vec<f64> = (0..self.len())
+            .map(|k| {
+                self.beta
+                    * self
+                        .pattern(k)
+                        .iter()
+                        .zip(xi)
+                        .map(|(a, b)| a * b)
+                        .sum::<f64>()
+            })
+            .collect();
+        let max = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let lse = (max + z.iter().map(|v| (v - max).exp()).sum::<f64>().ln()) / self.beta;
+        let big = (0..self.len())
+            .map(|k| self.pattern(k).iter().map(|v| v * v).sum::<f64>())
+            .fold(0.0, f64::max);
+        Ok(-lse
+            + 0.5 * xi.iter().map(|v| v * v).sum::<f64>()
+            + (self.len() as f64).ln() / self.beta
+            + 0.5 * big)
+    }
+
+    /// Iterates the update until ‖Δξ‖_∞ ≤ `tol` or `max_iter` updates; returns the state and
+    /// the updates made.
+    pub fn retrieve(&self, xi: &[f64], max_iter: usize, tol: f64) -> Result<(Vec<f64>, usize)> {
+        self.check(xi)?;
+        let mut s = xi.to_vec();
+        for it in 0..max_iter {
+            let next = self.update(&s)?;
+            let delta = next
+                .iter()
+                .zip(&s)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            s = next;
+            if delta <= tol {
+                return Ok((s, it + 1));
+            }
+        }
+        Ok((s, max_iter))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::{run, Dynamics, Hebbian};
+    use crate::rng::Streams;
+    use rand_distr::{Distribution, StandardNormal};
+
+    #[test]
+    fn power_two_is_the_hebbian_network() {
+        let ps = Patterns::random(300, 31, 0.0, &Streams::new(3)).unwrap();
+        let dam = DenseAssociative::new(ps.clone(), 2).unwrap();
+        let heb = Hebbian::new(ps.clone()).unwrap();
+        let mut rng = Streams::new(1).stream(&[0]);
+        let s = crate::memory::dynamics::corrupt(ps.pattern(0), 90, &mut rng).unwrap();
+        let (cd, ch) = (dam.cache(&s), heb.cache(&s));
+        for i in 0..300 {
+            let (a, b) = (dam.field(&cd, &s, i), heb.field(&ch, &s, i));
+            assert!((a - b).abs() < 1e-12, "{a} {b}");
+        }
+        let e = dam.energy(&cd, &s).unwrap() + 31.0 / 2.0;
+        assert!((e - heb.energy(&ch, &s).unwrap()).abs() < 1e-9);
+        let d = Dynamics::Asynchronous { max_sweeps: 100 };
+        let a = run(&dam, &s, &d, &mut Streams::new(2).stream(&[0])).unwrap();
+        let b = run(&heb, &s, &d, &mut Streams::new(2).stream(&[0])).unwrap();
+        assert_eq!(a.state, b.state);
+        assert!(DenseAssociative::new(ps, 1).is_err());
+    }
+
+    #[test]
+    fn higher_power_stores_far_beyond_hebb() {
+        // p = 2N: hopeless for Hebb (α_c = 0.138), easy for n = 4.
+        let ps = Patterns::random(100, 200, 0.0, &Streams::new(4)).unwrap();
+        let dam = DenseAssociative::new(ps.clone(), 4).unwrap();
+        let mut rng = Streams::new(5).stream(&[0]);
+        for mu in [0, 50, 199] {
+            let (_, m) = crate::memory::recall(
+                &dam,
+                mu,
+                10,
+                &Dynamics::Asynchronous { max_sweeps: 50 },
+                &mut rng,
+            )
+            .unwrap();
+            assert_eq!(m, 1.0);
+        }
+        assert!(
+            crate::memory::hebb(&ps)
+                .unwrap()
+                .unstable_fraction(&ps)
+                .unwrap()
+                > 0.1
+        );
+    }
+
+    fn matmul(a: &[Vec<f64>], b: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        a.iter()
+            .map(|row| {
+                (0..b[0].len())
+                    .map(|j| row.iter().zip(b).map(|(x, brow)| x * brow[j]).sum())
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn transpose(a: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        (0..a[0].len())
+            .map(|j| a.iter().map(|r| r[j]).collect())
+            .collect()
+    }
+
+    /// Ramsauer et al.: Z = softmax(β Q Kᵀ) V with V = K W_V is the Hopfield update of each
+    /// query (state) against the keys (stored patterns), projected by W_V.
+    #[test]
+    fn update_is_one_step_of_attention() {
+        let mut rng = Streams::new(8).stream(&[0]);
+        let mut randm = |r: usize, c: usize| -> Vec<Vec<f64>> {
+            (0..r)
+                .map(|_| (0..c).map(|_| StandardNormal.sample(&mut rng)).collect())
+                .collect()
+        };
+        let (d_in, d_k, d_v, n_q, n_k) = (5, 4, 3, 6, 7);
+        let (r, y) = (randm(n_q, d_in), randm(n_k, d_in));
+        let (wq, wk, wv) = (randm(d_in, d_k), randm(d_in, d_k), randm(d_k, d_v));
+        let (q, k) = (matmul(&r, &wq), matmul(&y, &wk));
+        let v = matmul(&k, &wv);
+        let beta = 1.0 / (d_k as f64).sqrt();
+        // Explicit attention.
+        let scores = matmul(&q, &transpose(&k));
+        let soft: Vec<Vec<f64>> = scores
+            .iter()
+            .map(|row| {
+                let e: Vec<f64> = row.iter().map(|x| (beta * x).exp()).collect();
+                let s: f64 = e.iter().sum();
+                e.iter().map(|x| x / s).collect()
+            })
+            .collect();
+        let z = matmul(&soft, &v);
+        // Hopfield.
+        let net = ContinuousHopfield::new(&k, beta).unwrap();
+        for (qi, zi) in q.iter().zip(&z) {
+            let xi = net.update(qi).unwrap();
+            let out = matmul(&[xi], &wv);
+            for (a, b) in out[0].iter().zip(zi) {
+                assert!((a - b).abs() < 1e-12, "{a} {b}");
+            }
+        }
+        assert!(net.update(&[1.0]).is_err());
+        assert!(ContinuousHopfield::new(&k, 0.0).is_err());
+    }
+
+    #[test]
+    fn continuous_retrieval_lowers_energy_and_finds_the_pattern() {
+        let ps = Patterns::random(64, 20, 0.0, &Streams::new(9)).unwrap();
+        let x: Vec<Vec<f64>> = (0..20)
+            .map(|k| ps.pattern(k).iter().map(|&v| v as f64).collect())
+            .collect();
+        let net = ContinuousHopfield::new(&x, 0.5).unwrap();
+        let mut rng = Streams::new(1).stream(&[0]);
+        let noisy: Vec<f64> = crate::memory::dynamics::corrupt(ps.pattern(3), 16, &mut rng)
+            .unwrap()
+            .iter()
+            .map(|&v| v as f64)
+            .collect();
+        let e0 = net.energy(&noisy).unwrap();
+        let one = net.update(&noisy).unwrap();
+        assert!(net.energy(&one).unwrap() <= e0);
+        let (s, it) = net.retrieve(&noisy, 20, 1e-10).unwrap();
+        assert!(it < 20);
+        let err = s
+            .iter()
+            .zip(&x[3])
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(err < 1e-6, "{err}");
+    }
+}
