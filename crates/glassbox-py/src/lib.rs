@@ -8,6 +8,7 @@
 use pyo3::prelude::*;
 
 mod convert;
+mod learning;
 mod memory;
 mod model;
 mod run;
@@ -26,6 +27,14 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run::enumerate, m)?)?;
     m.add_function(wrap_pyfunction!(run::quench, m)?)?;
     m.add_function(wrap_pyfunction!(run::kaufman, m)?)?;
+    m.add_function(wrap_pyfunction!(learning::double_descent, m)?)?;
+    m.add_function(wrap_pyfunction!(learning::generalization_error, m)?)?;
+    m.add_function(wrap_pyfunction!(learning::separable_fraction, m)?)?;
+    m.add_function(wrap_pyfunction!(learning::pspin_minima, m)?)?;
+    m.add_function(wrap_pyfunction!(learning::pspin_aging, m)?)?;
+    m.add_function(wrap_pyfunction!(learning::nngp_kernel, m)?)?;
+    m.add_function(wrap_pyfunction!(learning::nngp_convergence, m)?)?;
+    m.add_function(wrap_pyfunction!(learning::fit_power_law, m)?)?;
     m.add_function(wrap_pyfunction!(spinglass::anneal, m)?)?;
     m.add_function(wrap_pyfunction!(spinglass::temper, m)?)?;
     m.add_function(wrap_pyfunction!(spinglass::population_annealing, m)?)?;
