@@ -1,9 +1,11 @@
 //! `glassbox bench`: single-spin-flip Metropolis throughput on the standard workloads
-//! (2D Ising L = 256 at T = 2.269, SK N = 1000), in spin-flip attempts per nanosecond.
+//! (2D Ising L = 256 at T = 2.269, SK N = 1000), in spin-flip attempts per nanosecond, and the
+//! multispin-coded kernel (64 bit-sliced systems; every lane's attempt counts).
 
 use std::time::Instant;
 
 use anyhow::Result;
+use glassbox::mc::multispin::{MultiRng, MultiSpin, MultiSweeper, LANES};
 use glassbox::mc::{Order, Replica, Rule, Sweeper};
 use glassbox::model::ModelSpec;
 use glassbox::rng::Streams;
@@ -14,9 +16,13 @@ pub struct Args {
     /// Seconds to time each workload for (after one warm-up second).
     #[arg(long, default_value_t = 2.0)]
     pub seconds: f64,
-    /// Only this workload (`ising2d`, `sk` or `sk-anneal`).
+    /// Only this workload (`ising2d`, `sk`, `sk-anneal`, or `multispin`, or one multispin
+    /// workload: `ms-ising2d-256`, `ms-ising2d-1024`, `ms-ea3d-16`, `ms-ea3d-32`).
     #[arg(long)]
     pub only: Option<String>,
+    /// Rule of the multispin workloads (`metropolis` or `heat-bath`).
+    #[arg(long, default_value = "metropolis")]
+    pub rule: String,
 }
 
 /// One measured workload.
@@ -53,6 +59,76 @@ pub fn measure(name: &str, spec: &str, t: f64, seconds: f64, order: Order) -> Re
         sweeps_per_s: sweeps as f64 / dt,
     })
 }
+
+/// Times multispin-coded sweeps (64 lanes, all counted as attempts) of `spec` at temperature
+/// `t`, with `samples` disorder samples spread over the lanes.
+pub fn measure_multispin(
+    name: &str,
+    spec: &str,
+    samples: usize,
+    t: f64,
+    seconds: f64,
+    rule: Rule,
+) -> Result<Figure> {
+    let spec = ModelSpec::from_toml(spec)?;
+    let models = (0..samples)
+        .map(|k| spec.sample(k, samples).build())
+        .collect::<glassbox::Result<Vec<_>>>()?;
+    let n = models[0].n();
+    let streams = Streams::new(1);
+    let mut st = MultiSpin::from_models(&models)?;
+    st.randomize(&mut streams.stream(&[0]));
+    let mut rng = MultiRng::new(&streams, &[1]);
+    let sweeper = MultiSweeper::new(&st, rule, 1.0 / t)?;
+    let warm = Instant::now();
+    while warm.elapsed().as_secs_f64() < seconds.min(1.0) {
+        sweeper.sweep(&mut st, &mut rng);
+    }
+    let start = Instant::now();
+    let mut sweeps = 0u64;
+    while start.elapsed().as_secs_f64() < seconds {
+        sweeper.sweep(&mut st, &mut rng);
+        sweeps += 1;
+    }
+    let dt = start.elapsed().as_secs_f64();
+    Ok(Figure {
+        workload: name.to_string(),
+        attempts_per_ns: sweeps as f64 * (n * LANES) as f64 / dt / 1e9,
+        sweeps_per_s: sweeps as f64 / dt,
+    })
+}
+
+/// The multispin workloads: key, name, model spec, disorder samples, temperature.
+const MULTISPIN: [(&str, &str, &str, usize, f64); 4] = [
+    (
+        "ms-ising2d-256",
+        "multispin 2D Ising L=256 T=2.269, 64 lanes, checkerboard",
+        "graph = { kind = 'lattice', dims = [256, 256] }",
+        1,
+        2.269,
+    ),
+    (
+        "ms-ising2d-1024",
+        "multispin 2D Ising L=1024 T=2.269, 64 lanes, checkerboard",
+        "graph = { kind = 'lattice', dims = [1024, 1024] }",
+        1,
+        2.269,
+    ),
+    (
+        "ms-ea3d-16",
+        "multispin 3D EA ±J L=16 T=1.1, 64 samples, checkerboard",
+        "graph = { kind = 'lattice', dims = [16, 16, 16] }\ncouplings = { law = 'plus-minus' }",
+        LANES,
+        1.1,
+    ),
+    (
+        "ms-ea3d-32",
+        "multispin 3D EA ±J L=32 T=1.1, 64 samples, checkerboard",
+        "graph = { kind = 'lattice', dims = [32, 32, 32] }\ncouplings = { law = 'plus-minus' }",
+        LANES,
+        1.1,
+    ),
+];
 
 /// Simulated annealing of SK N = 1000 as the peers' benchmark runs it: `sweeps` Metropolis
 /// sweeps in sequential order with β rising linearly from 0.1 to 3, `reads` independent reads.
@@ -110,10 +186,19 @@ pub fn run(args: Args) -> Result<()> {
     ];
     if let Some(o) = &args.only {
         anyhow::ensure!(
-            workloads.iter().any(|w| w.0 == o) || o == "sk-anneal",
-            "unknown workload `{o}` (known: ising2d, sk, sk-anneal)"
+            workloads.iter().any(|w| w.0 == o)
+                || MULTISPIN.iter().any(|w| w.0 == o)
+                || o == "sk-anneal"
+                || o == "multispin",
+            "unknown workload `{o}` (known: ising2d, sk, sk-anneal, multispin, {})",
+            MULTISPIN.map(|w| w.0).join(", ")
         );
     }
+    let rule = match args.rule.as_str() {
+        "metropolis" => Rule::Metropolis,
+        "heat-bath" => Rule::HeatBath,
+        r => anyhow::bail!("unknown rule `{r}` (known: metropolis, heat-bath)"),
+    };
     for (key, name, spec, t) in workloads {
         if args.only.as_deref().is_some_and(|o| o != key) {
             continue;
@@ -127,6 +212,21 @@ pub fn run(args: Args) -> Result<()> {
         v["seconds_per_read"] = serde_json::json!(1000.0 / f.sweeps_per_s);
         v["best_energy_per_spin"] = serde_json::json!(best);
         println!("RESULT {v}");
+    }
+    for (key, name, spec, samples, t) in MULTISPIN {
+        if args
+            .only
+            .as_deref()
+            .is_some_and(|o| o != key && o != "multispin")
+        {
+            continue;
+        }
+        let name = match rule {
+            Rule::Metropolis => format!("{name}, Metropolis"),
+            Rule::HeatBath => format!("{name}, heat bath"),
+        };
+        let f = measure_multispin(&name, spec, samples, t, args.seconds, rule)?;
+        println!("RESULT {}", serde_json::to_string(&f)?);
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! [`crate::measure::Series`]. Every chain owns its random stream, derived from the run seed
 //! and the temperature index, so results do not depend on the number of threads.
 
+pub mod multispin;
 mod replica;
 mod scan;
 mod update;
