@@ -34,6 +34,20 @@ pub struct Figure {
     pub attempts_per_ns: f64,
     /// Sweeps per second.
     pub sweeps_per_s: f64,
+    /// Attempts per nanosecond of this thread's CPU time (Linux; robust when other
+    /// processes share the cores, unlike the wall-clock figure).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_attempts_per_ns: Option<f64>,
+}
+
+/// Nanoseconds this thread has run on a CPU (`/proc/thread-self/schedstat`, Linux only).
+fn thread_cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Times Metropolis sweeps of `spec` at temperature `t`.
@@ -47,16 +61,19 @@ pub fn measure(name: &str, spec: &str, t: f64, seconds: f64, order: Order) -> Re
         sweeper.sweep(&model, &mut r, &mut rng);
     }
     let start = Instant::now();
+    let cpu0 = thread_cpu_ns();
     let mut sweeps = 0u64;
     while start.elapsed().as_secs_f64() < seconds {
         sweeper.sweep(&model, &mut r, &mut rng);
         sweeps += 1;
     }
     let dt = start.elapsed().as_secs_f64();
+    let attempts = sweeps as f64 * model.n() as f64;
     Ok(Figure {
         workload: name.to_string(),
-        attempts_per_ns: sweeps as f64 * model.n() as f64 / dt / 1e9,
+        attempts_per_ns: attempts / dt / 1e9,
         sweeps_per_s: sweeps as f64 / dt,
+        cpu_attempts_per_ns: cpu_rate(attempts, cpu0),
     })
 }
 
@@ -85,17 +102,26 @@ pub fn measure_multispin(
         sweeper.sweep(&mut st, &mut rng);
     }
     let start = Instant::now();
+    let cpu0 = thread_cpu_ns();
     let mut sweeps = 0u64;
     while start.elapsed().as_secs_f64() < seconds {
         sweeper.sweep(&mut st, &mut rng);
         sweeps += 1;
     }
     let dt = start.elapsed().as_secs_f64();
+    let attempts = sweeps as f64 * (n * LANES) as f64;
     Ok(Figure {
         workload: name.to_string(),
-        attempts_per_ns: sweeps as f64 * (n * LANES) as f64 / dt / 1e9,
+        attempts_per_ns: attempts / dt / 1e9,
         sweeps_per_s: sweeps as f64 / dt,
+        cpu_attempts_per_ns: cpu_rate(attempts, cpu0),
     })
+}
+
+/// `attempts` per nanosecond of thread CPU time since `cpu0`.
+fn cpu_rate(attempts: f64, cpu0: Option<u64>) -> Option<f64> {
+    let used = thread_cpu_ns()?.checked_sub(cpu0?)?;
+    (used > 0).then(|| attempts / used as f64)
 }
 
 /// The multispin workloads: key, name, model spec, disorder samples, temperature.
@@ -163,6 +189,7 @@ pub fn anneal_sk(reads: usize, sweeps: usize) -> Result<(Figure, f64)> {
             ),
             attempts_per_ns: total * model.n() as f64 / dt / 1e9,
             sweeps_per_s: total / dt,
+            cpu_attempts_per_ns: None,
         },
         best,
     ))

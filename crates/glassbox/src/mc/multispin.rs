@@ -702,29 +702,80 @@ pub fn quench(state: &mut MultiSpin) -> usize {
     }
 }
 
-/// Runs one sweep with the kernel for the state's dimension, couplings and the CPU; returns
-/// the OR of all flip masks.
+/// An implementation of the sweep: the same arithmetic, so the same results, on any of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kernel {
+    /// `[u64; W]` code (whatever the compiler makes of it).
+    Portable,
+    /// AVX2 registers.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    /// AVX-512VL on 256-bit registers (fused three-input logic and rotations).
+    #[cfg(all(target_arch = "x86_64", glassbox_avx512))]
+    Avx512,
+}
+
+impl Kernel {
+    /// The kernels this CPU can run, fastest first.
+    fn available() -> Vec<Kernel> {
+        let mut k = Vec::new();
+        #[cfg(all(target_arch = "x86_64", glassbox_avx512))]
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+        {
+            k.push(Kernel::Avx512);
+        }
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                k.push(Kernel::Avx2);
+            }
+        }
+        k.push(Kernel::Portable);
+        k
+    }
+
+    fn best() -> Kernel {
+        static BEST: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
+        *BEST.get_or_init(|| Kernel::available()[0])
+    }
+}
+
+/// Runs one sweep with the fastest kernel for the state's dimension, couplings and the CPU;
+/// returns the OR of all flip masks.
 fn sweep_dispatch<const HB: bool>(st: &mut MultiSpin, tab: &Table, rng: &mut MultiRng) -> u64 {
+    sweep_kernel::<HB>(Kernel::best(), st, tab, rng)
+}
+
+fn sweep_kernel<const HB: bool>(
+    kernel: Kernel,
+    st: &mut MultiSpin,
+    tab: &Table,
+    rng: &mut MultiRng,
+) -> u64 {
     match (st.lattice.dim(), st.bonds.is_some()) {
-        (2, false) => sweep_cpu::<2, HB, false>(st, tab, rng),
-        (2, true) => sweep_cpu::<2, HB, true>(st, tab, rng),
-        (3, false) => sweep_cpu::<3, HB, false>(st, tab, rng),
-        (3, true) => sweep_cpu::<3, HB, true>(st, tab, rng),
+        (2, false) => sweep_cpu::<2, HB, false>(kernel, st, tab, rng),
+        (2, true) => sweep_cpu::<2, HB, true>(kernel, st, tab, rng),
+        (3, false) => sweep_cpu::<3, HB, false>(kernel, st, tab, rng),
+        (3, true) => sweep_cpu::<3, HB, true>(kernel, st, tab, rng),
         _ => unreachable!("checked dimension"),
     }
 }
 
 fn sweep_cpu<const D: usize, const HB: bool, const PM: bool>(
+    kernel: Kernel,
     st: &mut MultiSpin,
     tab: &Table,
     rng: &mut MultiRng,
 ) -> u64 {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2 (checked just above).
-        return unsafe { avx2::sweep::<D, HB, PM>(st, tab, rng) };
+    match kernel {
+        Kernel::Portable => sweep_body::<[u64; W], D, HB, PM>(st, tab, rng),
+        // SAFETY: `Kernel::available` lists these only when the CPU has the features.
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2 => unsafe { avx2::sweep::<D, HB, PM>(st, tab, rng) },
+        #[cfg(all(target_arch = "x86_64", glassbox_avx512))]
+        Kernel::Avx512 => unsafe { avx512::sweep::<D, HB, PM>(st, tab, rng) },
     }
-    sweep_body::<[u64; W], D, HB, PM>(st, tab, rng)
 }
 
 /// `W` site words (or `W` generators' state words) side by side: the few operations the
@@ -747,6 +798,26 @@ trait Simd: Copy {
     fn shl(self, k: u32) -> Self;
     fn rotl(self, k: u32) -> Self;
     fn is_zero(self) -> bool;
+    /// `self | (a & b)`.
+    #[inline(always)]
+    fn or_and(self, a: Self, b: Self) -> Self {
+        self.or(a.and(b))
+    }
+    /// `self | (a & b & !c)`.
+    #[inline(always)]
+    fn or_and_andnot(self, a: Self, b: Self, c: Self) -> Self {
+        self.or(a.and(c.andnot(b)))
+    }
+    /// `self & !(a ^ b)`.
+    #[inline(always)]
+    fn and_xnor(self, a: Self, b: Self) -> Self {
+        a.xor(b).andnot(self)
+    }
+    /// `self ^ (a ^ b)`.
+    #[inline(always)]
+    fn xor3(self, a: Self, b: Self) -> Self {
+        self.xor(a.xor(b))
+    }
 }
 
 impl Simd for [u64; W] {
@@ -810,16 +881,26 @@ mod avx2 {
     use super::{sweep_body, MultiRng, MultiSpin, Simd, Table, W};
     use std::arch::x86_64::*;
 
-    /// Four words in a 256-bit register. Only ever created inside [`sweep`], which runs after
-    /// AVX2 was detected; that is what makes the `unsafe` intrinsic calls below sound.
+    /// Registers per value.
+    const H: usize = W / 4;
+
+    /// `W` words in `W/4` 256-bit registers. Only ever created inside [`sweep`], which runs
+    /// after AVX2 was detected; that is what makes the `unsafe` intrinsic calls below sound.
     #[derive(Clone, Copy)]
-    pub(super) struct Avx2(__m256i);
+    pub(super) struct Avx2([__m256i; H]);
+
+    impl Avx2 {
+        #[inline(always)]
+        fn map2(self, o: Self, f: impl Fn(__m256i, __m256i) -> __m256i) -> Self {
+            Avx2(std::array::from_fn(|h| f(self.0[h], o.0[h])))
+        }
+    }
 
     impl Simd for Avx2 {
         #[inline(always)]
         fn splat(x: u64) -> Self {
             // SAFETY (this and every block below): AVX2 is available, see the type's doc.
-            Avx2(unsafe { _mm256_set1_epi64x(x as i64) })
+            Avx2([unsafe { _mm256_set1_epi64x(x as i64) }; H])
         }
         #[inline(always)]
         fn from_array(a: [u64; W]) -> Self {
@@ -834,52 +915,63 @@ mod avx2 {
         #[inline(always)]
         fn load(s: &[u64]) -> Self {
             assert!(s.len() >= W);
-            // SAFETY: W = 4 words = 32 bytes are readable (checked); unaligned load.
-            Avx2(unsafe { _mm256_loadu_si256(s.as_ptr().cast()) })
+            // SAFETY: W words are readable (checked); unaligned loads.
+            Avx2(std::array::from_fn(|h| unsafe {
+                _mm256_loadu_si256(s.as_ptr().add(4 * h).cast())
+            }))
         }
         #[inline(always)]
         fn store(self, s: &mut [u64]) {
             assert!(s.len() >= W);
-            // SAFETY: W = 4 words = 32 bytes are writable (checked); unaligned store.
-            unsafe { _mm256_storeu_si256(s.as_mut_ptr().cast(), self.0) }
-        }
-        #[inline(always)]
-        fn and(self, o: Self) -> Self {
-            Avx2(unsafe { _mm256_and_si256(self.0, o.0) })
-        }
-        #[inline(always)]
-        fn or(self, o: Self) -> Self {
-            Avx2(unsafe { _mm256_or_si256(self.0, o.0) })
-        }
-        #[inline(always)]
-        fn xor(self, o: Self) -> Self {
-            Avx2(unsafe { _mm256_xor_si256(self.0, o.0) })
-        }
-        #[inline(always)]
-        fn andnot(self, o: Self) -> Self {
-            Avx2(unsafe { _mm256_andnot_si256(self.0, o.0) })
-        }
-        #[inline(always)]
-        fn add(self, o: Self) -> Self {
-            Avx2(unsafe { _mm256_add_epi64(self.0, o.0) })
-        }
-        #[inline(always)]
-        fn shl(self, k: u32) -> Self {
-            Avx2(unsafe { _mm256_sll_epi64(self.0, _mm_cvtsi32_si128(k as i32)) })
-        }
-        #[inline(always)]
-        fn rotl(self, k: u32) -> Self {
-            // SAFETY: as above.
-            unsafe {
-                Avx2(_mm256_or_si256(
-                    _mm256_sll_epi64(self.0, _mm_cvtsi32_si128(k as i32)),
-                    _mm256_srl_epi64(self.0, _mm_cvtsi32_si128(64 - k as i32)),
-                ))
+            for h in 0..H {
+                // SAFETY: W words are writable (checked); unaligned stores.
+                unsafe { _mm256_storeu_si256(s.as_mut_ptr().add(4 * h).cast(), self.0[h]) }
             }
         }
         #[inline(always)]
+        fn and(self, o: Self) -> Self {
+            self.map2(o, |a, b| unsafe { _mm256_and_si256(a, b) })
+        }
+        #[inline(always)]
+        fn or(self, o: Self) -> Self {
+            self.map2(o, |a, b| unsafe { _mm256_or_si256(a, b) })
+        }
+        #[inline(always)]
+        fn xor(self, o: Self) -> Self {
+            self.map2(o, |a, b| unsafe { _mm256_xor_si256(a, b) })
+        }
+        #[inline(always)]
+        fn andnot(self, o: Self) -> Self {
+            self.map2(o, |a, b| unsafe { _mm256_andnot_si256(a, b) })
+        }
+        #[inline(always)]
+        fn add(self, o: Self) -> Self {
+            self.map2(o, |a, b| unsafe { _mm256_add_epi64(a, b) })
+        }
+        #[inline(always)]
+        fn shl(self, k: u32) -> Self {
+            self.map2(self, |a, _| unsafe {
+                _mm256_sll_epi64(a, _mm_cvtsi32_si128(k as i32))
+            })
+        }
+        #[inline(always)]
+        fn rotl(self, k: u32) -> Self {
+            self.map2(self, |a, _| unsafe {
+                _mm256_or_si256(
+                    _mm256_sll_epi64(a, _mm_cvtsi32_si128(k as i32)),
+                    _mm256_srl_epi64(a, _mm_cvtsi32_si128(64 - k as i32)),
+                )
+            })
+        }
+        #[inline(always)]
         fn is_zero(self) -> bool {
-            unsafe { _mm256_testz_si256(self.0, self.0) == 1 }
+            let x = self
+                .0
+                .iter()
+                .fold(unsafe { _mm256_setzero_si256() }, |a, &b| unsafe {
+                    _mm256_or_si256(a, b)
+                });
+            unsafe { _mm256_testz_si256(x, x) == 1 }
         }
     }
 
@@ -897,19 +989,136 @@ mod avx2 {
     }
 }
 
+/// The AVX-512VL kernel: [`sweep_body`] on 256-bit registers with three-input logic
+/// (`vpternlogq`) and rotations (`vprolq`) fused. Its intrinsics are stable since Rust 1.89,
+/// above the MSRV: `build.rs` sets `glassbox_avx512` only for such compilers.
+#[cfg(all(target_arch = "x86_64", glassbox_avx512))]
+#[allow(clippy::incompatible_msrv)]
+mod avx512 {
+    use super::{sweep_body, MultiRng, MultiSpin, Simd, Table, W};
+    use std::arch::x86_64::*;
+
+    const _: () = assert!(W == 4, "one 256-bit register per value");
+
+    /// `W` = 4 words in a 256-bit register. Only ever created inside [`sweep`], which runs
+    /// after AVX-512F/VL were detected; that is what makes the `unsafe` intrinsic calls below
+    /// sound.
+    #[derive(Clone, Copy)]
+    pub(super) struct Avx512(__m256i);
+
+    /// `vpternlogq` truth-table operands: the bits of A, B and C.
+    const A: i32 = 0xF0;
+    const B: i32 = 0xCC;
+    const C: i32 = 0xAA;
+
+    impl Simd for Avx512 {
+        #[inline(always)]
+        fn splat(x: u64) -> Self {
+            // SAFETY (this and every block below): AVX-512F/VL are available, see the type.
+            Avx512(unsafe { _mm256_set1_epi64x(x as i64) })
+        }
+        #[inline(always)]
+        fn from_array(a: [u64; W]) -> Self {
+            Avx512::load(&a)
+        }
+        #[inline(always)]
+        fn to_array(self) -> [u64; W] {
+            let mut a = [0; W];
+            self.store(&mut a);
+            a
+        }
+        #[inline(always)]
+        fn load(s: &[u64]) -> Self {
+            assert!(s.len() >= W);
+            // SAFETY: W words are readable (checked); unaligned load.
+            Avx512(unsafe { _mm256_loadu_si256(s.as_ptr().cast()) })
+        }
+        #[inline(always)]
+        fn store(self, s: &mut [u64]) {
+            assert!(s.len() >= W);
+            // SAFETY: W words are writable (checked); unaligned store.
+            unsafe { _mm256_storeu_si256(s.as_mut_ptr().cast(), self.0) }
+        }
+        #[inline(always)]
+        fn and(self, o: Self) -> Self {
+            Avx512(unsafe { _mm256_and_si256(self.0, o.0) })
+        }
+        #[inline(always)]
+        fn or(self, o: Self) -> Self {
+            Avx512(unsafe { _mm256_or_si256(self.0, o.0) })
+        }
+        #[inline(always)]
+        fn xor(self, o: Self) -> Self {
+            Avx512(unsafe { _mm256_xor_si256(self.0, o.0) })
+        }
+        #[inline(always)]
+        fn andnot(self, o: Self) -> Self {
+            Avx512(unsafe { _mm256_andnot_si256(self.0, o.0) })
+        }
+        #[inline(always)]
+        fn add(self, o: Self) -> Self {
+            Avx512(unsafe { _mm256_add_epi64(self.0, o.0) })
+        }
+        #[inline(always)]
+        fn shl(self, k: u32) -> Self {
+            Avx512(unsafe { _mm256_sll_epi64(self.0, _mm_cvtsi32_si128(k as i32)) })
+        }
+        #[inline(always)]
+        fn rotl(self, k: u32) -> Self {
+            Avx512(unsafe { _mm256_rolv_epi64(self.0, _mm256_set1_epi64x(k as i64)) })
+        }
+        #[inline(always)]
+        fn is_zero(self) -> bool {
+            unsafe { _mm256_test_epi64_mask(self.0, self.0) == 0 }
+        }
+        #[inline(always)]
+        fn or_and(self, a: Self, b: Self) -> Self {
+            Avx512(unsafe { _mm256_ternarylogic_epi64::<{ A | (B & C) }>(self.0, a.0, b.0) })
+        }
+        #[inline(always)]
+        fn or_and_andnot(self, a: Self, b: Self, c: Self) -> Self {
+            let t = unsafe { _mm256_ternarylogic_epi64::<{ A & B & !C & 0xFF }>(a.0, b.0, c.0) };
+            Avx512(unsafe { _mm256_or_si256(self.0, t) })
+        }
+        #[inline(always)]
+        fn and_xnor(self, a: Self, b: Self) -> Self {
+            Avx512(unsafe {
+                _mm256_ternarylogic_epi64::<{ A & !(B ^ C) & 0xFF }>(self.0, a.0, b.0)
+            })
+        }
+        #[inline(always)]
+        fn xor3(self, a: Self, b: Self) -> Self {
+            Avx512(unsafe { _mm256_ternarylogic_epi64::<{ A ^ B ^ C }>(self.0, a.0, b.0) })
+        }
+    }
+
+    /// [`sweep_body`] with AVX-512F/VL.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F and AVX-512VL.
+    #[target_feature(enable = "avx2,avx512f,avx512vl")]
+    pub(super) unsafe fn sweep<const D: usize, const HB: bool, const PM: bool>(
+        st: &mut MultiSpin,
+        tab: &Table,
+        rng: &mut MultiRng,
+    ) -> u64 {
+        sweep_body::<Avx512, D, HB, PM>(st, tab, rng)
+    }
+}
+
 /// The next output of the `W` xoshiro256++ generators whose state words are `g`.
 #[inline(always)]
 fn xoshiro<V: Simd>(g: &mut [V; 4]) -> V {
     let [s0, s1, s2, s3] = *g;
     let out = s0.add(s3).rotl(23).add(s0);
+    // s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= s1 << 17; s3 = rotl(s3, 45).
     let t = s1.shl(17);
-    let s2 = s2.xor(s0);
-    let s3 = s3.xor(s1);
-    let s1 = s1.xor(s2);
-    let s0 = s0.xor(s3);
-    let s2 = s2.xor(t);
-    let s3 = s3.rotl(45);
-    *g = [s0, s1, s2, s3];
+    *g = [
+        s0.xor3(s3, s1),
+        s1.xor3(s2, s0),
+        t.xor3(s2, s0),
+        s3.xor(s1).rotl(45),
+    ];
     out
 }
 
@@ -1061,7 +1270,7 @@ fn decide<V: Simd, const D: usize, const HB: bool>(
     for b in 0..2 * D {
         let u = s.xor(v[b]);
         for t in (2..=top.min(b + 1)).rev() {
-            ge[t] = ge[t].or(ge[t - 1].and(u));
+            ge[t] = ge[t].or_and(ge[t - 1], u);
         }
         ge[1] = ge[1].or(u);
     }
@@ -1087,11 +1296,11 @@ fn decide<V: Simd, const D: usize, const HB: bool>(
         let r = xoshiro(g);
         let mut p = V::splat(0);
         for c in 0..rc {
-            p = p.or(cls[c].and(V::splat(bits[c])));
+            p = p.or_and(cls[c], V::splat(bits[c]));
         }
         // Decided where r ≠ p; accepted where moreover r = 0 (so p = 1).
-        acc = acc.or(und.and(r.andnot(p)));
-        und = p.xor(r).andnot(und);
+        acc = acc.or_and_andnot(und, p, r);
+        und = und.and_xnor(p, r);
     }
     acc
 }
@@ -1229,36 +1438,38 @@ mod tests {
         }
     }
 
-    /// The AVX2 kernel (where the CPU has it) and the portable one agree bit for bit.
+    /// Every kernel this CPU can run (portable, AVX2, AVX-512) gives the same result bit
+    /// for bit.
     #[test]
-    fn portable_kernel_matches_dispatched() {
+    fn kernels_agree() {
+        let kernels = Kernel::available();
         for m in [ferro("[16, 6]"), pm("[6, 4, 10]", 1), pm("[3, 5, 3]", 2)] {
             for rule in [Rule::Metropolis, Rule::HeatBath] {
-                let mut a = MultiSpin::new(&m).unwrap();
-                a.randomize(&mut Streams::new(4).stream(&[0]));
-                let mut b = a.clone();
-                let sw = MultiSweeper::new(&a, rule, 0.6).unwrap();
-                let mut ra = MultiRng::new(&Streams::new(4), &[1]);
-                let mut rb = ra.clone();
-                for _ in 0..5 {
-                    sw.sweep(&mut a, &mut ra);
-                    match (m.couplings(), rule) {
-                        (Couplings::Lattice(c), Rule::Metropolis) if c.lattice().dim() == 2 => {
-                            sweep_body::<[u64; W], 2, false, false>(&mut b, &sw.table, &mut rb)
+                let mut start = MultiSpin::new(&m).unwrap();
+                start.randomize(&mut Streams::new(4).stream(&[0]));
+                let sw = MultiSweeper::new(&start, rule, 0.6).unwrap();
+                let runs: Vec<(MultiSpin, MultiRng)> = kernels
+                    .iter()
+                    .map(|&k| {
+                        let mut st = start.clone();
+                        let mut rng = MultiRng::new(&Streams::new(4), &[1]);
+                        for _ in 0..5 {
+                            match rule {
+                                Rule::Metropolis => {
+                                    sweep_kernel::<false>(k, &mut st, &sw.table, &mut rng)
+                                }
+                                Rule::HeatBath => {
+                                    sweep_kernel::<true>(k, &mut st, &sw.table, &mut rng)
+                                }
+                            };
                         }
-                        (_, Rule::HeatBath) if m.n() == 96 => {
-                            sweep_body::<[u64; W], 2, true, false>(&mut b, &sw.table, &mut rb)
-                        }
-                        (_, Rule::Metropolis) => {
-                            sweep_body::<[u64; W], 3, false, true>(&mut b, &sw.table, &mut rb)
-                        }
-                        (_, Rule::HeatBath) => {
-                            sweep_body::<[u64; W], 3, true, true>(&mut b, &sw.table, &mut rb)
-                        }
-                    };
+                        (st, rng)
+                    })
+                    .collect();
+                assert_ne!(runs[0].0, start);
+                for (k, r) in kernels.iter().zip(&runs) {
+                    assert_eq!(r, &runs[0], "{k:?} vs {:?}", kernels[0]);
                 }
-                assert_eq!(a, b);
-                assert_eq!(ra, rb);
             }
         }
     }
