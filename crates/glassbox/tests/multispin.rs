@@ -2,9 +2,9 @@
 //! lane-averaged observable within 4σ (σ from the runs' own autocorrelation-aware error bars).
 
 use glassbox::exact::enumerate::enumerate;
-use glassbox::mc::multispin::{MultiRng, MultiSpin, MultiSweeper, LANES};
+use glassbox::mc::multispin::{MultiRng, MultiSpin, MultiSweeper};
 use glassbox::mc::{scan, Order, Rule, ScanConfig};
-use glassbox::measure::{Estimate, Series};
+use glassbox::measure::Estimate;
 use glassbox::model::{Ising, ModelSpec};
 use glassbox::rng::{purpose, Streams};
 
@@ -19,26 +19,8 @@ fn multispin(m: &Ising, rule: Rule, t: f64, sweeps: u64, seed: u64) -> [Estimate
     st.randomize(&mut streams.stream(&[purpose::INITIAL_STATE]));
     let mut rng = MultiRng::new(&streams, &[purpose::MONTE_CARLO]);
     let sw = MultiSweeper::new(&st, rule, 1.0 / t).unwrap();
-    for _ in 0..sweeps / 10 {
-        sw.sweep(&mut st, &mut rng);
-    }
-    let n = m.n() as f64;
-    let mut series: [Series; 3] = Default::default();
-    for _ in 0..sweeps {
-        sw.sweep(&mut st, &mut rng);
-        let (e, mag) = (st.energies(), st.magnetizations());
-        let mut sums = [0.0; 3];
-        for k in 0..LANES {
-            let mk = mag[k] as f64 / n;
-            sums[0] += e[k] / n;
-            sums[1] += mk.abs();
-            sums[2] += mk * mk;
-        }
-        for (s, x) in series.iter_mut().zip(sums) {
-            s.push(x / LANES as f64);
-        }
-    }
-    series.map(|s| s.estimate())
+    let r = sw.run(&mut st, &mut rng, sweeps / 10, sweeps, 1).unwrap();
+    [r.energy, r.abs_m, r.m2]
 }
 
 fn within(what: &str, est: &Estimate, reference: f64, ref_error: f64) {

@@ -5,6 +5,13 @@
 //! driver ([`Scan`]) runs one Markov chain per temperature and feeds the measurements into
 //! [`crate::measure::Series`]. Every chain owns its random stream, derived from the run seed
 //! and the temperature index, so results do not depend on the number of threads.
+//!
+//! [`multispin`] is the fast path for many systems at once: 64 replicas or disorder samples
+//! bit-sliced into one `u64` per site. It applies to zero-field models on periodic 2D or 3D
+//! lattices whose couplings are all ±J with one magnitude (ferromagnet, ±J spin glass);
+//! [`multispin::MultiSpin::check`] says whether a model qualifies and why not. Everything
+//! else (fields, Gaussian couplings, open boundaries, other graphs, random site order) runs on
+//! the scalar [`Sweeper`], which stays the reference the fast path is tested against.
 
 pub mod multispin;
 mod replica;
