@@ -23,6 +23,9 @@ pub struct Args {
     /// Rule of the multispin workloads (`metropolis` or `heat-bath`).
     #[arg(long, default_value = "metropolis")]
     pub rule: String,
+    /// Threads for the multispin workloads, each running its own 64-lane group.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
 }
 
 /// One measured workload.
@@ -78,7 +81,9 @@ pub fn measure(name: &str, spec: &str, t: f64, seconds: f64, order: Order) -> Re
 }
 
 /// Times multispin-coded sweeps (64 lanes, all counted as attempts) of `spec` at temperature
-/// `t`, with `samples` disorder samples spread over the lanes.
+/// `t`, with `samples` disorder samples spread over the lanes. With `threads` > 1, that many
+/// independent 64-lane groups (each its own state and random streams) run on their own
+/// threads for the same time, and the figures are their sum.
 pub fn measure_multispin(
     name: &str,
     spec: &str,
@@ -86,35 +91,62 @@ pub fn measure_multispin(
     t: f64,
     seconds: f64,
     rule: Rule,
+    threads: usize,
 ) -> Result<Figure> {
     let spec = ModelSpec::from_toml(spec)?;
     let models = (0..samples)
         .map(|k| spec.sample(k, samples).build())
         .collect::<glassbox::Result<Vec<_>>>()?;
     let n = models[0].n();
-    let streams = Streams::new(1);
-    let mut st = MultiSpin::from_models(&models)?;
-    st.randomize(&mut streams.stream(&[0]));
-    let mut rng = MultiRng::new(&streams, &[1]);
-    let sweeper = MultiSweeper::new(&st, rule, 1.0 / t)?;
-    let warm = Instant::now();
-    while warm.elapsed().as_secs_f64() < seconds.min(1.0) {
-        sweeper.sweep(&mut st, &mut rng);
-    }
-    let start = Instant::now();
-    let cpu0 = thread_cpu_ns();
-    let mut sweeps = 0u64;
-    while start.elapsed().as_secs_f64() < seconds {
-        sweeper.sweep(&mut st, &mut rng);
-        sweeps += 1;
-    }
-    let dt = start.elapsed().as_secs_f64();
-    let attempts = sweeps as f64 * (n * LANES) as f64;
+    let base = MultiSpin::from_models(&models)?;
+    let sweeper = MultiSweeper::new(&base, rule, 1.0 / t)?;
+    // (sweeps, wall seconds, attempts per CPU ns) of each group.
+    let groups: Vec<(u64, f64, Option<f64>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads.max(1))
+            .map(|g| {
+                let (base, sweeper) = (&base, &sweeper);
+                scope.spawn(move || {
+                    let streams = Streams::new(1 + g as u64);
+                    let mut st = base.clone();
+                    st.randomize(&mut streams.stream(&[0]));
+                    let mut rng = MultiRng::new(&streams, &[1]);
+                    let warm = Instant::now();
+                    while warm.elapsed().as_secs_f64() < seconds.min(1.0) {
+                        sweeper.sweep(&mut st, &mut rng);
+                    }
+                    let start = Instant::now();
+                    let cpu0 = thread_cpu_ns();
+                    let mut sweeps = 0u64;
+                    while start.elapsed().as_secs_f64() < seconds {
+                        sweeper.sweep(&mut st, &mut rng);
+                        sweeps += 1;
+                    }
+                    let attempts = sweeps as f64 * (n * LANES) as f64;
+                    (
+                        sweeps,
+                        start.elapsed().as_secs_f64(),
+                        cpu_rate(attempts, cpu0),
+                    )
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("benchmark thread"))
+            .collect()
+    });
+    let per_group = |(sweeps, dt, _): &(u64, f64, Option<f64>)| *sweeps as f64 / dt;
+    let sweeps_per_s: f64 = groups.iter().map(per_group).sum();
+    let cpu = groups.iter().map(|g| g.2).sum::<Option<f64>>();
     Ok(Figure {
-        workload: name.to_string(),
-        attempts_per_ns: attempts / dt / 1e9,
-        sweeps_per_s: sweeps as f64 / dt,
-        cpu_attempts_per_ns: cpu_rate(attempts, cpu0),
+        workload: if threads > 1 {
+            format!("{name}, {threads} threads x 64 lanes")
+        } else {
+            name.to_string()
+        },
+        attempts_per_ns: sweeps_per_s * (n * LANES) as f64 / 1e9,
+        sweeps_per_s,
+        cpu_attempts_per_ns: cpu,
     })
 }
 
@@ -252,7 +284,7 @@ pub fn run(args: Args) -> Result<()> {
             Rule::Metropolis => format!("{name}, Metropolis"),
             Rule::HeatBath => format!("{name}, heat bath"),
         };
-        let f = measure_multispin(&name, spec, samples, t, args.seconds, rule)?;
+        let f = measure_multispin(&name, spec, samples, t, args.seconds, rule, args.threads)?;
         println!("RESULT {}", serde_json::to_string(&f)?);
     }
     Ok(())
