@@ -26,6 +26,14 @@ pub struct Args {
     /// Threads for the multispin workloads, each running its own 64-lane group.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Couplings of the `ms-ea3d-anneal` instance: 3N values ±1, bond (i, axis k) at line
+    /// 3i + k (glassbox site order, first coordinate fastest), e.g. the peers' instance
+    /// exported as in BENCHMARKS.md. Default: the plus-minus law with seed 0.
+    #[arg(long)]
+    pub ea3d_bonds: Option<std::path::PathBuf>,
+    /// Sweeps of the `ms-ea3d-anneal` schedule (the peers' workload uses 1000).
+    #[arg(long, default_value_t = 1000)]
+    pub anneal_sweeps: usize,
 }
 
 /// One measured workload.
@@ -156,6 +164,63 @@ fn cpu_rate(attempts: f64, cpu0: Option<u64>) -> Option<f64> {
     (used > 0).then(|| attempts / used as f64)
 }
 
+/// 3D EA ±J L³ simulated annealing as the peers run it (`sweeps` Metropolis sweeps, β linear
+/// 0.1 → 3, random start), with the multispin kernel: 64 replicas of one instance anneal at
+/// once, so one run gives 64 reads.
+pub fn anneal_ea3d_multispin(
+    l: usize,
+    sweeps: usize,
+    bonds: Option<&std::path::Path>,
+) -> Result<serde_json::Value> {
+    use glassbox::graph::Lattice;
+    use glassbox::model::{Couplings, Ising, LatticeCouplings};
+    let model = match bonds {
+        Some(path) => {
+            let w = std::fs::read_to_string(path)?
+                .split_whitespace()
+                .map(|x| x.parse::<f64>())
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            let c = LatticeCouplings::new(Lattice::new(&[l, l, l], true)?, w)?;
+            Ising::new(Couplings::Lattice(c), vec![0.0; l * l * l])?
+        }
+        None => ModelSpec::from_toml(&format!(
+            "graph = {{ kind = 'lattice', dims = [{l}, {l}, {l}] }}\ncouplings = {{ law = 'plus-minus' }}"
+        ))?
+        .build()?,
+    };
+    let n = model.n();
+    let streams = Streams::new(1);
+    let mut st = MultiSpin::new(&model)?;
+    st.randomize(&mut streams.stream(&[0]));
+    let mut rng = MultiRng::new(&streams, &[1]);
+    let (b0, b1) = (0.1, 3.0);
+    let sweepers = (0..sweeps)
+        .map(|k| {
+            let beta = b0 + (b1 - b0) * k as f64 / (sweeps - 1).max(1) as f64;
+            MultiSweeper::new(&st, Rule::Metropolis, beta)
+        })
+        .collect::<glassbox::Result<Vec<_>>>()?;
+    let start = Instant::now();
+    for s in &sweepers {
+        s.sweep(&mut st, &mut rng);
+    }
+    let dt = start.elapsed().as_secs_f64();
+    let e: Vec<f64> = st.energies().iter().map(|e| e / n as f64).collect();
+    let best = |k: usize| e[..k].iter().copied().fold(f64::INFINITY, f64::min);
+    Ok(serde_json::json!({
+        "workload": format!(
+            "multispin 3D EA ±J L={l} annealing {sweeps} sweeps, beta 0.1->3, Metropolis checkerboard, 64 reads at once"
+        ),
+        "instance": bonds.map_or("plus-minus seed 0".to_string(), |p| p.display().to_string()),
+        "seconds_per_64_reads": dt,
+        "seconds_per_read": dt / LANES as f64,
+        "attempts_per_ns": (sweeps * n * LANES) as f64 / dt / 1e9,
+        "best_energy_per_spin_16": best(16),
+        "best_energy_per_spin_64": best(LANES),
+        "mean_energy_per_spin": e.iter().sum::<f64>() / LANES as f64,
+    }))
+}
+
 /// The multispin workloads: key, name, model spec, disorder samples, temperature.
 const MULTISPIN: [(&str, &str, &str, usize, f64); 4] = [
     (
@@ -248,8 +313,9 @@ pub fn run(args: Args) -> Result<()> {
             workloads.iter().any(|w| w.0 == o)
                 || MULTISPIN.iter().any(|w| w.0 == o)
                 || o == "sk-anneal"
-                || o == "multispin",
-            "unknown workload `{o}` (known: ising2d, sk, sk-anneal, multispin, {})",
+                || o == "multispin"
+                || o == "ms-ea3d-anneal",
+            "unknown workload `{o}` (known: ising2d, sk, sk-anneal, multispin, ms-ea3d-anneal, {})",
             MULTISPIN.map(|w| w.0).join(", ")
         );
     }
@@ -286,6 +352,14 @@ pub fn run(args: Args) -> Result<()> {
         };
         let f = measure_multispin(&name, spec, samples, t, args.seconds, rule, args.threads)?;
         println!("RESULT {}", serde_json::to_string(&f)?);
+    }
+    if args
+        .only
+        .as_deref()
+        .is_none_or(|o| o == "ms-ea3d-anneal" || o == "multispin")
+    {
+        let v = anneal_ea3d_multispin(16, args.anneal_sweeps.max(2), args.ea3d_bonds.as_deref())?;
+        println!("RESULT {v}");
     }
     Ok(())
 }
