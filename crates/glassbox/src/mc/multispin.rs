@@ -72,6 +72,9 @@ const W: usize = 4;
 /// Bits of the acceptance thresholds (as the scalar path).
 const BITS: usize = 53;
 
+/// Threshold rounds run before the kernel starts testing whether every lane is decided.
+const FREE_ROUNDS: usize = 10;
+
 /// The most classes of a site: u = 0..=2d unsatisfied bonds, d ≤ 3.
 const MAXC: usize = 7;
 
@@ -1344,20 +1347,42 @@ fn decide<V: Simd, const D: usize, const HB: bool>(
     }
     // Metropolis' last class (u ≥ d) always flips: no rounds for it.
     let rc = if HB { top + 1 } else { top };
-    for bits in &tab.rounds {
-        if und.is_zero() {
-            break;
+    if !und.is_zero() {
+        // The first FREE_ROUNDS rounds run untested: a register of ~200 comparing lanes
+        // needs about 9 on average, and a fixed count spares most of the mispredicted exits
+        // of a variable-length loop.
+        for bits in &tab.rounds[..FREE_ROUNDS] {
+            round(bits, &cls, rc, g, &mut acc, &mut und);
         }
-        let r = xoshiro(g);
-        let mut p = V::splat(0);
-        for c in 0..rc {
-            p = p.or_and(cls[c], V::splat(bits[c]));
+        for bits in &tab.rounds[FREE_ROUNDS..] {
+            if und.is_zero() {
+                break;
+            }
+            round(bits, &cls, rc, g, &mut acc, &mut und);
         }
-        // Decided where r ≠ p; accepted where moreover r = 0 (so p = 1).
-        acc = acc.or_and_andnot(und, p, r);
-        und = und.and_xnor(p, r);
     }
     acc
+}
+
+/// One threshold round: a random bit for every lane, compared with the bit `bits[class]` of
+/// its class's threshold (classes `0..rc` of `cls`).
+#[inline(always)]
+fn round<V: Simd>(
+    bits: &[u64; MAXC],
+    cls: &[V; MAXC],
+    rc: usize,
+    g: &mut [V; 4],
+    acc: &mut V,
+    und: &mut V,
+) {
+    let r = xoshiro(g);
+    let mut p = V::splat(0);
+    for c in 0..rc {
+        p = p.or_and(cls[c], V::splat(bits[c]));
+    }
+    // Decided where r ≠ p; accepted where moreover r = 0 (so p = 1).
+    *acc = acc.or_and_andnot(*und, p, r);
+    *und = und.and_xnor(p, r);
 }
 
 #[cfg(test)]
