@@ -632,6 +632,7 @@ pub struct MultiSweeper {
     rule: Rule,
     beta: f64,
     dim: usize,
+    coupling: f64,
     table: Table,
 }
 
@@ -661,6 +662,7 @@ impl MultiSweeper {
             rule,
             beta,
             dim: d,
+            coupling: j,
             table,
         })
     }
