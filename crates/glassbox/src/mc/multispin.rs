@@ -677,12 +677,12 @@ impl MultiSweeper {
         self.rule
     }
 
-    /// One sweep: N attempted flips in each of the 64 lanes.
+    /// One sweep: N attempted flips in each of the 64 lanes. `state` must have the dimension
+    /// and bond magnitude J of the state the sweeper was built for.
     pub fn sweep(&self, state: &mut MultiSpin, rng: &mut MultiRng) {
-        assert_eq!(
-            state.lattice.dim(),
-            self.dim,
-            "sweeper built for another lattice"
+        assert!(
+            state.lattice.dim() == self.dim && state.j == self.coupling,
+            "sweeper built for another lattice dimension or J"
         );
         match self.rule {
             Rule::Metropolis => sweep_dispatch::<false>(state, &self.table, rng),
