@@ -321,16 +321,20 @@ impl MultiSpin {
 
     /// Energies E_k = H_k(s) of the 64 lanes.
     pub fn energies(&self) -> [f64; LANES] {
-        // Counts every bond from both ends: 2 × (unsatisfied bonds) per lane.
+        // Each bond once: on the checkerboard every bond has one end of colour 0; otherwise
+        // the forward slots (odd) of every site.
         let mut count = VerticalCount::default();
         let d = self.lattice.dim();
-        self.for_each_site(|_, v| {
-            for &u in &v[..2 * d] {
-                count.add(u);
+        let checkerboard = matches!(self.layout, Layout::Checkerboard { .. });
+        self.for_each_site_of(0..if checkerboard { 1 } else { 2 }, |_, v| {
+            for (b, &u) in v[..2 * d].iter().enumerate() {
+                if checkerboard || b % 2 == 1 {
+                    count.add(u);
+                }
             }
         });
         let bonds = (self.n() * d) as f64;
-        std::array::from_fn(|k| self.j * (count.lane(k) as f64 - bonds))
+        std::array::from_fn(|k| self.j * (2.0 * count.lane(k) as f64 - bonds))
     }
 
     /// The lanes (bit k set for lane k) in which every spin is aligned with its local field,
@@ -353,12 +357,22 @@ impl MultiSpin {
     }
 
     /// Calls `f(spin word, unsatisfied-bond words)` for every site, slot order as the layout.
-    fn for_each_site(&self, mut f: impl FnMut(u64, &[u64; SLOTS])) {
+    fn for_each_site(&self, f: impl FnMut(u64, &[u64; SLOTS])) {
+        self.for_each_site_of(0..2, f)
+    }
+
+    /// [`MultiSpin::for_each_site`] restricted to the checkerboard colours `colours` (all
+    /// sites for the sequential layout).
+    fn for_each_site_of(
+        &self,
+        colours: std::ops::Range<usize>,
+        mut f: impl FnMut(u64, &[u64; SLOTS]),
+    ) {
         let d = self.lattice.dim();
         let bond = |w: usize| self.bonds.as_ref().map_or(0, |b| b[w]);
         match &self.layout {
             Layout::Checkerboard { half, rows, .. } => {
-                for c in 0..2 {
+                for c in colours {
                     for r in 0..*rows {
                         let v = self.row_views(c, r);
                         for x in 0..*half {
