@@ -1570,6 +1570,30 @@ mod tests {
         }
     }
 
+    /// Lanes started in the same configuration part at once: a random number shared between
+    /// lanes would keep identical lanes identical forever.
+    #[test]
+    fn identical_lanes_diverge() {
+        for m in [ferro("[16, 16]"), pm("[4, 4, 4]", 3), pm("[3, 3, 3]", 4)] {
+            for rule in [Rule::Metropolis, Rule::HeatBath] {
+                let mut st = MultiSpin::new(&m).unwrap();
+                let mut rng = MultiRng::new(&Streams::new(8), &[0]);
+                let sw = MultiSweeper::new(&st, rule, 0.1).unwrap();
+                for _ in 0..5 {
+                    sw.sweep(&mut st, &mut rng);
+                }
+                let lanes: Vec<Vec<i8>> = (0..LANES).map(|k| st.lane_spins(k)).collect();
+                // At β = 0.1 after 5 sweeps the spins are nearly unbiased: two independent
+                // lanes of N = 27 spins coincide with probability ~2^-27.
+                for k in 0..LANES {
+                    for l in 0..k {
+                        assert_ne!(lanes[k], lanes[l], "{rule:?}: lanes {k} and {l}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn thresholds_are_the_scalar_ones() {
         let st = MultiSpin::new(&ferro("[4, 4]")).unwrap();
