@@ -17,7 +17,8 @@ pub struct Args {
     #[arg(long, default_value_t = 2.0)]
     pub seconds: f64,
     /// Only this workload (`ising2d`, `sk`, `sk-anneal`, or `multispin`, or one multispin
-    /// workload: `ms-ising2d-256`, `ms-ising2d-1024`, `ms-ea3d-16`, `ms-ea3d-32`).
+    /// workload: `ms-ising2d-256`, `ms-ising2d-1024`, `ms-ea3d-16`, `ms-ea3d-32`,
+    /// `ms-ea3d-anneal`).
     #[arg(long)]
     pub only: Option<String>,
     /// Rule of the multispin workloads (`metropolis` or `heat-bath`).
