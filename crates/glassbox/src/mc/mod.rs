@@ -11,9 +11,17 @@
 //! [`population`] (population annealing with free-energy estimates) and [`cluster`] (Wolff
 //! and Swendsen–Wang for ferromagnets, also usable in a [`Scan`] via
 //! [`ScanConfig::cluster`]).
+//!
+//! [`multispin`] is the fast path for many systems at once: 64 replicas or disorder samples
+//! bit-sliced into one `u64` per site. It applies to zero-field models on periodic 2D or 3D
+//! lattices whose couplings are all ±J with one magnitude (ferromagnet, ±J spin glass);
+//! [`multispin::MultiSpin::check`] says whether a model qualifies and why not. Everything
+//! else (fields, Gaussian couplings, open boundaries, other graphs, random site order) runs on
+//! the scalar [`Sweeper`], which stays the reference the fast path is tested against.
 
 pub mod anneal;
 pub mod cluster;
+pub mod multispin;
 pub mod population;
 mod replica;
 mod scan;

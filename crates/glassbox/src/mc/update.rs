@@ -104,7 +104,7 @@ impl Sweeper {
 /// A flip probability `q ∈ [0, 1]` as an integer threshold: a uniform 53-bit integer `u`
 /// satisfies `u < threshold(q)` with probability q (exact to 2^−53, like an f64 uniform).
 #[inline]
-fn threshold(q: f64) -> u64 {
+pub(crate) fn threshold(q: f64) -> u64 {
     (q * (1u64 << 53) as f64) as u64
 }
 
