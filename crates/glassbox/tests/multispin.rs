@@ -93,6 +93,7 @@ fn scalar(m: &Ising, t: f64, sweeps: u64, seed: u64) -> [Estimate; 2] {
         sweeps,
         measure_every: 1,
         seed,
+        cluster: None,
     };
     let (r, _) = scan(m, cfg).unwrap();
     [r[0].energy, r[0].abs_m]
