@@ -12,7 +12,7 @@ use glassbox::rng::Streams;
 use glassbox::theory::hopfield;
 
 use crate::plot::{Plot, Series, Style};
-use crate::runfolder::{Manifest, RunFolder, RunStatus};
+use crate::table::Output;
 
 /// Flags of `glassbox hopfield`.
 #[derive(clap::Args, Debug)]
@@ -153,22 +153,6 @@ impl Experiment {
             Experiment::Recall { .. } => "recall",
         }
     }
-}
-
-/// A finished experiment: table, JSON, plots, summary lines.
-pub struct Output {
-    /// Printed lines.
-    pub summary: Vec<String>,
-    /// CSV header.
-    pub header: Vec<&'static str>,
-    /// CSV rows.
-    pub rows: Vec<Vec<String>>,
-    /// Everything as JSON.
-    pub json: serde_json::Value,
-    /// Plots.
-    pub plots: Vec<(&'static str, Plot)>,
-    /// Arrays written to `arrays/<name>.npy`: name, shape, data (C order).
-    pub arrays: Vec<(&'static str, Vec<usize>, Vec<u64>)>,
 }
 
 fn fmt_fit(e: &Extrapolation) -> String {
@@ -678,29 +662,11 @@ pub fn run(args: Args) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("runs/hopfield-{name}")));
-    let folder = RunFolder::create(&dir, args.overwrite)?;
-    let manifest = folder.begin(Manifest::new(
+    out.emit(
+        &dir,
+        args.overwrite,
         &format!("hopfield {name}"),
         serde_json::json!({ "experiment": format!("{:?}", args.experiment) }),
         seed,
-        rayon::current_num_threads(),
-    ))?;
-    folder.write_csv("results.csv", &out.header, &out.rows)?;
-    folder.write_json("results.json", &out.json)?;
-    for (file, plot) in &out.plots {
-        folder.write_plot(file, plot)?;
-    }
-    for (name, shape, data) in &out.arrays {
-        folder.write_array(name, shape, data)?;
-    }
-    manifest.finish(RunStatus::Completed)?;
-    for line in &out.summary {
-        println!("{line}");
-    }
-    println!("{}", out.header.join("\t"));
-    for row in &out.rows {
-        println!("{}", row.join("\t"));
-    }
-    println!("wrote {}", dir.display());
-    Ok(())
+    )
 }

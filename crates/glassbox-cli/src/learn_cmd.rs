@@ -352,6 +352,7 @@ pub fn regression_curve(a: &RegressionArgs, seed: u64, overlap_first: bool) -> R
             .collect(),
         json: serde_json::to_value(&curve)?,
         plots,
+        arrays: Vec::new(),
     })
 }
 
@@ -490,6 +491,7 @@ pub fn perceptron_topic(
             "capacity": { "n": capacity_n, "alpha": cap_alphas, "separable": fractions, "cover": cover, "alpha_half": crossing },
         }),
         plots: vec![("learning_curves", learning), ("capacity", capacity)],
+        arrays: Vec::new(),
     })
 }
 
@@ -605,6 +607,7 @@ pub fn pspin_topic(
         rows,
         json: serde_json::json!({ "minima": all, "extrapolation": extrapolation, "aging": { "temperature": temperature, "n": aging_n, "waiting": waiting, "lags": lags, "correlation": ag.correlation, "error": ag.error } }),
         plots: vec![("minima", hist), ("aging", aging)],
+        arrays: Vec::new(),
     })
 }
 
@@ -647,6 +650,7 @@ pub fn nngp_topic(
             .collect(),
         json: serde_json::json!({ "points": points, "slope": slope }),
         plots: vec![("nngp", plot)],
+        arrays: Vec::new(),
     })
 }
 
@@ -718,6 +722,7 @@ pub fn scaling_topic(input: &std::path::Path, resamples: usize, seed: u64) -> Re
         ],
         json: serde_json::to_value(fit)?,
         plots: vec![("fit", plot)],
+        arrays: Vec::new(),
     })
 }
 
@@ -757,5 +762,6 @@ pub fn run(args: Args) -> Result<()> {
         args.overwrite,
         &format!("learn {name}"),
         serde_json::json!({ "topic": format!("{:?}", args.topic), "seed": seed }),
+        seed,
     )
 }

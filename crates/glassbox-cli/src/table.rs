@@ -20,29 +20,36 @@ pub struct Output {
     pub json: serde_json::Value,
     /// Named plots.
     pub plots: Vec<(&'static str, Plot)>,
+    /// Arrays written to `arrays/<name>.npy`: name, shape, data (C order).
+    pub arrays: Vec<(&'static str, Vec<usize>, Vec<u64>)>,
 }
 
 impl Output {
-    /// Writes `results.csv`, `results.json`, the plots and the manifest of `command` (with its
-    /// `config`) into the run folder `dir`, then prints the summary and the table.
+    /// Writes `results.csv`, `results.json`, the plots, the arrays and the manifest of
+    /// `command` (with its `config` and `seed`) into the run folder `dir`, then prints the
+    /// summary and the table.
     pub fn emit(
         &self,
         dir: &Path,
         overwrite: bool,
         command: &str,
         config: serde_json::Value,
+        seed: u64,
     ) -> Result<()> {
         let folder = RunFolder::create(dir, overwrite)?;
         let manifest = folder.begin(Manifest::new(
             command,
             config,
-            0,
+            seed,
             rayon::current_num_threads(),
         ))?;
         folder.write_csv("results.csv", &self.header, &self.rows)?;
         folder.write_json("results.json", &self.json)?;
         for (file, plot) in &self.plots {
             folder.write_plot(file, plot)?;
+        }
+        for (name, shape, data) in &self.arrays {
+            folder.write_array(name, shape, data)?;
         }
         manifest.finish(RunStatus::Completed)?;
         for line in &self.summary {

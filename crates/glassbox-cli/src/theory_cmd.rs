@@ -162,6 +162,7 @@ pub fn sk_table(temperatures: &[f64], field: f64) -> Result<Output> {
         rows,
         json: serde_json::to_value(&sols)?,
         plots: vec![],
+        arrays: Vec::new(),
     })
 }
 
@@ -192,6 +193,7 @@ pub fn at_line(points: usize) -> Result<Output> {
         rows: line.iter().map(|p| cells(&[p.t, p.h])).collect(),
         json: serde_json::to_value(&line)?,
         plots: vec![("at_line", plot)],
+        arrays: Vec::new(),
     })
 }
 
@@ -271,6 +273,7 @@ pub fn hopfield_theory(points: usize) -> Result<Output> {
         rows,
         json: serde_json::json!({ "capacity": cap, "phase_diagram": phases, "m_T0": m0 }),
         plots: vec![("phase_diagram", diagram), ("overlap", overlap)],
+        arrays: Vec::new(),
     })
 }
 
@@ -342,6 +345,7 @@ pub fn gardner_theory(kappa_max: f64) -> Result<Output> {
             "asymptote_gibbs": cg, "asymptote_bayes": cb,
         }),
         plots: vec![("capacity", capacity), ("learning_curves", learning)],
+        arrays: Vec::new(),
     })
 }
 
@@ -461,6 +465,7 @@ pub fn parisi_theory(temperatures: &[f64], steps: usize, kmax: usize) -> Result<
         rows,
         json: serde_json::json!({ "krsb_ground_states": krsb, "parisi": sols }),
         plots,
+        arrays: Vec::new(),
     })
 }
 
@@ -486,6 +491,7 @@ pub fn pspin_table(ps: &[usize]) -> Result<Output> {
             .collect(),
         json: serde_json::to_value(&rows)?,
         plots: vec![],
+        arrays: Vec::new(),
     })
 }
 
@@ -525,6 +531,7 @@ pub fn bethe_table(degrees: &[f64]) -> Result<Output> {
         rows,
         json: serde_json::Value::Array(json),
         plots: vec![],
+        arrays: Vec::new(),
     })
 }
 
@@ -631,6 +638,7 @@ pub fn double_descent(r2: f64, sigma2: f64, n: usize, trials: usize) -> Result<O
             "rf_psi1": psis, "rf_risk": rf,
         }),
         plots: vec![("double_descent", plot), ("random_features", rf_plot)],
+        arrays: Vec::new(),
     })
 }
 
@@ -700,6 +708,7 @@ pub fn replica_trick(
         rows,
         json: serde_json::to_value(&r)?,
         plots: vec![("replica_trick", plot)],
+        arrays: Vec::new(),
     })
 }
 
@@ -744,5 +753,6 @@ pub fn run(args: Args) -> Result<()> {
         args.overwrite,
         &format!("theory {name}"),
         serde_json::json!({ "topic": format!("{:?}", args.topic) }),
+        0,
     )
 }

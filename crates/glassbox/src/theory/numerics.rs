@@ -612,109 +612,18 @@ pub struct Minimum {
 pub fn minimize_bfgs(
     what: &str,
     x0: Vec<f64>,
-    mut fg: impl FnMut(&[f64], &mut [f64]) -> Result<f64>,
+    fg: impl FnMut(&[f64], &mut [f64]) -> Result<f64>,
     gtol: f64,
     max_iter: usize,
 ) -> Result<Minimum> {
-    let n = x0.len();
-    let mut x = x0;
-    let mut g = vec![0.0; n];
-    let mut f = fg(&x, &mut g)?;
-    let norm = |v: &[f64]| v.iter().fold(0.0f64, |m, a| m.max(a.abs()));
-    let mut hinv = vec![0.0; n * n];
-    for i in 0..n {
-        hinv[i * n + i] = 1.0;
-    }
-    let mut xn = vec![0.0; n];
-    let mut gn = vec![0.0; n];
-    let mut p = vec![0.0; n];
-    let mut first = true;
-    for it in 0..max_iter {
-        let gnorm = norm(&g);
-        if gnorm <= gtol {
-            return Ok(Minimum {
-                x,
-                value: f,
-                gradient_norm: gnorm,
-                iterations: it,
-            });
-        }
-        for i in 0..n {
-            p[i] = -(0..n).map(|j| hinv[i * n + j] * g[j]).sum::<f64>();
-        }
-        let mut slope: f64 = p.iter().zip(&g).map(|(a, b)| a * b).sum();
-        if slope >= 0.0 {
-            // Not a descent direction: reset to steepest descent.
-            for i in 0..n {
-                for j in 0..n {
-                    hinv[i * n + j] = if i == j { 1.0 } else { 0.0 };
-                }
-                p[i] = -g[i];
-            }
-            slope = -g.iter().map(|a| a * a).sum::<f64>();
-        }
-        if first {
-            // Keep the first step modest.
-            let s = 0.1 / norm(&p).max(0.1);
-            p.iter_mut().for_each(|v| *v *= s);
-            slope *= s;
-            first = false;
-        }
-        let mut t = 1.0;
-        let mut accepted = false;
-        for _ in 0..60 {
-            for i in 0..n {
-                xn[i] = x[i] + t * p[i];
-            }
-            match fg(&xn, &mut gn) {
-                Ok(fnew) if fnew.is_finite() && fnew <= f + 1e-4 * t * slope => {
-                    accepted = true;
-                    f = fnew;
-                    break;
-                }
-                _ => t *= 0.5,
-            }
-        }
-        if !accepted {
-            if gnorm <= 100.0 * gtol {
-                return Ok(Minimum {
-                    x,
-                    value: f,
-                    gradient_norm: gnorm,
-                    iterations: it,
-                });
-            }
-            return Err(Error::NotConverged {
-                what: format!("{what} (BFGS line search)"),
-                iterations: it,
-                residual: gnorm,
-            });
-        }
-        // BFGS update of the inverse Hessian.
-        let s: Vec<f64> = (0..n).map(|i| xn[i] - x[i]).collect();
-        let y: Vec<f64> = (0..n).map(|i| gn[i] - g[i]).collect();
-        let sy: f64 = s.iter().zip(&y).map(|(a, b)| a * b).sum();
-        if sy > 1e-300 {
-            let hy: Vec<f64> = (0..n)
-                .map(|i| (0..n).map(|j| hinv[i * n + j] * y[j]).sum())
-                .collect();
-            let yhy: f64 = y.iter().zip(&hy).map(|(a, b)| a * b).sum();
-            let rho = 1.0 / sy;
-            for i in 0..n {
-                for j in 0..n {
-                    hinv[i * n + j] +=
-                        (1.0 + yhy * rho) * rho * s[i] * s[j] - rho * (hy[i] * s[j] + s[i] * hy[j]);
-                }
-            }
-        }
-        x.copy_from_slice(&xn);
-        g.copy_from_slice(&gn);
-    }
-    Err(Error::NotConverged {
-        what: format!("{what} (BFGS)"),
-        iterations: max_iter,
-        residual: norm(&g),
-    })
+    // The stalling variant with a rule that never stalls.
+    let rule = StallRule {
+        gtol,
+        ftol: f64::NEG_INFINITY,
+        window: 1,
+        max_iter,
+    };
+    minimize_bfgs_until_stalled(what, x0, fg, rule)
 }
 
 /// Stopping rule of [`minimize_bfgs_until_stalled`].
