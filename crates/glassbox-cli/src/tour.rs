@@ -40,22 +40,22 @@ pub fn run(args: Args) -> Result<()> {
     ))?;
     let mut report = Report::new("glassbox tour");
     ising2d(
-        report.section("1. The 2D Ising phase transition"),
+        report.section("The 2D Ising phase transition"),
         &folder,
         &args,
     )?;
     mean_field(
-        report.section("2. Mean-field theory: SK, Hopfield, Gardner"),
+        report.section("Mean-field theory: SK (RS to Parisi), Hopfield, Gardner, landscapes"),
         &folder,
         &args,
     )?;
     associative_memory(
-        report.section("3. Associative memory: Hopfield networks"),
+        report.section("Associative memory: Hopfield networks"),
         &folder,
         &args,
     )?;
     crate::tour_learning::learning(
-        report.section("4. Learning as statistical physics"),
+        report.section("Learning as statistical physics"),
         &folder,
         &args,
     )?;
