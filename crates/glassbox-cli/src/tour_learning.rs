@@ -186,6 +186,36 @@ pub fn learning(section: &mut Section, folder: &RunFolder, args: &Args) -> Resul
         ],
         (slope + 1.0).abs() < 0.1,
     ));
+    // The scaling-law fitter on the same points: deviation = a H^(−α) + c.
+    let pts = ng.json["points"].as_array().cloned().unwrap_or_default();
+    let col = |k: &str| {
+        pts.iter()
+            .map(|p| p[k].as_f64().unwrap_or(f64::NAN))
+            .collect::<Vec<f64>>()
+    };
+    let fit = glassbox::learning::scaling::fit_power_law(
+        &col("width"),
+        &col("deviation"),
+        Some(&col("deviation_err")),
+        400,
+        args.seed,
+    )?;
+    push((
+        vec![
+            "NNGP: fitted exponent of deviation = a H^(−α) + c (95 % bootstrap)".into(),
+            format!(
+                "{:.3} [{:.3}, {:.3}]",
+                fit.alpha, fit.alpha_ci[0], fit.alpha_ci[1]
+            ),
+            "1 (central limit)".into(),
+            if (fit.alpha_ci[0]..=fit.alpha_ci[1]).contains(&1.0) {
+                "inside".into()
+            } else {
+                "outside".into()
+            },
+        ],
+        (fit.alpha_ci[0]..=fit.alpha_ci[1]).contains(&1.0),
+    ));
     section
         .paragraph(
             "Learning is statistical mechanics of the weights. Random-features least squares \
