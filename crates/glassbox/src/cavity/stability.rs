@@ -1,0 +1,1 @@
+//! Stability of BP fixed points (placeholder, filled in the next step).
