@@ -10,6 +10,9 @@
 //! * [`stability`]: the linearized message map around a BP fixed point (by default the
 //!   paramagnet), whose spectral radius crossing one locates the ferromagnetic and spin-glass
 //!   transitions on random regular graphs.
+//! * [`tap`]: the TAP equations and TAP free energy for SK, and Bolthausen's AMP iteration
+//!   with its state evolution.
 
 pub mod bp;
 pub mod stability;
+pub mod tap;
