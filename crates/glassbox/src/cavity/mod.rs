@@ -10,12 +10,15 @@
 //! * [`stability`]: the linearized message map around a BP fixed point (by default the
 //!   paramagnet), whose spectral radius crossing one locates the ferromagnetic and spin-glass
 //!   transitions on random regular graphs.
+//! * [`maxsum`]: the zero-temperature limit (min-sum messages) with decimation, for ground
+//!   states on sparse graphs.
 //! * [`population`]: replica-symmetric population dynamics for the Bethe lattice (the
 //!   N → ∞ limit that BP on single large random regular graphs approaches).
 //! * [`tap`]: the TAP equations and TAP free energy for SK, and Bolthausen's AMP iteration
 //!   with its state evolution.
 
 pub mod bp;
+pub mod maxsum;
 pub mod population;
 pub mod stability;
 pub mod tap;
