@@ -1173,6 +1173,8 @@ fn cavity_commands_write_bp_and_amp_tables() {
     // Paramagnet at T = 2.5: u = −(3/2) tanh(1/2.5).
     let e = high["energy"].as_f64().unwrap();
     assert!((e + 1.5 * (0.4f64).tanh()).abs() < 1e-8, "{e}");
+    let ep = high["energy_population"].as_f64().unwrap();
+    assert!((ep - e).abs() < 1e-8, "{ep} {e}");
     assert!(read(&bp.join("plots/bp.svg")).contains("<svg"));
 
     let amp = dir.join("amp");
