@@ -63,6 +63,9 @@ enum Command {
     /// Belief propagation on a random regular graph: Bethe energy, free energy and entropy vs T
     /// and the paramagnetic instability (linearized message map) against the Bethe formula.
     Bp(cavity_cmd::BpArgs),
+    /// Zero-temperature cavity: max-sum with decimation for ground states of random regular
+    /// graphs, next to simulated annealing.
+    Maxsum(cavity_cmd::MaxSumArgs),
     /// TAP equations on an SK instance with random fields: overlap and TAP free energy vs T,
     /// next to the AMP state evolution.
     Tap(cavity_cmd::MeanFieldArgs),
@@ -142,6 +145,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Learn(a) => learn_cmd::run(a),
         Command::Hopfield(a) => hopfield_cmd::run(a),
         Command::Bp(a) => cavity_cmd::run_bp(a),
+        Command::Maxsum(a) => cavity_cmd::run_maxsum(a),
         Command::Tap(a) => cavity_cmd::run_mean_field(a, false),
         Command::Amp(a) => cavity_cmd::run_mean_field(a, true),
         Command::Tour(a) => tour::run(a),

@@ -1191,6 +1191,24 @@ fn cavity_commands_write_bp_and_amp_tables() {
     let tap = dir.join("tap");
     let o = glassbox(&["tap", "-n", "100", "-T", "2", "-o", tap.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ms = dir.join("maxsum");
+    let o = glassbox(&[
+        "maxsum",
+        "-n",
+        "100",
+        "--samples",
+        "2",
+        "--anneal-sweeps",
+        "200",
+        "-o",
+        ms.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&read(&ms.join("results.json"))).unwrap();
+    for p in json["points"].as_array().unwrap() {
+        // A 3-regular Gaussian glass: e is well below 0 (−1.1 per spin at N = 1000).
+        assert!(p["energy_maxsum"].as_f64().unwrap() < -0.8, "{p}");
+    }
     let fresh = dir.join("fresh");
     let fresh = fresh.to_str().unwrap();
     fails_with(&["bp", "-T", "0", "-o", fresh], "positive");
