@@ -54,6 +54,14 @@ pub enum ScheduleArg {
 /// Flags of `glassbox bp`.
 #[derive(clap::Args, Debug)]
 pub struct BpArgs {
+    /// Instance file instead of a generated graph (weights from the file; --n, --degree and
+    /// --couplings are then ignored, and population dynamics and the Bethe formula, which
+    /// assume a random regular graph, are skipped).
+    #[arg(long, value_name = "FILE")]
+    pub graph: Option<PathBuf>,
+    /// Format of --graph.
+    #[arg(long, value_enum, default_value = "gset")]
+    pub format: crate::spec::FormatArg,
     /// Number of spins N.
     #[arg(long, short = 'n', default_value_t = 1000)]
     pub n: usize,
@@ -121,17 +129,40 @@ fn default_temperatures(a: f64, b: f64, k: usize, given: &[f64]) -> Vec<f64> {
 pub fn bp_output(a: &BpArgs) -> Result<Output> {
     let temps = default_temperatures(0.5, 4.0, 24, &a.temperatures);
     check_temperatures(&temps)?;
-    let spec = ModelSpec {
-        graph: GraphSpec::RandomRegular {
-            n: a.n,
-            degree: a.degree,
+    let spec = match &a.graph {
+        Some(path) => ModelSpec {
+            graph: GraphSpec::File {
+                path: path.clone(),
+                format: match a.format {
+                    crate::spec::FormatArg::Gset => glassbox::graph::FileFormat::Gset,
+                    crate::spec::FormatArg::EdgeList => glassbox::graph::FileFormat::EdgeList,
+                },
+            },
+            couplings: Some(CouplingLaw::File),
+            field: FieldSpec::Uniform(a.field),
+            seed: a.seed,
         },
-        couplings: Some(coupling_law(a.couplings)),
-        field: FieldSpec::Uniform(a.field),
-        seed: a.seed,
+        None => ModelSpec {
+            graph: GraphSpec::RandomRegular {
+                n: a.n,
+                degree: a.degree,
+            },
+            couplings: Some(coupling_law(a.couplings)),
+            field: FieldSpec::Uniform(a.field),
+            seed: a.seed,
+        },
     };
+    let generated = a.graph.is_none();
+    let population_size = if generated { a.population } else { 0 };
     let model = spec.build()?;
     let graph = MessageGraph::new(&model)?;
+    let label = match &a.graph {
+        Some(p) => format!("{}, N = {}", p.display(), model.n()),
+        None => format!(
+            "a random {}-regular graph, N = {}, {:?} couplings",
+            a.degree, a.n, a.couplings
+        ),
+    };
     let opts = BpOptions {
         damping: a.damping,
         tolerance: a.tolerance,
@@ -157,17 +188,17 @@ pub fn bp_output(a: &BpArgs) -> Result<Output> {
         LawArg::Gaussian => population::CouplingLaw::Gaussian(1.0),
     };
     for &t in &temps {
-        let pop = if a.population > 0 {
+        let pop = if population_size > 0 {
             Some(population::population_dynamics(
                 a.degree,
                 law,
                 a.field,
                 1.0 / t,
                 &PopulationOptions {
-                    size: a.population,
+                    size: population_size,
                     burn_in: 200,
                     samples: 50,
-                    draws: a.population,
+                    draws: population_size,
                     start_offset: a.start,
                     seed: a.seed,
                     ..PopulationOptions::default()
@@ -220,32 +251,26 @@ pub fn bp_output(a: &BpArgs) -> Result<Output> {
         }));
     }
     let mut summary = vec![format!(
-        "BP on a random {}-regular graph, N = {}, {:?} couplings, h = {}: converged at {ok} of {} temperatures",
-        a.degree,
-        a.n,
-        a.couplings,
+        "BP on {label}, h = {}: converged at {ok} of {} temperatures",
         a.field,
         temps.len()
     )];
     let c = a.degree as f64;
     let theory = match a.couplings {
+        _ if !generated => None,
         LawArg::Ferro => bethe::ferromagnet_tc(c, 1.0, true).ok(),
         LawArg::Pm => bethe::spin_glass_tc(c, bethe::Couplings::PlusMinus(1.0), true).ok(),
         LawArg::Gaussian => bethe::spin_glass_tc(c, bethe::Couplings::Gaussian(1.0), true).ok(),
     };
     let mut tc_json = serde_json::Value::Null;
-    let mut energy_plot = Plot::new(
-        format!("BP on a random {}-regular graph, N = {}", a.degree, a.n),
-        "temperature T",
-        "per spin",
-    )
-    .with(Series::new("energy", temps.clone(), e, Style::LinePoints))
-    .with(Series::new(
-        "free energy",
-        temps.clone(),
-        f,
-        Style::LinePoints,
-    ));
+    let mut energy_plot = Plot::new(format!("BP on {label}"), "temperature T", "per spin")
+        .with(Series::new("energy", temps.clone(), e, Style::LinePoints))
+        .with(Series::new(
+            "free energy",
+            temps.clone(),
+            f,
+            Style::LinePoints,
+        ));
     if a.field == 0.0 {
         let tr = stability::paramagnetic_transition(
             &graph,

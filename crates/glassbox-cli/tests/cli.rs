@@ -1191,6 +1191,24 @@ fn cavity_commands_write_bp_and_amp_tables() {
     let tap = dir.join("tap");
     let o = glassbox(&["tap", "-n", "100", "-T", "2", "-o", tap.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // An instance file: a 4-cycle with unit couplings in G-set format.
+    let gset = dir.join("ring.gset");
+    std::fs::write(&gset, "4 4\n1 2 1\n2 3 1\n3 4 1\n4 1 1\n").unwrap();
+    let ring = dir.join("ring");
+    let o = glassbox(&[
+        "bp",
+        "--graph",
+        gset.to_str().unwrap(),
+        "-T",
+        "2",
+        "-o",
+        ring.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&read(&ring.join("results.json"))).unwrap();
+    // BP on a uniform ring is the infinite chain: e = −tanh(1/T).
+    let e = json["points"][0]["energy"].as_f64().unwrap();
+    assert!((e + 0.5f64.tanh()).abs() < 1e-9, "{e}");
     let ms = dir.join("maxsum");
     let o = glassbox(&[
         "maxsum",
