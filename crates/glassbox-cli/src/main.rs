@@ -4,6 +4,7 @@
 
 mod anneal_cmd;
 mod bench;
+mod cavity_cmd;
 mod exact_cmd;
 mod graph_cmd;
 mod hopfield_cmd;
@@ -59,6 +60,18 @@ enum Command {
     /// Associative memory: Hopfield capacity curve and α_c(N), basins of attraction, recall
     /// with Hebb, pseudo-inverse, Storkey or minover couplings.
     Hopfield(hopfield_cmd::Args),
+    /// Belief propagation on a random regular graph: Bethe energy, free energy and entropy vs T
+    /// and the paramagnetic instability (linearized message map) against the Bethe formula.
+    Bp(cavity_cmd::BpArgs),
+    /// Zero-temperature cavity: max-sum with decimation for ground states of random regular
+    /// graphs, next to simulated annealing.
+    Maxsum(cavity_cmd::MaxSumArgs),
+    /// TAP equations on an SK instance with random fields: overlap and TAP free energy vs T,
+    /// next to the AMP state evolution.
+    Tap(cavity_cmd::MeanFieldArgs),
+    /// Approximate message passing (Bolthausen) on an SK instance with random fields: overlap
+    /// vs T against its state evolution.
+    Amp(cavity_cmd::MeanFieldArgs),
     /// The report that reproduces the field's key results (writes tour/index.html).
     Tour(tour::Args),
     /// Single-spin-flip throughput (spin-flip attempts per ns).
@@ -131,6 +144,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Theory(a) => theory_cmd::run(a),
         Command::Learn(a) => learn_cmd::run(a),
         Command::Hopfield(a) => hopfield_cmd::run(a),
+        Command::Bp(a) => cavity_cmd::run_bp(a),
+        Command::Maxsum(a) => cavity_cmd::run_maxsum(a),
+        Command::Tap(a) => cavity_cmd::run_mean_field(a, false),
+        Command::Amp(a) => cavity_cmd::run_mean_field(a, true),
         Command::Tour(a) => tour::run(a),
         Command::Bench(a) => bench::run(a),
     }

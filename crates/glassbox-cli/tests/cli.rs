@@ -1146,3 +1146,89 @@ fn hopfield_experiments_write_run_folders() {
         "at least one unit",
     );
 }
+
+#[test]
+fn cavity_commands_write_bp_and_amp_tables() {
+    let dir = temp_dir("cavity");
+    let bp = dir.join("bp");
+    let o = glassbox(&[
+        "bp",
+        "-n",
+        "400",
+        "--couplings",
+        "ferro",
+        "-T",
+        "1.5,2.5",
+        "-o",
+        bp.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = String::from_utf8_lossy(&o.stdout);
+    // Ferromagnet on a 3-regular graph: T_c = 2/ln 3 = 1.8205 from the linearized map.
+    assert!(s.contains("paramagnet unstable below T = 1.820"), "{s}");
+    assert_eq!(read(&bp.join("results.csv")).lines().count(), 3);
+    let json: serde_json::Value = serde_json::from_str(&read(&bp.join("results.json"))).unwrap();
+    let high = &json["points"][1];
+    assert_eq!(high["converged"], true);
+    // Paramagnet at T = 2.5: u = −(3/2) tanh(1/2.5).
+    let e = high["energy"].as_f64().unwrap();
+    assert!((e + 1.5 * (0.4f64).tanh()).abs() < 1e-8, "{e}");
+    let ep = high["energy_population"].as_f64().unwrap();
+    assert!((ep - e).abs() < 1e-8, "{ep} {e}");
+    assert!(read(&bp.join("plots/bp.svg")).contains("<svg"));
+
+    let amp = dir.join("amp");
+    let o = glassbox(&["amp", "-n", "300", "-T", "1.5", "-o", amp.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&read(&amp.join("results.json"))).unwrap();
+    let p = &json["points"][0];
+    assert_eq!(p["converged"], true);
+    let (q, se) = (
+        p["q"].as_f64().unwrap(),
+        p["q_state_evolution"].as_f64().unwrap(),
+    );
+    assert!((q - se).abs() < 3.0 / 300f64.sqrt(), "{q} {se}");
+    let tap = dir.join("tap");
+    let o = glassbox(&["tap", "-n", "100", "-T", "2", "-o", tap.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // An instance file: a 4-cycle with unit couplings in G-set format.
+    let gset = dir.join("ring.gset");
+    std::fs::write(&gset, "4 4\n1 2 1\n2 3 1\n3 4 1\n4 1 1\n").unwrap();
+    let ring = dir.join("ring");
+    let o = glassbox(&[
+        "bp",
+        "--graph",
+        gset.to_str().unwrap(),
+        "-T",
+        "2",
+        "-o",
+        ring.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&read(&ring.join("results.json"))).unwrap();
+    // BP on a uniform ring is the infinite chain: e = −tanh(1/T).
+    let e = json["points"][0]["energy"].as_f64().unwrap();
+    assert!((e + 0.5f64.tanh()).abs() < 1e-9, "{e}");
+    let ms = dir.join("maxsum");
+    let o = glassbox(&[
+        "maxsum",
+        "-n",
+        "100",
+        "--samples",
+        "2",
+        "--anneal-sweeps",
+        "200",
+        "-o",
+        ms.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&read(&ms.join("results.json"))).unwrap();
+    for p in json["points"].as_array().unwrap() {
+        // A 3-regular Gaussian glass: e is well below 0 (−1.1 per spin at N = 1000).
+        assert!(p["energy_maxsum"].as_f64().unwrap() < -0.8, "{p}");
+    }
+    let fresh = dir.join("fresh");
+    let fresh = fresh.to_str().unwrap();
+    fails_with(&["bp", "-T", "0", "-o", fresh], "positive");
+    fails_with(&["bp", "-c", "3", "-n", "11", "-o", fresh], "even");
+}

@@ -277,6 +277,15 @@ pub fn random_regular(n: usize, degree: usize, rng: &mut Rng) -> Result<Vec<(usi
     )))
 }
 
+/// The edges of a random recursive tree on `n ≥ 1` vertices: vertex `i ≥ 1` attaches to a
+/// uniformly chosen earlier vertex. Always connected and loop-free (`n − 1` edges `(parent, i)`).
+pub fn random_tree(n: usize, rng: &mut Rng) -> Result<Vec<(usize, usize)>> {
+    if n == 0 {
+        return Err(invalid("a tree needs at least one vertex"));
+    }
+    Ok((1..n).map(|i| (rng.random_range(0..i), i)).collect())
+}
+
 /// The edges of an Erdős–Rényi graph G(n, p) with `p = mean_degree / (n − 1)`: each of the
 /// n(n−1)/2 pairs is an edge independently (drawn by geometric skipping, O(n + edges)).
 pub fn erdos_renyi(n: usize, mean_degree: f64, rng: &mut Rng) -> Result<Vec<(usize, usize)>> {

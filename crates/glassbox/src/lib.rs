@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cavity;
 pub mod data;
 pub mod error;
 pub mod exact;

@@ -1,0 +1,24 @@
+//! The cavity method and message passing.
+//!
+//! Remove one spin, compute how the rest of the system responds, and close the equations
+//! self-consistently: on sparse, locally tree-like graphs this is belief propagation, on the
+//! fully connected Sherrington–Kirkpatrick model it becomes the TAP equations and approximate
+//! message passing.
+//!
+//! * [`bp`]: sum-product belief propagation for pairwise Ising models with fields, in
+//!   cavity-field form, with the Bethe free energy, energy and entropy.
+//! * [`stability`]: the linearized message map around a BP fixed point (by default the
+//!   paramagnet), whose spectral radius crossing one locates the ferromagnetic and spin-glass
+//!   transitions on random regular graphs.
+//! * [`maxsum`]: the zero-temperature limit (min-sum messages) with decimation, for ground
+//!   states on sparse graphs.
+//! * [`population`]: replica-symmetric population dynamics for the Bethe lattice (the
+//!   N → ∞ limit that BP on single large random regular graphs approaches).
+//! * [`tap`]: the TAP equations and TAP free energy for SK, and Bolthausen's AMP iteration
+//!   with its state evolution.
+
+pub mod bp;
+pub mod maxsum;
+pub mod population;
+pub mod stability;
+pub mod tap;
