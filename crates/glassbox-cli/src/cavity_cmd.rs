@@ -313,6 +313,7 @@ pub fn bp_output(a: &BpArgs) -> Result<Output> {
         rows,
         json: serde_json::json!({ "points": points, "transition": tc_json }),
         plots: vec![("bp", energy_plot)],
+        arrays: Vec::new(),
     })
 }
 
@@ -325,6 +326,7 @@ pub fn run_bp(a: BpArgs) -> Result<()> {
         a.overwrite,
         "bp",
         serde_json::json!({ "args": format!("{a:?}") }),
+        a.seed,
     )
 }
 
@@ -458,6 +460,7 @@ pub fn mean_field_output(a: &MeanFieldArgs, amp: bool) -> Result<Output> {
         rows,
         json: serde_json::json!({ "method": name, "points": points }),
         plots: vec![(if amp { "amp" } else { "tap" }, plot)],
+        arrays: Vec::new(),
     })
 }
 
@@ -474,6 +477,7 @@ pub fn run_mean_field(a: MeanFieldArgs, amp: bool) -> Result<()> {
         a.overwrite,
         name,
         serde_json::json!({ "args": format!("{a:?}") }),
+        a.seed,
     )
 }
 
@@ -591,6 +595,7 @@ pub fn maxsum_output(a: &MaxSumArgs) -> Result<Output> {
         rows,
         json: serde_json::json!({ "points": points }),
         plots: vec![],
+        arrays: Vec::new(),
     })
 }
 
@@ -606,5 +611,6 @@ pub fn run_maxsum(a: MaxSumArgs) -> Result<()> {
         a.overwrite,
         "maxsum",
         serde_json::json!({ "args": format!("{a:?}") }),
+        a.seed,
     )
 }
