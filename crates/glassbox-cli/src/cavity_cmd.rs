@@ -125,11 +125,9 @@ fn default_temperatures(a: f64, b: f64, k: usize, given: &[f64]) -> Vec<f64> {
     }
 }
 
-/// The `bp` table and plots.
-pub fn bp_output(a: &BpArgs) -> Result<Output> {
-    let temps = default_temperatures(0.5, 4.0, 24, &a.temperatures);
-    check_temperatures(&temps)?;
-    let spec = match &a.graph {
+/// The instance `glassbox bp` solves: the file given, or a random regular graph.
+pub fn bp_spec(a: &BpArgs) -> ModelSpec {
+    match &a.graph {
         Some(path) => ModelSpec {
             graph: GraphSpec::File {
                 path: path.clone(),
@@ -151,7 +149,14 @@ pub fn bp_output(a: &BpArgs) -> Result<Output> {
             field: FieldSpec::Uniform(a.field),
             seed: a.seed,
         },
-    };
+    }
+}
+
+/// The `bp` table and plots.
+pub fn bp_output(a: &BpArgs) -> Result<Output> {
+    let temps = default_temperatures(0.5, 4.0, 24, &a.temperatures);
+    check_temperatures(&temps)?;
+    let spec = bp_spec(a);
     let generated = a.graph.is_none();
     let population_size = if generated { a.population } else { 0 };
     let model = spec.build()?;

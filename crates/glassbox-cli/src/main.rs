@@ -20,6 +20,7 @@ mod table;
 mod temper_cmd;
 mod theory_cmd;
 mod tour;
+mod tour_cavity;
 mod tour_learning;
 
 use clap::{Parser, Subcommand};

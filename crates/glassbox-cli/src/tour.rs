@@ -54,6 +54,11 @@ pub fn run(args: Args) -> Result<()> {
         &folder,
         &args,
     )?;
+    crate::tour_cavity::cavity(
+        report.section("The cavity method: belief propagation"),
+        &folder,
+        &args,
+    )?;
     crate::tour_learning::learning(
         report.section("Learning as statistical physics"),
         &folder,

@@ -1,0 +1,101 @@
+//! Tour section: the cavity method — belief propagation on a random regular ±J graph against
+//! Monte Carlo on the same instance, and the paramagnetic instability at the Bethe T_c.
+
+use anyhow::Result;
+use glassbox::mc::{scan, Order, Rule, ScanConfig};
+
+use crate::cavity_cmd::{self, BpArgs, LawArg, ScheduleArg};
+use crate::report::Section;
+use crate::runfolder::RunFolder;
+use crate::tour::Args;
+
+/// Fills the cavity-method section.
+pub fn cavity(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<()> {
+    let bp = BpArgs {
+        graph: None,
+        format: crate::spec::FormatArg::Gset,
+        n: 2000,
+        degree: 3,
+        couplings: LawArg::Pm,
+        field: 0.0,
+        temperatures: vec![1.25, 1.5, 2.0, 2.5, 3.0, 4.0],
+        damping: 0.0,
+        schedule: ScheduleArg::Parallel,
+        max_iterations: 1000,
+        tolerance: 1e-10,
+        start: 0.5,
+        population: if args.quick { 500 } else { 5000 },
+        out: None,
+        overwrite: false,
+        seed: args.seed,
+    };
+    let mut out = cavity_cmd::bp_output(&bp)?;
+    folder.write_json("cavity/bp.json", &out.json)?;
+    // Monte Carlo on the same instance.
+    let model = cavity_cmd::bp_spec(&bp).build()?;
+    let sweeps = if args.quick { 1000 } else { 20_000 };
+    let (mc, _) = scan(
+        &model,
+        ScanConfig {
+            temperatures: bp.temperatures.clone(),
+            rule: Rule::Metropolis,
+            order: Order::Sequential,
+            thermalization: sweeps / 4,
+            sweeps,
+            measure_every: 1,
+            seed: args.seed,
+            cluster: None,
+        },
+    )?;
+    let mut rows = Vec::new();
+    let mut status = Vec::new();
+    let points = out.json["points"].as_array().cloned().unwrap_or_default();
+    for (p, r) in points.iter().zip(&mc) {
+        let e_bp = p["energy"].as_f64().unwrap_or(f64::NAN);
+        let d = (r.energy.mean - e_bp).abs();
+        rows.push(vec![
+            format!("±J 3-regular N = 2000, T = {}: BP energy", r.temperature),
+            format!("{e_bp:.5}"),
+            format!(
+                "{:.5} ± {:.5} (Metropolis, same graph)",
+                r.energy.mean, r.energy.error
+            ),
+            format!("{:.1} σ", d / r.energy.error),
+        ]);
+        // BP is exact on the tree-like limit; the graph's few short loops shift it by ~1e-3.
+        status.push(p["converged"].as_bool() == Some(true) && d < 4.0 * r.energy.error + 2e-3);
+    }
+    let tr = &out.json["transition"];
+    if let (Some(tc), Some(bethe)) = (tr["spin_glass"].as_f64(), tr["bethe"].as_f64()) {
+        rows.push(vec![
+            "paramagnetic BP fixed point unstable (spin-glass radius = 1)".into(),
+            format!("T = {tc:.5}"),
+            format!("{bethe:.5} (tanh²(β_c) = 1/(c − 1))"),
+            format!("{:.1e}", (tc - bethe).abs()),
+        ]);
+        status.push((tc - bethe).abs() < 1e-3);
+    }
+    let (_, plot) = out.plots.remove(0);
+    let plot = plot.with(
+        crate::plot::Series::points(
+            "Monte Carlo energy",
+            mc.iter().map(|r| r.temperature).collect(),
+            mc.iter().map(|r| r.energy.mean).collect(),
+        )
+        .with_yerr(mc.iter().map(|r| r.energy.error).collect()),
+    );
+    section
+        .paragraph(
+            "The cavity method as an algorithm: belief propagation (sum-product messages in \
+             cavity-field form) on one random 3-regular ±J graph of 2000 spins, against Monte \
+             Carlo on the same graph. Above the spin-glass transition BP's Bethe energy matches \
+             the simulation; the linearized message map becomes unstable exactly at the Bethe \
+             lattice's T_SG, where tanh²(β J) = 1/(c − 1). Population dynamics gives the \
+             N → ∞ replica-symmetric values next to it.",
+        )
+        .plot(&plot)
+        .checks(&["check", "BP", "reference", "deviation"], rows, status)
+        .paragraph("Reproduce from the shell:")
+        .code("glassbox bp -n 2000 -c 3 --couplings pm\nglassbox sample --random-regular 2000 --degree 3 --couplings pm -T 1.25,1.5,2,2.5,3,4 --sweeps 20000 --order sequential\nglassbox tap\nglassbox amp\nglassbox maxsum -n 1000");
+    Ok(())
+}
