@@ -7,6 +7,7 @@
 
 use pyo3::prelude::*;
 
+mod cavity;
 mod convert;
 mod learning;
 mod memory;
@@ -27,6 +28,10 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run::enumerate, m)?)?;
     m.add_function(wrap_pyfunction!(run::quench, m)?)?;
     m.add_function(wrap_pyfunction!(run::kaufman, m)?)?;
+    m.add_function(wrap_pyfunction!(cavity::bp_run, m)?)?;
+    m.add_function(wrap_pyfunction!(cavity::tap_run, m)?)?;
+    m.add_function(wrap_pyfunction!(cavity::amp_run, m)?)?;
+    m.add_function(wrap_pyfunction!(cavity::state_evolution, m)?)?;
     m.add_function(wrap_pyfunction!(learning::double_descent, m)?)?;
     m.add_function(wrap_pyfunction!(learning::generalization_error, m)?)?;
     m.add_function(wrap_pyfunction!(learning::separable_fraction, m)?)?;

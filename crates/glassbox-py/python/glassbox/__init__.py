@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _glassbox
 from ._glassbox import ConvergenceError
-from . import learning, memory, theory
+from . import cavity, learning, memory, theory
 
 __version__: str = _glassbox.__version__
 
@@ -46,6 +46,7 @@ __all__ = [
     "geometric_temperatures",
     "kaufman",
     "population_annealing",
+    "cavity",
     "learning",
     "memory",
     "quench",
