@@ -143,23 +143,23 @@ pub fn bethe(degrees: Vec<f64>, regular: bool) -> PyResult<String> {
     json(&rows)
 }
 
-/// Analytic double descent at each γ = p/n: min-norm risk, ridge risk at `lambda` (when
+/// Analytic double descent at each γ = p/n: min-norm risk, ridge risk at penalty `ridge` (when
 /// positive) and the random-features (centred ReLU) risk with ψ₁/ψ₂ = γ at ψ₂ = `psi2`
 /// (JSON list of records).
 #[pyfunction]
-#[pyo3(signature = (gammas, r2=1.0, sigma2=0.25, lambda=0.0, psi2=2.0))]
+#[pyo3(signature = (gammas, r2=1.0, sigma2=0.25, ridge=0.0, psi2=2.0))]
 pub fn double_descent(
     gammas: Vec<f64>,
     r2: f64,
     sigma2: f64,
-    lambda: f64,
+    ridge: f64,
     psi2: f64,
 ) -> PyResult<String> {
     let rows = gammas
         .iter()
         .map(|&g| {
-            let ridge = if lambda > 0.0 {
-                dd::ridge_risk(g, lambda, r2, sigma2)?
+            let ridge_value = if ridge > 0.0 {
+                dd::ridge_risk(g, ridge, r2, sigma2)?
             } else {
                 f64::NAN
             };
@@ -174,7 +174,7 @@ pub fn double_descent(
             Ok(serde_json::json!({
                 "gamma": g,
                 "min_norm": dd::min_norm_risk(g, r2, sigma2)?,
-                "ridge": ridge,
+                "ridge": ridge_value,
                 "random_features": rf,
             }))
         })
