@@ -4,13 +4,9 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::convert::{detached, PyResultExt};
+use crate::convert::{detached, json, PyResultExt};
 use crate::model::Ising;
 use glassbox::cavity::{bp, tap};
-
-fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
-    serde_json::to_string(value).map_err(|e| PyValueError::new_err(e.to_string()))
-}
 
 fn beta(temperature: f64) -> PyResult<f64> {
     if temperature.is_finite() && temperature > 0.0 {

@@ -56,3 +56,8 @@ pub fn parse_name<T: serde::de::DeserializeOwned>(what: &str, name: &str) -> PyR
     serde_json::from_value(serde_json::Value::String(norm))
         .map_err(|e| PyValueError::new_err(format!("{what}: {e}")))
 }
+
+/// Serializes a library result to the JSON string the Python layer unpacks.
+pub fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
+    serde_json::to_string(value).map_err(|e| PyValueError::new_err(e.to_string()))
+}

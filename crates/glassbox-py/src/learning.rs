@@ -6,12 +6,8 @@ use std::path::PathBuf;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::convert::{detached, PyResultExt};
+use crate::convert::{detached, json, PyResultExt};
 use glassbox::learning::{landscape, nngp, perceptron, regression, scaling};
-
-fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
-    serde_json::to_string(value).map_err(|e| PyValueError::new_err(e.to_string()))
-}
 
 /// Random-features double descent (JSON list of curve points). `mnist` is a folder with the
 /// MNIST test set; without it the data come from a linear teacher in dimension `d`.

@@ -5,16 +5,12 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, P
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::convert::{detached, PyResultExt};
+use crate::convert::{detached, json, PyResultExt};
 use glassbox::memory::capacity::{capacity, CapacitySpec};
 use glassbox::memory::modern::{ContinuousHopfield, DenseAssociative};
 use glassbox::memory::retrieval::{basins, BasinSpec};
 use glassbox::memory::{run, Dense, Dynamics, Hebbian, Minover, Patterns, Rule};
 use glassbox::rng::Streams;
-
-fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
-    serde_json::to_string(value).map_err(|e| PyValueError::new_err(e.to_string()))
-}
 
 fn patterns_from(a: &PyReadonlyArray2<'_, i8>) -> PyResult<Patterns> {
     let arr = a.as_array();

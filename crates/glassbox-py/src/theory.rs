@@ -3,14 +3,10 @@
 
 use pyo3::prelude::*;
 
-use crate::convert::PyResultExt;
+use crate::convert::{json, PyResultExt};
 use glassbox::theory::{
     bethe as bl, double_descent as dd, gardner, hopfield, pspin as ps, replica_trick as rt, rsb, sk,
 };
-
-fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
-    serde_json::to_string(value).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
-}
 
 fn betas(temperatures: &[f64]) -> PyResult<Vec<f64>> {
     temperatures
