@@ -12,7 +12,7 @@ use glassbox::model::Ising;
 use rayon::prelude::*;
 
 use crate::plot::{Plot, Series, Style};
-use crate::runfolder::{Manifest, RunFolder, RunStatus};
+use crate::runfolder::{Manifest, RunFolder, RunStatus, RunningManifest};
 use crate::spec::{ModelArgs, SampleSpec, ScanSpec, TemperatureArgs};
 
 /// Flags of `glassbox sample`.
@@ -214,39 +214,19 @@ pub fn run(args: Args) -> Result<()> {
         rayon::current_num_threads(),
     ))?;
 
-    // Ctrl-C: finish the current block, write a checkpoint and mark the run interrupted.
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let flag = interrupted.clone();
-        // Fails only if a handler is already installed, in which case it stays in charge.
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-    }
     let total: u64 = scans.iter().map(|s| s.total_sweeps()).sum();
-    let bar = crate::progress::bar(total, "sweeps");
     let block = (config.thermalization + config.sweeps).div_ceil(200).max(1);
-    let mut last_checkpoint = Instant::now();
-    let every = Duration::from_secs_f64(args.checkpoint_every.max(0.0));
-    while scans.iter().any(|s| !s.finished()) {
-        scans.par_iter_mut().zip(&models).for_each(|(scan, model)| {
+    let manifest = run_checkpointed(
+        &mut scans,
+        &models,
+        &folder,
+        manifest,
+        (total, args.checkpoint_every),
+        |scan, model| {
             scan.step(model, block);
-        });
-        bar.set_position(scans.iter().map(|s| s.sweeps_done()).sum());
-        let stop = interrupted.load(Ordering::SeqCst);
-        if stop || last_checkpoint.elapsed() >= every {
-            folder.write_atomic(CHECKPOINT, serde_json::to_string(&scans)?.as_bytes())?;
-            last_checkpoint = Instant::now();
-        }
-        if stop {
-            bar.finish_and_clear();
-            manifest.finish(RunStatus::Interrupted)?;
-            eprintln!(
-                "interrupted: checkpoint written to {}; continue with the same command and --resume",
-                folder.path(CHECKPOINT).display()
-            );
-            std::process::exit(130);
-        }
-    }
-    bar.finish_and_clear();
+        },
+        |scan| (scan.finished(), scan.sweeps_done()),
+    )?;
     let per_sample: Vec<Vec<PointResult>> = scans
         .iter()
         .zip(&models)
@@ -421,4 +401,56 @@ fn print_summary(spec: &SampleSpec, results: &[PointResult], out: &std::path::Pa
         }
     }
     println!("wrote {}", out.display());
+}
+
+/// Advances every state in parallel (`advance`: one block of sweeps) until `progress` reports
+/// all finished, with a progress bar of `total` sweeps, writing the checkpoint atomically every
+/// `checkpoint_every` seconds. On Ctrl-C it finishes the block, writes the checkpoint, marks the
+/// run interrupted and exits with status 130. Returns the manifest for the caller to finish.
+pub fn run_checkpointed<S, M>(
+    states: &mut [S],
+    models: &[M],
+    folder: &RunFolder,
+    manifest: RunningManifest,
+    (total, checkpoint_every): (u64, f64),
+    advance: impl Fn(&mut S, &M) + Sync + Send,
+    progress: impl Fn(&S) -> (bool, u64),
+) -> Result<RunningManifest>
+where
+    S: serde::Serialize + Send,
+    M: Sync,
+{
+    // Ctrl-C: finish the current block, write a checkpoint and mark the run interrupted.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupted.clone();
+        // Fails only if a handler is already installed, in which case it stays in charge.
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    }
+    let bar = crate::progress::bar(total, "sweeps");
+    let mut last_checkpoint = Instant::now();
+    let every = Duration::from_secs_f64(checkpoint_every.max(0.0));
+    while states.iter().any(|s| !progress(s).0) {
+        states
+            .par_iter_mut()
+            .zip(models)
+            .for_each(|(s, m)| advance(s, m));
+        bar.set_position(states.iter().map(|s| progress(s).1).sum());
+        let stop = interrupted.load(Ordering::SeqCst);
+        if stop || last_checkpoint.elapsed() >= every {
+            folder.write_atomic(CHECKPOINT, serde_json::to_string(&*states)?.as_bytes())?;
+            last_checkpoint = Instant::now();
+        }
+        if stop {
+            bar.finish_and_clear();
+            manifest.finish(RunStatus::Interrupted)?;
+            eprintln!(
+                "interrupted: checkpoint written to {}; continue with the same command and --resume",
+                folder.path(CHECKPOINT).display()
+            );
+            std::process::exit(130);
+        }
+    }
+    bar.finish_and_clear();
+    Ok(manifest)
 }

@@ -3,9 +3,6 @@
 //! checkpoints and `--resume` like `glassbox sample`.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use glassbox::mc::tempering::{
@@ -16,7 +13,6 @@ use glassbox::mc::{Order, Rule};
 use glassbox::measure::Estimate;
 use glassbox::model::{Ising, ModelSpec};
 use glassbox::rng::Streams;
-use rayon::prelude::*;
 
 use crate::plot::{Plot, Series, Style};
 use crate::runfolder::{Manifest, RunFolder, RunStatus};
@@ -232,37 +228,19 @@ pub fn run(args: Args) -> Result<()> {
         spec.seed,
         rayon::current_num_threads(),
     ))?;
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let flag = interrupted.clone();
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-    }
     let total: u64 = states.iter().map(|s| s.total_sweeps()).sum();
-    let bar = crate::progress::bar(total, "sweeps");
     let block = states[0].total_sweeps().div_ceil(200).max(1);
-    let mut last_checkpoint = Instant::now();
-    let every = Duration::from_secs_f64(args.checkpoint_every.max(0.0));
-    while states.iter().any(|s| !s.finished()) {
-        states.par_iter_mut().zip(&models).for_each(|(s, m)| {
+    let manifest = crate::sample::run_checkpointed(
+        &mut states,
+        &models,
+        &folder,
+        manifest,
+        (total, args.checkpoint_every),
+        |s, m| {
             s.advance(m, block);
-        });
-        bar.set_position(states.iter().map(|s| s.sweeps_done()).sum());
-        let stop = interrupted.load(Ordering::SeqCst);
-        if stop || last_checkpoint.elapsed() >= every {
-            folder.write_atomic(CHECKPOINT, serde_json::to_string(&states)?.as_bytes())?;
-            last_checkpoint = Instant::now();
-        }
-        if stop {
-            bar.finish_and_clear();
-            manifest.finish(RunStatus::Interrupted)?;
-            eprintln!(
-                "interrupted: checkpoint written to {}; continue with the same command and --resume",
-                folder.path(CHECKPOINT).display()
-            );
-            std::process::exit(130);
-        }
-    }
-    bar.finish_and_clear();
+        },
+        |s| (s.finished(), s.sweeps_done()),
+    )?;
     let per_sample: Vec<TemperingResult> = states
         .iter()
         .zip(&models)
