@@ -16,7 +16,7 @@ pub struct Args {
     /// Seconds to time each workload for (after one warm-up second).
     #[arg(long, default_value_t = 2.0)]
     pub seconds: f64,
-    /// Only this workload (`ising2d`, `sk`, `sk-anneal`, or `multispin`, or one multispin
+    /// Only this workload (`ising2d`, `sk`, `sk-anneal`, `sk-anneal-4000`, or `multispin`, or one multispin
     /// workload: `ms-ising2d-256`, `ms-ising2d-1024`, `ms-ea3d-16`, `ms-ea3d-32`,
     /// `ms-ea3d-anneal`).
     #[arg(long)]
@@ -24,7 +24,8 @@ pub struct Args {
     /// Rule of the multispin workloads (`metropolis` or `heat-bath`).
     #[arg(long, default_value = "metropolis")]
     pub rule: String,
-    /// Threads for the multispin workloads, each running its own 64-lane group.
+    /// Threads for the multispin workloads (each running its own 64-lane group) and for the
+    /// annealing reads of `sk-anneal`.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
     /// Couplings of the `ms-ea3d-anneal` instance: 3N values ±1, bond (i, axis k) at line
@@ -32,6 +33,10 @@ pub struct Args {
     /// exported as in BENCHMARKS.md. Default: the plus-minus law with seed 0.
     #[arg(long)]
     pub ea3d_bonds: Option<std::path::PathBuf>,
+    /// Couplings of the `sk-anneal` instances: N×N values (row-major, upper triangle used),
+    /// e.g. the peers' instance exported as in BENCHMARKS.md. Default: Gaussian, seed 0.
+    #[arg(long)]
+    pub sk_couplings: Option<std::path::PathBuf>,
     /// Sweeps of the `ms-ea3d-anneal` schedule (the peers' workload uses 1000).
     #[arg(long, default_value_t = 1000)]
     pub anneal_sweeps: usize,
@@ -254,43 +259,83 @@ const MULTISPIN: [(&str, &str, &str, usize, f64); 4] = [
     ),
 ];
 
-/// Simulated annealing of SK N = 1000 as the peers' benchmark runs it: `sweeps` Metropolis
-/// sweeps in sequential order with β rising linearly from 0.1 to 3, `reads` independent reads.
-pub fn anneal_sk(reads: usize, sweeps: usize) -> Result<(Figure, f64)> {
-    let model = ModelSpec::from_toml(
-        "graph = { kind = 'complete', n = 1000 }\ncouplings = { law = 'gaussian' }",
-    )?
-    .build()?;
-    let (b0, b1) = (0.1, 3.0);
-    let sweepers = (0..sweeps)
-        .map(|k| {
-            let beta = b0 + (b1 - b0) * k as f64 / (sweeps - 1).max(1) as f64;
-            Sweeper::new(&model, Rule::Metropolis, Order::Sequential, beta)
-        })
-        .collect::<glassbox::Result<Vec<_>>>()?;
-    let start = Instant::now();
-    let mut best = f64::INFINITY;
-    for read in 0..reads {
-        let mut rng = Streams::new(1).stream(&[read as u64]);
-        let mut r = Replica::random(&model, &mut rng);
-        for s in &sweepers {
-            s.sweep(&model, &mut r, &mut rng);
+/// Simulated annealing of SK as the peers' benchmark runs it, through the library's
+/// [`anneal`] (which anneals dense-model reads in lockstep groups, one per thread): `sweeps`
+/// Metropolis sweeps in sequential order, β linear 0.1 → 3, `reads` reads on `threads` threads.
+/// The instance is read from `couplings` (N×N values, whitespace-separated, row-major; only
+/// the upper triangle i < j is used) or drawn from the Gaussian law with seed 0.
+pub fn anneal_sk(
+    n: usize,
+    reads: usize,
+    sweeps: usize,
+    threads: usize,
+    couplings: Option<&std::path::Path>,
+) -> Result<serde_json::Value> {
+    use glassbox::mc::anneal::{anneal, AnnealConfig, Schedule};
+    use glassbox::model::Ising;
+    let model = match couplings {
+        Some(path) => {
+            let w = std::fs::read_to_string(path)?
+                .split_whitespace()
+                .map(|x| x.parse::<f64>())
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            anyhow::ensure!(
+                w.len() == n * n,
+                "{}: {} values, an {n}×{n} matrix needs {}",
+                path.display(),
+                w.len(),
+                n * n
+            );
+            let mut j = vec![0.0; n * n];
+            for a in 0..n {
+                for b in a + 1..n {
+                    j[a * n + b] = w[a * n + b];
+                    j[b * n + a] = w[a * n + b];
+                }
+            }
+            Ising::from_dense(n, j, vec![])?
         }
-        best = best.min(r.energy() / model.n() as f64);
-    }
-    let dt = start.elapsed().as_secs_f64();
-    let total = (reads * sweeps) as f64;
-    Ok((
-        Figure {
-            workload: format!(
-                "SK N=1000 annealing {sweeps} sweeps, beta 0.1->3, Metropolis sequential"
-            ),
-            attempts_per_ns: total * model.n() as f64 / dt / 1e9,
-            sweeps_per_s: total / dt,
-            cpu_attempts_per_ns: None,
+        None => ModelSpec::from_toml(&format!(
+            "graph = {{ kind = 'complete', n = {n} }}\ncouplings = {{ law = 'gaussian' }}"
+        ))?
+        .build()?,
+    };
+    let config = AnnealConfig {
+        schedule: Schedule::Linear {
+            beta0: 0.1,
+            beta1: 3.0,
         },
-        best,
-    ))
+        sweeps: sweeps as u64,
+        reads,
+        rule: Rule::Metropolis,
+        order: Order::Sequential,
+        trace_every: sweeps as u64,
+        seed: 1,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let start = Instant::now();
+    let result = pool.install(|| anneal(&model, &config))?;
+    let dt = start.elapsed().as_secs_f64();
+    let e: Vec<f64> = result
+        .reads
+        .iter()
+        .map(|r| r.best_energy / n as f64)
+        .collect();
+    let attempts = (reads * sweeps * n) as f64;
+    let accepted: u64 = result.reads.iter().map(|r| r.accepted).sum();
+    Ok(serde_json::json!({
+        "acceptance": accepted as f64 / attempts,
+        "workload": format!(
+            "SK N={n} annealing {sweeps} sweeps, beta 0.1->3, Metropolis sequential, {reads} reads, {threads} threads"
+        ),
+        "instance": couplings.map_or("gaussian seed 0".to_string(), |p| p.display().to_string()),
+        "attempts_per_ns": attempts / dt / 1e9,
+        "seconds_per_read": dt / reads as f64,
+        "best_energy_per_spin": e.iter().copied().fold(f64::INFINITY, f64::min),
+        "mean_energy_per_spin": e.iter().sum::<f64>() / reads as f64,
+    }))
 }
 
 /// Runs `glassbox bench`.
@@ -314,9 +359,10 @@ pub fn run(args: Args) -> Result<()> {
             workloads.iter().any(|w| w.0 == o)
                 || MULTISPIN.iter().any(|w| w.0 == o)
                 || o == "sk-anneal"
+                || o == "sk-anneal-4000"
                 || o == "multispin"
                 || o == "ms-ea3d-anneal",
-            "unknown workload `{o}` (known: ising2d, sk, sk-anneal, multispin, ms-ea3d-anneal, {})",
+            "unknown workload `{o}` (known: ising2d, sk, sk-anneal, sk-anneal-4000, multispin, ms-ea3d-anneal, {})",
             MULTISPIN.map(|w| w.0).join(", ")
         );
     }
@@ -332,12 +378,11 @@ pub fn run(args: Args) -> Result<()> {
         let f = measure(name, spec, t, args.seconds, Order::Sequential)?;
         println!("RESULT {}", serde_json::to_string(&f)?);
     }
-    if args.only.as_deref().is_none_or(|o| o == "sk-anneal") {
-        let (f, best) = anneal_sk(3, 1000)?;
-        let mut v = serde_json::to_value(&f)?;
-        v["seconds_per_read"] = serde_json::json!(1000.0 / f.sweeps_per_s);
-        v["best_energy_per_spin"] = serde_json::json!(best);
-        println!("RESULT {v}");
+    for (key, n) in [("sk-anneal", 1000), ("sk-anneal-4000", 4000)] {
+        if args.only.as_deref().is_none_or(|o| o == key) {
+            let v = anneal_sk(n, 16, 1000, args.threads, args.sk_couplings.as_deref())?;
+            println!("RESULT {v}");
+        }
     }
     for (key, name, spec, samples, t) in MULTISPIN {
         if args

@@ -42,8 +42,9 @@
 use rayon::prelude::*;
 
 use crate::error::{invalid, Result};
+use crate::mc::dense::{DenseF32, Lockstep};
 use crate::mc::{quench, Order, Replica, Rule, Sweeper};
-use crate::model::{Interactions, Ising};
+use crate::model::{Couplings, Interactions, Ising};
 use crate::rng::Streams;
 use crate::with_interactions;
 
@@ -284,9 +285,24 @@ pub fn anneal(model: &Ising, config: &AnnealConfig) -> Result<AnnealResult> {
         .filter(|k| k % config.trace_every == 0 || *k == s)
         .collect();
     let streams = Streams::new(config.seed);
-    let reads = (0..config.reads)
-        .into_par_iter()
-        .map(|r| one_read(model, config, &sweepers, &streams, r))
+    // Dense couplings: reads anneal in lockstep groups (one per thread) on the single-precision
+    // fast path of `mc::dense`; the grouping does not change any read.
+    let (dense, group) = match model.couplings() {
+        Couplings::Dense(c) => (
+            Some(DenseF32::new(c)?),
+            config
+                .reads
+                .div_ceil(rayon::current_num_threads())
+                .min(LOCKSTEP_MAX),
+        ),
+        _ => (None, 1),
+    };
+    let indices: Vec<usize> = (0..config.reads).collect();
+    let reads = indices
+        .par_chunks(group)
+        .flat_map_iter(|chunk| {
+            anneal_group(model, dense.as_ref(), config, &sweepers, &streams, chunk)
+        })
         .collect();
     Ok(AnnealResult {
         betas,
@@ -352,47 +368,79 @@ impl<'a> Sweepers<'a> {
     }
 }
 
-fn one_read(
+/// Most reads annealed in one lockstep group: enough to share each block of coupling rows
+/// many times, few enough that the group's fields stay in cache (32 × N f32 = 512 KiB at
+/// N = 4000).
+const LOCKSTEP_MAX: usize = 32;
+
+/// Anneals the reads `indices`: one by one with the scalar kernel, or, given the model's
+/// single-precision couplings `dense`, together on the dense fast path ([`Lockstep`]). Either
+/// way each read is the same as annealed alone.
+fn anneal_group(
     model: &Ising,
+    dense: Option<&DenseF32>,
     config: &AnnealConfig,
     sweepers: &Sweepers,
     streams: &Streams,
-    index: usize,
-) -> Read {
-    let mut init = streams.stream(&[ANNEAL_STREAM, 0, index as u64]);
-    let mut rng = streams.stream(&[ANNEAL_STREAM, 1, index as u64]);
-    let mut r = Replica::random(model, &mut init);
+    indices: &[usize],
+) -> Vec<Read> {
+    let mut rngs = Vec::with_capacity(indices.len());
+    let mut replicas = Vec::with_capacity(indices.len());
+    for &index in indices {
+        let mut init = streams.stream(&[ANNEAL_STREAM, 0, index as u64]);
+        replicas.push(Replica::random(model, &mut init));
+        rngs.push(streams.stream(&[ANNEAL_STREAM, 1, index as u64]));
+    }
+    let mut best: Vec<(f64, Vec<i8>)> = replicas
+        .iter()
+        .map(|r| (r.energy(), r.spins().to_vec()))
+        .collect();
+    let mut traces = vec![Vec::new(); indices.len()];
+    let mut accepted = vec![0; indices.len()];
     let s = sweepers.len() as u64;
-    let mut best = (r.energy(), r.spins().to_vec());
-    let mut trace = Vec::new();
-    let mut accepted = 0;
+    let mut lockstep = dense.map(|j| Lockstep::new(model, j, &replicas));
     sweepers.for_each(model, |k, sweeper| {
-        accepted += sweeper.sweep(model, &mut r, &mut rng);
-        let k = k as u64 + 1;
-        if r.energy() < best.0 {
-            best = (r.energy(), r.spins().to_vec());
+        match &mut lockstep {
+            Some(group) => group.sweep(sweeper, &mut replicas, &mut rngs, &mut accepted),
+            None => {
+                for ((r, rng), a) in replicas.iter_mut().zip(&mut rngs).zip(&mut accepted) {
+                    *a += sweeper.sweep(model, r, rng);
+                }
+            }
         }
-        if k % config.trace_every == 0 || k == s {
-            trace.push(r.energy());
+        let k = k as u64 + 1;
+        for ((r, best), trace) in replicas.iter().zip(&mut best).zip(&mut traces) {
+            if r.energy() < best.0 {
+                *best = (r.energy(), r.spins().to_vec());
+            }
+            if k % config.trace_every == 0 || k == s {
+                trace.push(r.energy());
+            }
         }
     });
-    r.resync(model);
-    let final_energy = r.energy();
-    quench(model, &mut r, config.order, &mut rng);
-    r.resync(model);
-    // The best configuration seen, quenched too, may beat the quenched final one.
-    let mut b = Replica::new(model, best.1).expect("valid spins");
-    quench(model, &mut b, config.order, &mut rng);
-    b.resync(model);
-    let winner = if b.energy() < r.energy() { b } else { r };
-    Read {
-        index,
-        best_energy: winner.energy(),
-        best_spins: winner.into_spins(),
-        final_energy,
-        trace,
-        accepted,
-    }
+    let parts = replicas.into_iter().zip(rngs).zip(best).zip(traces);
+    parts
+        .zip(indices.iter().zip(accepted))
+        .map(|((((mut r, mut rng), best), trace), (&index, accepted))| {
+            r.resync(model);
+            let final_energy = r.energy();
+            quench(model, &mut r, config.order, &mut rng);
+            r.resync(model);
+            // The best configuration seen, quenched too, may beat the quenched final one.
+            let mut b = Replica::new(model, best.1).expect("valid spins");
+            quench(model, &mut b, config.order, &mut rng);
+            b.resync(model);
+            let winner = if b.energy() < r.energy() { b } else { r };
+            Read {
+                index,
+                best_energy: winner.energy(),
+                best_spins: winner.into_spins(),
+                final_energy,
+                trace,
+                accepted,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -527,8 +575,8 @@ mod tests {
         lazy.cached = None;
         let streams = Streams::new(cfg.seed);
         assert_eq!(
-            one_read(&m, &cfg, &cached, &streams, 0),
-            one_read(&m, &cfg, &lazy, &streams, 0)
+            anneal_group(&m, None, &cfg, &cached, &streams, &[0]),
+            anneal_group(&m, None, &cfg, &lazy, &streams, &[0])
         );
     }
 

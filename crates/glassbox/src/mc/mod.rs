@@ -21,6 +21,7 @@
 
 pub mod anneal;
 pub mod cluster;
+mod dense;
 pub mod multispin;
 pub mod population;
 mod replica;

@@ -112,6 +112,17 @@ impl Replica {
         with_interactions!(model.couplings(), c => self.flip(c, i));
     }
 
+    /// Spins, local fields, energy and magnetization, for kernels that keep them consistent
+    /// themselves.
+    pub(crate) fn parts_mut(&mut self) -> (&mut [i8], &mut [f64], &mut f64, &mut i64) {
+        (
+            &mut self.spins,
+            &mut self.fields,
+            &mut self.energy,
+            &mut self.magnetization,
+        )
+    }
+
     /// Takes the spins out.
     pub fn into_spins(self) -> Vec<i8> {
         self.spins

@@ -86,6 +86,15 @@ impl Sweeper {
         self.beta
     }
 
+    /// The flip threshold (see [`threshold`]) of a site with `x = s_i h_i^loc`.
+    #[inline(always)]
+    pub(crate) fn threshold_of(&self, x: f64) -> u64 {
+        match &self.table {
+            Some((t, b)) => t[(x as i64 + b) as usize],
+            None => threshold(self.rule.flip_probability(self.beta, x)),
+        }
+    }
+
     /// One sweep (N attempts); returns the number of accepted flips.
     pub fn sweep(&self, model: &Ising, replica: &mut Replica, rng: &mut Rng) -> u64 {
         with_interactions!(model.couplings(), c => match &self.table {
