@@ -71,6 +71,11 @@ pub struct Args {
     /// parallel and averaged; the Binder ratio is formed from the averaged moments.
     #[arg(long, default_value_t = 1)]
     pub samples: usize,
+    /// Houdayer / isoenergetic cluster moves between replica sets (0,1), (2,3), … before
+    /// every exchange attempt, at every temperature ≤ TMAX (`--houdayer` alone: at all
+    /// temperatures). Needs a model without field.
+    #[arg(long, value_name = "TMAX", num_args = 0..=1, default_missing_value = "inf")]
+    pub houdayer: Option<f64>,
     /// Run seed (Monte Carlo; also the disorder unless --disorder-seed).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -160,6 +165,7 @@ impl Args {
                 measure_every: self.every,
                 q_bins: self.q_bins.unwrap_or((n + 1).min(201)),
                 seed: self.seed,
+                houdayer: self.houdayer,
             },
         })
     }
@@ -292,7 +298,7 @@ fn table(r: &TemperingResult) -> (Vec<String>, Vec<Vec<String>>) {
             format!("{name}_tau"),
         ]);
     }
-    header.extend(["acceptance", "exchange_up"].map(String::from));
+    header.extend(["acceptance", "exchange_up", "cluster_fraction"].map(String::from));
     let k = r.points.len();
     let rows: Vec<Vec<String>> = r
         .points
@@ -312,6 +318,7 @@ fn table(r: &TemperingResult) -> (Vec<String>, Vec<Vec<String>>) {
             } else {
                 String::new()
             });
+            row.push(p.cluster_fraction.map_or(String::new(), |f| f.to_string()));
             row
         })
         .collect();

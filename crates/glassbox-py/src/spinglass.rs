@@ -143,6 +143,7 @@ pub fn temper<'py>(
         measure_every,
         q_bins: q_bins.unwrap_or((model.n() + 1).min(201)),
         seed,
+        houdayer: None,
     };
     config.validate().py()?;
     if tune > 0 {

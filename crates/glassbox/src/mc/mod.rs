@@ -10,7 +10,8 @@
 //! (parallel tempering with independent replica sets and spin-glass overlaps),
 //! [`population`] (population annealing with free-energy estimates) and [`cluster`] (Wolff
 //! and Swendsen–Wang for ferromagnets, also usable in a [`Scan`] via
-//! [`ScanConfig::cluster`]).
+//! [`ScanConfig::cluster`]) and [`houdayer`] (Houdayer / isoenergetic cluster moves for spin
+//! glasses, used inside parallel tempering).
 //!
 //! [`multispin`] is the fast path for many systems at once: 64 replicas or disorder samples
 //! bit-sliced into one `u64` per site. It applies to zero-field models on periodic 2D or 3D
@@ -21,6 +22,7 @@
 
 pub mod anneal;
 pub mod cluster;
+pub mod houdayer;
 pub mod multispin;
 pub mod population;
 mod replica;
