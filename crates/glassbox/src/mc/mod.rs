@@ -6,7 +6,8 @@
 //! [`crate::measure::Series`]. Every chain owns its random stream, derived from the run seed
 //! and the temperature index, so results do not depend on the number of threads.
 //!
-//! Beyond single chains: [`anneal`] (simulated annealing with many restarts), [`tempering`]
+//! Beyond single chains: [`anneal`] (simulated annealing with many restarts), [`ground`]
+//! (ground-state search with time-to-target statistics), [`tempering`]
 //! (parallel tempering with independent replica sets and spin-glass overlaps),
 //! [`population`] (population annealing with free-energy estimates) and [`cluster`] (Wolff
 //! and Swendsen–Wang for ferromagnets, also usable in a [`Scan`] via
@@ -22,6 +23,7 @@
 
 pub mod anneal;
 pub mod cluster;
+pub mod ground;
 pub mod houdayer;
 pub mod multispin;
 pub mod population;
