@@ -1393,6 +1393,9 @@ fn temper_with_houdayer_moves() {
         .collect();
     assert!(rows[0][col].parse::<f64>().unwrap() > 0.0);
     assert!(rows[2][col].is_empty());
+    // Gaussian couplings: the energy–link-overlap thermalization check is written.
+    assert!(read(&out.join("link_identity.csv")).starts_with("T,residual,residual_err"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("thermalization check"));
     fails_with(
         &[
             "temper",

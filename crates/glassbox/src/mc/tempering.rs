@@ -917,6 +917,37 @@ fn jackknife_over_samples(x: &[f64], y: &[f64], f: impl Fn(f64, f64) -> f64) -> 
     }
 }
 
+/// The energy–link-overlap identity of Gaussian couplings `J_ij ~ N(0, σ²)` without field,
+/// a thermalization check for Edwards–Anderson glasses. Gaussian integration by parts,
+/// `[J f(J)] = σ² [∂f/∂J]` with `∂⟨s_i s_j⟩/∂J_ij = β (1 − ⟨s_i s_j⟩²)`, gives after the
+/// disorder average [·], at equilibrium,
+///
+/// ```text
+/// [⟨e⟩] = −(N_b/N) β σ² (1 − [⟨q_l⟩]),
+/// ```
+///
+/// with N_b/N the bonds per spin. Returns the residual `e + (N_b/N) β σ² (1 − q_l)` of one
+/// sample's point, with the errors of e and q_l added in quadrature (`None` without link
+/// overlap). It vanishes only in the disorder average: average the residuals of many samples
+/// with [`disorder_average`] (its sample-to-sample error includes the correlation of e and
+/// q_l). Out of equilibrium from a random start, e is too high and q_l too low, so the
+/// average residual is positive until the runs are thermalized.
+pub fn link_identity_residual(
+    point: &TemperingPoint,
+    bonds_per_spin: f64,
+    variance: f64,
+) -> Option<Estimate> {
+    let ql = point.link_overlap?;
+    let c = bonds_per_spin * point.beta * variance;
+    Some(Estimate {
+        mean: point.energy.mean + c * (1.0 - ql.mean),
+        error: (point.energy.error.powi(2) + (c * ql.error).powi(2)).sqrt(),
+        tau_int: f64::NAN,
+        n: point.energy.n,
+        reliable: point.energy.reliable && ql.reliable,
+    })
+}
+
 /// Convenience: runs a whole tempering simulation.
 pub fn temper(model: &Ising, config: TemperingConfig) -> Result<TemperingResult> {
     let mut t = Tempering::new(model, config)?;
@@ -1244,6 +1275,44 @@ mod tests {
         let mut other = results[1].clone();
         other.points[0].temperature = 0.9;
         assert!(disorder_average_tempering(&[results[0].clone(), other]).is_err());
+    }
+
+    /// The Gaussian energy–link-overlap identity holds in the disorder average of
+    /// equilibrated 2D EA samples, and is violated by a run too short to thermalize.
+    #[test]
+    fn link_identity_in_the_disorder_average() {
+        let temps = vec![0.5, 0.8, 1.3];
+        let run = |sweeps: u64, therm: u64| -> Vec<Estimate> {
+            let results: Vec<TemperingResult> = (0..24)
+                .map(|k| {
+                    let m = model(&format!(
+                        "graph = {{ kind = 'lattice', dims = [4, 4] }}\ncouplings = {{ law = 'gaussian' }}\nseed = {k}"
+                    ));
+                    let mut c = config(temps.clone(), sweeps, 100 + k);
+                    c.thermalization = therm;
+                    temper(&m, c).unwrap()
+                })
+                .collect();
+            (0..temps.len())
+                .map(|t| {
+                    let per: Vec<Estimate> = results
+                        .iter()
+                        .map(|r| link_identity_residual(&r.points[t], 2.0, 1.0).unwrap())
+                        .collect();
+                    disorder_average(&per)
+                })
+                .collect()
+        };
+        for (t, r) in temps.iter().zip(run(4000, 1000)) {
+            eprintln!("T={t}: residual {:.5} ± {:.5}", r.mean, r.error);
+            assert!(r.error > 0.0 && r.mean.abs() < 4.0 * r.error, "T={t}");
+        }
+        let r = run(2, 0)[0];
+        eprintln!(
+            "2 sweeps from random spins: residual {:.5} ± {:.5}",
+            r.mean, r.error
+        );
+        assert!(r.mean > 4.0 * r.error);
     }
 
     #[test]
