@@ -112,13 +112,17 @@ fn model_flags(m: &ModelArgs) -> bool {
         || m.graph.is_some()
 }
 
-/// The model and, for a Max-Cut instance, its weighted edges.
-fn build(args: &Args) -> Result<(Ising, Option<ModelSpec>, Option<Instance>, MaxCut)> {
-    if let Some(path) = &args.instance {
-        if model_flags(&args.model) {
+/// The model, its spec or instance file and, for a Max-Cut instance, its weighted edges.
+pub(crate) type Built = (Ising, Option<ModelSpec>, Option<Instance>, MaxCut);
+
+/// The model of `glassbox anneal` / `glassbox ground`: from `--instance` (see the module
+/// documentation for the Max-Cut mapping) or from the model flags.
+pub(crate) fn build(model: &ModelArgs, instance: Option<&PathBuf>, seed: u64) -> Result<Built> {
+    if let Some(path) = instance {
+        if model_flags(model) {
             bail!("give either --instance or model flags, not both");
         }
-        let format = match args.model.format {
+        let format = match model.format {
             FormatArg::Gset => FileFormat::Gset,
             FormatArg::EdgeList => FileFormat::EdgeList,
         };
@@ -138,7 +142,7 @@ fn build(args: &Args) -> Result<(Ising, Option<ModelSpec>, Option<Instance>, Max
         };
         return Ok((model, None, Some(inst), MaxCut { weights }));
     }
-    let spec = args.model.to_spec(args.seed)?;
+    let spec = model.to_spec(seed)?;
     let mut spec = spec;
     spec.couplings = Some(spec.law());
     let model = spec.build()?;
@@ -146,13 +150,13 @@ fn build(args: &Args) -> Result<(Ising, Option<ModelSpec>, Option<Instance>, Max
 }
 
 /// The edges of a Max-Cut instance (weights w as in the file).
-struct MaxCut {
+pub(crate) struct MaxCut {
     weights: Option<Vec<(usize, usize, f64)>>,
 }
 
 impl MaxCut {
     /// `Σ_{i<j} w_ij (1 − s_i s_j)/2`, computed directly from the configuration.
-    fn cut(&self, s: &[i8]) -> Option<f64> {
+    pub(crate) fn cut(&self, s: &[i8]) -> Option<f64> {
         self.weights.as_ref().map(|w| {
             w.iter()
                 .filter(|&&(i, j, _)| s[i] != s[j])
@@ -161,7 +165,7 @@ impl MaxCut {
         })
     }
 
-    fn total_weight(&self) -> Option<f64> {
+    pub(crate) fn total_weight(&self) -> Option<f64> {
         self.weights
             .as_ref()
             .map(|w| w.iter().map(|&(_, _, x)| x).sum())
@@ -170,7 +174,7 @@ impl MaxCut {
 
 /// Runs `glassbox anneal`.
 pub fn run(args: Args) -> Result<()> {
-    let (model, spec, instance, maxcut) = build(&args)?;
+    let (model, spec, instance, maxcut) = build(&args.model, args.instance.as_ref(), args.seed)?;
     anyhow::ensure!(args.reads >= 1, "--reads must be at least 1");
     anyhow::ensure!(args.sweeps >= 1, "--sweeps must be at least 1");
     let kind = match args.schedule {
@@ -306,7 +310,12 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn describe(spec: &AnnealSpec) -> String {
-    match (&spec.model, &spec.instance) {
+    describe_instance(spec.model.as_ref(), spec.instance.as_ref())
+}
+
+/// A model spec or instance file in words.
+pub(crate) fn describe_instance(model: Option<&ModelSpec>, instance: Option<&Instance>) -> String {
+    match (model, instance) {
         (Some(m), _) => m.describe(),
         (None, Some(i)) if i.maxcut => format!("Max-Cut instance {}", i.path.display()),
         (None, Some(i)) => format!("instance {}", i.path.display()),

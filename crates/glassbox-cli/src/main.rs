@@ -7,10 +7,12 @@ mod bench;
 mod cavity_cmd;
 mod exact_cmd;
 mod graph_cmd;
+mod ground_cmd;
 mod hopfield_cmd;
 mod learn_cmd;
 mod npy;
 mod plot;
+mod population_cmd;
 mod progress;
 mod report;
 mod runfolder;
@@ -22,6 +24,7 @@ mod theory_cmd;
 mod tour;
 mod tour_cavity;
 mod tour_learning;
+mod tour_spinglass;
 
 use clap::{Parser, Subcommand};
 
@@ -46,8 +49,14 @@ enum Command {
     /// cut value of a G-set Max-Cut instance.
     Anneal(anneal_cmd::Args),
     /// Parallel tempering: energy, magnetization and spin-glass overlaps (q², Binder ratio,
-    /// P(q), link overlap) per temperature, exchange rates and round trips.
+    /// P(q), link overlap) per temperature, exchange rates and round trips; optional Houdayer
+    /// cluster moves.
     Temper(temper_cmd::Args),
+    /// Ground-state search: annealing restarts until a time, read or energy/cut target, best
+    /// energy and cut, time-to-target statistics over repeated searches.
+    Ground(ground_cmd::Args),
+    /// Population annealing: free energy, energy, family entropy, next to exact values.
+    Population(population_cmd::Args),
     /// Exact references: enumeration of all 2^N states (N ≤ 30) or Kaufman's exact 2D Ising.
     Exact(exact_cmd::Args),
     /// Write a model's instance (couplings) as a G-set / rudy file or an edge list.
@@ -140,6 +149,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sample(a) => sample::run(a),
         Command::Anneal(a) => anneal_cmd::run(a),
         Command::Temper(a) => temper_cmd::run(a),
+        Command::Ground(a) => ground_cmd::run(a),
+        Command::Population(a) => population_cmd::run(a),
         Command::Exact(a) => exact_cmd::run(a),
         Command::Graph(a) => graph_cmd::run(a),
         Command::Theory(a) => theory_cmd::run(a),

@@ -59,6 +59,11 @@ pub fn run(args: Args) -> Result<()> {
         &folder,
         &args,
     )?;
+    crate::tour_spinglass::spinglass(
+        report.section("Spin glasses: overlaps, the 3D transition, SK ground states"),
+        &folder,
+        &args,
+    )?;
     crate::tour_learning::learning(
         report.section("Learning as statistical physics"),
         &folder,

@@ -1232,3 +1232,183 @@ fn cavity_commands_write_bp_and_amp_tables() {
     fails_with(&["bp", "-T", "0", "-o", fresh], "positive");
     fails_with(&["bp", "-c", "3", "-n", "11", "-o", fresh], "even");
 }
+
+#[test]
+fn ground_reaches_enumerated_energies_and_max_cuts() {
+    let dir = temp_dir("ground");
+    // ±J 4×4 torus, disorder seed 1: exact enumeration gives E0 = −18 (see the anneal test).
+    let out = dir.join("ea");
+    let o = glassbox(&[
+        "ground",
+        "--lattice",
+        "4x4",
+        "--couplings",
+        "pm",
+        "--sweeps",
+        "200",
+        "--runs",
+        "3",
+        "--max-reads",
+        "16",
+        "--batch",
+        "4",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_str(&read(&out.join("results.json"))).unwrap();
+    assert_eq!(r["best_energy"], -18.0);
+    assert_eq!(r["time_to_target"]["successes"], 3, "{r}");
+    assert_eq!(read(&out.join("results.csv")).lines().count(), 4);
+    assert!(read(&out.join("plots/best_vs_time.svg")).contains("<svg"));
+    // Max-Cut: K4 with weights 2 has max cut 8 (W = 12); stop at the cut target.
+    let file = dir.join("k4.gset");
+    std::fs::write(&file, "4 6\n1 2 2\n1 3 2\n1 4 2\n2 3 2\n2 4 2\n3 4 2\n").unwrap();
+    let out = dir.join("k4");
+    let o = glassbox(&[
+        "ground",
+        "--instance",
+        file.to_str().unwrap(),
+        "--target-cut",
+        "8",
+        "--time",
+        "20",
+        "--runs",
+        "2",
+        "--sweeps",
+        "50",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_str(&read(&out.join("results.json"))).unwrap();
+    assert_eq!(r["cut"], 8.0);
+    assert_eq!(r["best_energy"], -4.0);
+    assert_eq!(r["time_to_target"]["target"], -4.0);
+    assert_eq!(r["time_to_target"]["success_probability"], 1.0);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("max-cut value 8"));
+
+    let bad = dir.join("bad");
+    let b = bad.to_str().unwrap();
+    for (text, msg) in [
+        ("4 2\n1 2 1\n2 x 1\n", "bad.gset:3: bad vertex `x`"),
+        ("3 2\n1 4 1\n2 3 1\n", "bad.gset:2: vertex out of range"),
+        ("", "empty file"),
+    ] {
+        let f = dir.join("bad.gset");
+        std::fs::write(&f, text).unwrap();
+        fails_with(&["ground", "--instance", f.to_str().unwrap(), "-o", b], msg);
+    }
+    fails_with(
+        &["ground", "--lattice", "4x4", "--target-cut", "3", "-o", b],
+        "Max-Cut",
+    );
+    fails_with(
+        &["ground", "--lattice", "4x4", "--time", "0", "-o", b],
+        "time limit",
+    );
+    fails_with(
+        &["ground", "--lattice", "4x4", "--runs", "0", "-o", b],
+        "runs",
+    );
+}
+
+#[test]
+fn population_matches_enumeration_and_reports_family_entropy() {
+    let dir = temp_dir("population");
+    let out = dir.join("sk");
+    let o = glassbox(&[
+        "population",
+        "--sk",
+        "12",
+        "--beta-max",
+        "2",
+        "--steps",
+        "20",
+        "--population",
+        "300",
+        "--runs",
+        "6",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = read(&out.join("results.csv"));
+    assert!(csv.starts_with("beta,lnZ_per_spin,"), "{csv}");
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .contains("family_entropy,effective_families,lnZ_exact"));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("exact enumeration"), "{stdout}");
+    assert!(read(&out.join("plots/family_entropy.svg")).contains("<svg"));
+    let bad = dir.join("bad");
+    fails_with(
+        &[
+            "population",
+            "--sk",
+            "8",
+            "--population",
+            "1",
+            "-o",
+            bad.to_str().unwrap(),
+        ],
+        "population",
+    );
+}
+
+#[test]
+fn temper_with_houdayer_moves() {
+    let dir = temp_dir("houdayer");
+    let out = dir.join("run");
+    let o = glassbox(&[
+        "temper",
+        "--lattice",
+        "6x6",
+        "--couplings",
+        "gaussian",
+        "-T",
+        "0.4,0.7,1.2",
+        "--replicas",
+        "2",
+        "--sweeps",
+        "500",
+        "--houdayer",
+        "1.0",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = read(&out.join("results.csv"));
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "cluster_fraction")
+        .unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert!(rows[0][col].parse::<f64>().unwrap() > 0.0);
+    assert!(rows[2][col].is_empty());
+    // Gaussian couplings: the energy–link-overlap thermalization check is written.
+    assert!(read(&out.join("link_identity.csv")).starts_with("T,residual,residual_err"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("thermalization check"));
+    fails_with(
+        &[
+            "temper",
+            "--lattice",
+            "4x4",
+            "--field",
+            "0.5",
+            "-T",
+            "1,2",
+            "--houdayer",
+            "-o",
+            dir.join("bad").to_str().unwrap(),
+        ],
+        "field",
+    );
+}

@@ -43,6 +43,7 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(spinglass::anneal, m)?)?;
     m.add_function(wrap_pyfunction!(spinglass::temper, m)?)?;
     m.add_function(wrap_pyfunction!(spinglass::population_annealing, m)?)?;
+    m.add_function(wrap_pyfunction!(spinglass::ground, m)?)?;
     m.add_function(wrap_pyfunction!(memory::hopfield_patterns, m)?)?;
     m.add_function(wrap_pyfunction!(memory::hopfield_couplings, m)?)?;
     m.add_function(wrap_pyfunction!(memory::hopfield_run, m)?)?;

@@ -1,6 +1,7 @@
 //! Spin-glass drivers: simulated annealing, parallel tempering, population annealing.
 
 use glassbox::mc::anneal::{anneal as lib_anneal, AnnealConfig, Schedule, ScheduleKind};
+use glassbox::mc::ground::{ground_search, time_to_target, GroundConfig, GroundRun};
 use glassbox::mc::population::{population_annealing as lib_pa, PopulationConfig};
 use glassbox::mc::tempering::{tune_temperatures, Tempering, TemperingConfig};
 use glassbox::mc::{Order, Rule};
@@ -113,7 +114,7 @@ fn estimates<'py>(
 
 /// Parallel tempering with independent replica sets. See `glassbox.temper`.
 #[pyfunction]
-#[pyo3(signature = (model, temperatures, sweeps, thermalization, replicas=2, exchange_every=1, measure_every=1, q_bins=None, tune=0, tune_sweeps=None, rule="metropolis", order="random", seed=1))]
+#[pyo3(signature = (model, temperatures, sweeps, thermalization, replicas=2, exchange_every=1, measure_every=1, q_bins=None, tune=0, tune_sweeps=None, rule="metropolis", order="random", seed=1, houdayer=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn temper<'py>(
     py: Python<'py>,
@@ -130,6 +131,7 @@ pub fn temper<'py>(
     rule: &str,
     order: &str,
     seed: u64,
+    houdayer: Option<f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let model = &model.get().model;
     let mut config = TemperingConfig {
@@ -143,6 +145,7 @@ pub fn temper<'py>(
         measure_every,
         q_bins: q_bins.unwrap_or((model.n() + 1).min(201)),
         seed,
+        houdayer,
     };
     config.validate().py()?;
     if tune > 0 {
@@ -201,6 +204,10 @@ pub fn temper<'py>(
         )?;
     }
     d.set_item("acceptance", col(&|p| p.acceptance))?;
+    d.set_item(
+        "cluster_fraction",
+        col(&|p| p.cluster_fraction.unwrap_or(f64::NAN)),
+    )?;
     let bins = r.q_centers.len();
     let hist: Vec<f64> = r
         .points
@@ -274,5 +281,89 @@ pub fn population_annealing<'py>(
     estimates(py, &d, "energy", pts.iter().map(|p| p.energy).collect())?;
     let fam: Vec<f64> = pts.iter().map(|p| p.families).collect();
     d.set_item("families", fam.into_pyarray(py))?;
+    let ent: Vec<f64> = pts.iter().map(|p| p.family_entropy).collect();
+    d.set_item("family_entropy", ent.into_pyarray(py))?;
+    Ok(d)
+}
+
+/// Ground-state search by annealing restarts with time-to-target statistics. See
+/// `glassbox.ground`.
+#[pyfunction]
+#[pyo3(signature = (model, time_limit, max_reads=None, target=None, runs=1, batch=None, sweeps=1000, schedule="geometric", beta_range=None, rule="metropolis", order="random", seed=1))]
+#[allow(clippy::too_many_arguments)]
+pub fn ground<'py>(
+    py: Python<'py>,
+    model: &Bound<'py, Ising>,
+    time_limit: f64,
+    max_reads: Option<usize>,
+    target: Option<f64>,
+    runs: usize,
+    batch: Option<usize>,
+    sweeps: u64,
+    schedule: &str,
+    beta_range: Option<(f64, f64)>,
+    rule: &str,
+    order: &str,
+    seed: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let model = &model.get().model;
+    if runs == 0 {
+        return Err(PyValueError::new_err("runs must be at least 1"));
+    }
+    let kind = parse_name::<ScheduleKind>("schedule", schedule)?;
+    let schedule = match beta_range {
+        Some((a, b)) => Schedule::new(kind, a, b),
+        None => Schedule::default_for(model, kind).py()?,
+    };
+    let config = GroundConfig {
+        anneal: AnnealConfig {
+            schedule,
+            sweeps,
+            reads: 1,
+            rule: parse_name::<Rule>("update rule", rule)?,
+            order: parse_name::<Order>("site order", order)?,
+            trace_every: sweeps.max(1),
+            seed,
+        },
+        batch: batch.unwrap_or(2 * std::thread::available_parallelism().map_or(1, |n| n.get())),
+        time_limit,
+        max_reads,
+        target,
+    };
+    config.validate().py()?;
+    let mut out = Vec::with_capacity(runs);
+    for k in 0..runs {
+        out.push(detached(py, || ground_search(model, &config, k)).py()?);
+        py.check_signals()?;
+    }
+    let best = out
+        .iter()
+        .min_by(|a, b| a.best_energy.total_cmp(&b.best_energy))
+        .expect("runs ≥ 1");
+    let goal = target.unwrap_or(best.best_energy);
+    let tts = time_to_target(&out, goal).py()?;
+    let d = PyDict::new(py);
+    d.set_item("best", best.best_energy)?;
+    d.set_item("best_spins", best.best_spins.clone().into_pyarray(py))?;
+    let col =
+        |f: &dyn Fn(&GroundRun) -> f64| out.iter().map(f).collect::<Vec<f64>>().into_pyarray(py);
+    d.set_item("best_energy", col(&|r| r.best_energy))?;
+    d.set_item("reads", col(&|r| r.reads as f64))?;
+    d.set_item("seconds", col(&|r| r.seconds))?;
+    d.set_item(
+        "seconds_to_target",
+        col(&|r| r.time_to(goal).map_or(f64::INFINITY, |h| h.seconds)),
+    )?;
+    d.set_item(
+        "reads_to_target",
+        col(&|r| r.time_to(goal).map_or(f64::INFINITY, |h| h.reads as f64)),
+    )?;
+    d.set_item("target", goal)?;
+    d.set_item("success_probability", tts.success_probability)?;
+    d.set_item("median_seconds", tts.median_seconds)?;
+    d.set_item("median_reads", tts.median_reads)?;
+    d.set_item("read_success_probability", tts.read_success_probability)?;
+    d.set_item("seconds_per_read", tts.seconds_per_read)?;
+    d.set_item("tts99_seconds", tts.tts99_seconds)?;
     Ok(d)
 }

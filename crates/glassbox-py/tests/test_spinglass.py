@@ -87,3 +87,37 @@ def test_cluster_sampling():
     assert abs(wolff.energy[0] - ref.energy[0]) < 4 * wolff.energy_err[0]
     with pytest.raises(ValueError, match="uniform"):
         gb.sample(gb.Model.lattice([4, 4], couplings="pm"), [1.0], sweeps=10, cluster="wolff")
+
+
+def test_population_family_entropy():
+    model = gb.Model.lattice([4, 4], couplings="pm", seed=1)
+    res = gb.population_annealing(model, np.linspace(0.1, 2.0, 20), population=200, sweeps=2, runs=3)
+    s = res.family_entropy
+    assert s[0] <= np.log(200) + 1e-9 and np.all(s >= 0)
+    assert np.all(s <= np.log(res.families) + 1e-9)
+    assert s[-1] < s[0]
+
+
+def test_temper_with_houdayer_moves_against_enumeration():
+    model = gb.Model.lattice([4, 4], couplings="gaussian", seed=11)
+    temps = [0.3, 0.6, 1.2]
+    res = gb.temper(model, temps, sweeps=20000, replicas=4, houdayer=True, seed=2)
+    exact = gb.enumerate(model, temps)
+    assert np.all(np.abs(res.energy - exact.energy) < 4 * res.energy_err)
+    assert np.all((res.cluster_fraction > 0) & (res.cluster_fraction <= 0.5))
+    off = gb.temper(model, temps, sweeps=100, houdayer=0.5)
+    assert np.isnan(off.cluster_fraction[1])
+    with pytest.raises(ValueError, match="field"):
+        gb.temper(gb.Model.lattice([4, 4], couplings="pm", field=0.5), temps, sweeps=10, houdayer=True)
+
+
+def test_ground_reaches_the_enumerated_ground_state():
+    model = gb.Model.sk(14, seed=3)
+    e0 = gb.enumerate(model, [1.0]).ground_energy
+    res = gb.ground(model, time_limit=30, target=e0, runs=3, sweeps=200, seed=2)
+    assert abs(res.best - e0) < 1e-9
+    assert res.success_probability == 1.0
+    assert np.all(np.isfinite(res.seconds_to_target))
+    assert res.median_reads is not None and res.tts99_seconds is not None
+    with pytest.raises(ValueError, match="time limit"):
+        gb.ground(model, time_limit=0)

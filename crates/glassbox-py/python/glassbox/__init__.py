@@ -37,6 +37,7 @@ __all__ = [
     "AnnealResult",
     "ConvergenceError",
     "ExactResult",
+    "GroundResult",
     "Model",
     "PopulationResult",
     "SampleResult",
@@ -44,6 +45,7 @@ __all__ = [
     "anneal",
     "enumerate",
     "geometric_temperatures",
+    "ground",
     "kaufman",
     "population_annealing",
     "cavity",
@@ -601,9 +603,28 @@ class TemperResult(_Result):
 class PopulationResult(_Result):
     """Population-annealing results, one entry per β: ``temperature``, ``beta``,
     ``ln_z_per_spin``, ``free_energy`` (−ln Z/(βN)) and ``energy`` (⟨E⟩/N), each with
-    ``_err`` (from the spread of independent runs), and ``families`` (surviving β = 0
-    ancestors).
+    ``_err`` (from the spread of independent runs), ``families`` (surviving β = 0
+    ancestors) and ``family_entropy`` (S_f = -Σ ν_f ln ν_f over the fractions ν_f of the
+    population descended from each β = 0 replica; exp(S_f) is the effective number of
+    families, ≳ 100 recommended).
     """
+
+
+class GroundResult(dict):
+    """Ground-state search results (keys are also attributes): ``best`` (lowest energy of
+    all searches) and ``best_spins``; per search ``best_energy``, ``reads``, ``seconds``,
+    ``seconds_to_target``, ``reads_to_target`` (inf where the target was not reached);
+    ``target`` (given, or the best found), ``success_probability`` P_s,
+    ``median_seconds`` / ``median_reads`` (median over searches, unsuccessful ones counting
+    as infinite; None when P_s < 1/2), ``read_success_probability`` p (per read),
+    ``seconds_per_read`` and ``tts99_seconds`` = t_read ln(0.01)/ln(1 - p).
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"GroundResult has no field {name!r}") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -763,6 +784,7 @@ def temper(
     rule: str = "metropolis",
     order: str = "random",
     seed: int = 1,
+    houdayer: Union[bool, float, None] = None,
 ) -> TemperResult:
     """Parallel tempering (replica exchange) with ``replicas`` ≥ 2 independent replica sets
     per temperature, for the spin-glass overlaps (GIL released; Ctrl-C interrupts).
@@ -773,6 +795,10 @@ def temper(
     first move the inner temperatures towards equal exchange acceptance. Exchanges of
     neighbouring temperatures are attempted every ``exchange_every`` sweeps (even and odd
     pairs alternately). ``q_bins`` bins of P(q) on [-1, 1] (default N + 1, at most 201).
+    ``houdayer=True`` adds a Houdayer cluster move (isoenergetic cluster move on sparse
+    graphs) between replica sets (0, 1), (2, 3), … before every exchange attempt at every
+    temperature; a number T_max restricts it to temperatures ≤ T_max (zero-field models
+    only); the mean flipped fraction per move is ``cluster_fraction`` (NaN where off).
     Returns a ``TemperResult``.
     """
     sweeps = _count("sweeps", sweeps)
@@ -791,8 +817,60 @@ def temper(
         rule,
         order,
         _count("seed", seed),
+        _houdayer(houdayer),
     )
     return TemperResult(out)
+
+
+def _houdayer(houdayer: Union[bool, float, None]) -> Optional[float]:
+    if houdayer is None or houdayer is False:
+        return None
+    if houdayer is True:
+        return float("inf")
+    t = float(houdayer)
+    if not t > 0:
+        raise ValueError(f"the Houdayer temperature threshold must be positive, got {t}")
+    return t
+
+
+def ground(
+    model: Model,
+    time_limit: float = 10.0,
+    max_reads: Optional[int] = None,
+    target: Optional[float] = None,
+    runs: int = 1,
+    batch: Optional[int] = None,
+    sweeps: int = 1000,
+    schedule: str = "geometric",
+    beta_range: Optional[Tuple[float, float]] = None,
+    rule: str = "metropolis",
+    order: str = "random",
+    seed: int = 1,
+) -> GroundResult:
+    """Ground-state search: simulated-annealing reads (``sweeps`` each, schedule as in
+    ``anneal``) in parallel batches of ``batch`` (default 2 × threads) until ``time_limit``
+    seconds, ``max_reads`` reads, or an energy ≤ ``target``; repeated ``runs`` times with
+    independent seeds for time-to-target statistics (GIL released). Read r of search k is
+    reproducible from ``seed``; the seconds are wall-clock. For Max-Cut with weights w use
+    couplings J = -w: then cut = (W - E)/2 with W the total weight. Returns a
+    ``GroundResult``.
+    """
+    rng = None if beta_range is None else (float(beta_range[0]), float(beta_range[1]))
+    out = _glassbox.ground(
+        _ising(model),
+        float(time_limit),
+        None if max_reads is None else _count("max_reads", max_reads, 1),
+        None if target is None else float(target),
+        _count("runs", runs, 1),
+        None if batch is None else _count("batch", batch, 1),
+        _count("sweeps", sweeps, 1),
+        schedule,
+        rng,
+        rule,
+        order,
+        _count("seed", seed),
+    )
+    return GroundResult(out)
 
 
 def population_annealing(

@@ -97,6 +97,21 @@ def temper(
     rule: str = "metropolis",
     order: str = "random",
     seed: int = 1,
+    houdayer: Optional[float] = None,
+) -> dict[str, object]: ...
+def ground(
+    model: Ising,
+    time_limit: float,
+    max_reads: Optional[int] = None,
+    target: Optional[float] = None,
+    runs: int = 1,
+    batch: Optional[int] = None,
+    sweeps: int = 1000,
+    schedule: str = "geometric",
+    beta_range: Optional[Tuple[float, float]] = None,
+    rule: str = "metropolis",
+    order: str = "random",
+    seed: int = 1,
 ) -> dict[str, object]: ...
 def population_annealing(
     model: Ising,

@@ -278,12 +278,13 @@ pub fn anneal(model: &Ising, config: &AnnealConfig) -> Result<AnnealResult> {
     if config.trace_every == 0 {
         return Err(invalid("trace_every must be at least 1"));
     }
-    let betas = config.schedule.betas(config.sweeps)?;
-    let sweepers = Sweepers::new(model, config, &betas)?;
-    let s = betas.len() as u64;
+    let annealer = Annealer::new(model, config)?;
+    let reads = annealer.reads(0..config.reads);
+    let s = annealer.sweepers.len() as u64;
     let trace_sweeps: Vec<u64> = (1..=s)
         .filter(|k| k % config.trace_every == 0 || *k == s)
         .collect();
+<<<<<<< HEAD
     let streams = Streams::new(config.seed);
     // Dense couplings: reads anneal in lockstep groups (one per thread) on the single-precision
     // fast path of `mc::dense`; the grouping does not change any read.
@@ -304,11 +305,53 @@ pub fn anneal(model: &Ising, config: &AnnealConfig) -> Result<AnnealResult> {
             anneal_group(model, dense.as_ref(), config, &sweepers, &streams, chunk)
         })
         .collect();
+=======
+>>>>>>> sgmach
     Ok(AnnealResult {
-        betas,
+        betas: annealer.sweepers.betas,
         trace_sweeps,
         reads,
     })
+}
+
+/// Reads of one annealing configuration on demand (for searches that run batch after batch,
+/// like [`crate::mc::ground`]): read `r` is the same as read `r` of [`anneal`] with the same
+/// configuration (`config.reads` is ignored).
+pub struct Annealer<'m> {
+    model: &'m Ising,
+    config: AnnealConfig,
+    sweepers: Sweepers,
+    streams: Streams,
+}
+
+impl<'m> Annealer<'m> {
+    /// Validates the schedule and prepares the sweeps.
+    pub fn new(model: &'m Ising, config: &AnnealConfig) -> Result<Self> {
+        if config.trace_every == 0 {
+            return Err(invalid("trace_every must be at least 1"));
+        }
+        let betas = config.schedule.betas(config.sweeps)?;
+        let sweepers = Sweepers::new(model, config, betas)?;
+        Ok(Annealer {
+            model,
+            config: config.clone(),
+            sweepers,
+            streams: Streams::new(config.seed),
+        })
+    }
+
+    /// The inverse temperature of every sweep.
+    pub fn betas(&self) -> &[f64] {
+        &self.sweepers.betas
+    }
+
+    /// The reads with indices in `range`, run in parallel.
+    pub fn reads(&self, range: std::ops::Range<usize>) -> Vec<Read> {
+        range
+            .into_par_iter()
+            .map(|r| one_read(self.model, &self.config, &self.sweepers, &self.streams, r))
+            .collect()
+    }
 }
 
 /// Largest number of acceptance-table entries kept for a whole schedule (32 MiB); longer
@@ -317,15 +360,15 @@ const TABLE_BUDGET: usize = 1 << 22;
 
 /// The sweepers of a schedule: all built once when their tables fit in [`TABLE_BUDGET`],
 /// else built sweep by sweep (a table has at most 513 entries, cheap next to a sweep).
-struct Sweepers<'a> {
-    betas: &'a [f64],
+struct Sweepers {
+    betas: Vec<f64>,
     rule: Rule,
     order: Order,
     cached: Option<Vec<Sweeper>>,
 }
 
-impl<'a> Sweepers<'a> {
-    fn new(model: &Ising, config: &AnnealConfig, betas: &'a [f64]) -> Result<Self> {
+impl Sweepers {
+    fn new(model: &Ising, config: &AnnealConfig, betas: Vec<f64>) -> Result<Self> {
         // Validates β (and builds the first table) even when nothing is cached.
         let first = Sweeper::new(model, config.rule, config.order, betas[0])?;
         let per = 2 * model.integer_field_bound().unwrap_or(0) as usize + 1;
@@ -569,9 +612,9 @@ mod tests {
         );
         let cfg = config(200, 1, 3);
         let betas = cfg.schedule.betas(cfg.sweeps).unwrap();
-        let cached = Sweepers::new(&m, &cfg, &betas).unwrap();
+        let cached = Sweepers::new(&m, &cfg, betas.clone()).unwrap();
         assert!(cached.cached.is_some());
-        let mut lazy = Sweepers::new(&m, &cfg, &betas).unwrap();
+        let mut lazy = Sweepers::new(&m, &cfg, betas).unwrap();
         lazy.cached = None;
         let streams = Streams::new(cfg.seed);
         assert_eq!(

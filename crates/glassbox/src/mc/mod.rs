@@ -6,11 +6,13 @@
 //! [`crate::measure::Series`]. Every chain owns its random stream, derived from the run seed
 //! and the temperature index, so results do not depend on the number of threads.
 //!
-//! Beyond single chains: [`anneal`] (simulated annealing with many restarts), [`tempering`]
+//! Beyond single chains: [`anneal`] (simulated annealing with many restarts), [`ground`]
+//! (ground-state search with time-to-target statistics), [`tempering`]
 //! (parallel tempering with independent replica sets and spin-glass overlaps),
 //! [`population`] (population annealing with free-energy estimates) and [`cluster`] (Wolff
 //! and Swendsen–Wang for ferromagnets, also usable in a [`Scan`] via
-//! [`ScanConfig::cluster`]).
+//! [`ScanConfig::cluster`]) and [`houdayer`] (Houdayer / isoenergetic cluster moves for spin
+//! glasses, used inside parallel tempering).
 //!
 //! [`multispin`] is the fast path for many systems at once: 64 replicas or disorder samples
 //! bit-sliced into one `u64` per site. It applies to zero-field models on periodic 2D or 3D
@@ -22,6 +24,8 @@
 pub mod anneal;
 pub mod cluster;
 mod dense;
+pub mod ground;
+pub mod houdayer;
 pub mod multispin;
 pub mod population;
 mod replica;

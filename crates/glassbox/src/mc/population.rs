@@ -15,8 +15,16 @@
 //! so the population size stays R and the copy numbers are ⌊R w_i/Σw⌋ or one more), and each
 //! replica gets `sweeps` single-spin-flip sweeps at β′. Reported per step, per spin:
 //! `ln Z/N`, the free energy `f = −ln Z/(βN)`, the energy `⟨E⟩/N` (population mean after the
-//! sweeps), and the number of surviving families (distinct β = 0 ancestors), a measure of how
-//! well the population still samples the distribution.
+//! sweeps), the number of surviving families (distinct β = 0 ancestors) and the family
+//! entropy, measures of how well the population still samples the distribution. With ν_f the
+//! fraction of the population descended from β = 0 replica f,
+//!
+//! ```text
+//! S_f = −Σ_f ν_f ln ν_f,          R_f = e^{S_f}  (effective number of families),
+//! ```
+//!
+//! S_f = ln R at β = 0 and falls as families die out; Wang, Machta & Katzgraber (2015)
+//! recommend `e^{S_f}` large (≳ 100) for trustworthy equilibrium estimates.
 //!
 //! Error bars come from `runs` independent populations: each estimate is their mean with
 //! error `sd/√runs` (ln Z of one population carries a bias of order 1/R, small next to that
@@ -113,6 +121,10 @@ pub struct PopulationPoint {
     pub energy: Estimate,
     /// Surviving families (distinct β = 0 ancestors), mean over runs.
     pub families: f64,
+    /// Family entropy S_f = −Σ_f ν_f ln ν_f (ν_f: fraction of the population descended from
+    /// β = 0 replica f), mean over runs.
+    #[serde(default)]
+    pub family_entropy: f64,
 }
 
 /// One run's per-step numbers.
@@ -120,6 +132,7 @@ struct RunTrace {
     ln_z: Vec<f64>,
     energy: Vec<f64>,
     families: Vec<usize>,
+    family_entropy: Vec<f64>,
 }
 
 /// Runs population annealing and returns one point per β of the schedule.
@@ -163,6 +176,8 @@ pub fn population_annealing(
             free_energy_per_spin: across(runs.iter().map(|r| -r.ln_z[k] / (beta * n)).collect()),
             energy: across(runs.iter().map(|r| r.energy[k] / n).collect()),
             families: runs.iter().map(|r| r.families[k] as f64).sum::<f64>() / runs.len() as f64,
+            family_entropy: runs.iter().map(|r| r.family_entropy[k]).sum::<f64>()
+                / runs.len() as f64,
         })
         .collect())
 }
@@ -184,6 +199,7 @@ fn one_run(model: &Ising, config: &PopulationConfig, sweepers: &[Sweeper], run: 
         ln_z: Vec::with_capacity(sweepers.len()),
         energy: Vec::with_capacity(sweepers.len()),
         families: Vec::with_capacity(sweepers.len()),
+        family_entropy: Vec::with_capacity(sweepers.len()),
     };
     for (k, sweeper) in sweepers.iter().enumerate() {
         let step = k + 1;
@@ -227,8 +243,15 @@ fn one_run(model: &Ising, config: &PopulationConfig, sweepers: &[Sweeper], run: 
             .push(pop.iter().map(|p| p.0.energy()).sum::<f64>() / rr as f64);
         let mut anc: Vec<usize> = pop.iter().map(|p| p.1).collect();
         anc.sort_unstable();
-        anc.dedup();
-        trace.families.push(anc.len());
+        let mut entropy = 0.0;
+        let mut families = 0;
+        for run in anc.chunk_by(|a, b| a == b) {
+            let nu = run.len() as f64 / rr as f64;
+            entropy -= nu * nu.ln();
+            families += 1;
+        }
+        trace.families.push(families);
+        trace.family_entropy.push(entropy);
     }
     trace
 }
@@ -280,6 +303,12 @@ mod tests {
                     assert!(est.error > 0.0 && est.sigmas_from(ex) < 4.0, "{what} β={}", p.beta);
                 }
             }
+            for p in &pts {
+                // S_f ≤ ln(families) ≤ ln R, and e^{S_f} ≥ 1.
+                assert!(p.family_entropy >= 0.0);
+                assert!(p.family_entropy <= p.families.ln() + 1e-9);
+            }
+            assert!(pts[0].family_entropy > pts.last().unwrap().family_entropy);
             let f = pts.last().unwrap();
             assert!((f.free_energy_per_spin.mean + f.ln_z_per_spin.mean / f.beta).abs() < 1e-12);
             let mut one = cfg.clone();

@@ -53,6 +53,7 @@ use rand::Rng as _;
 use rayon::prelude::*;
 
 use crate::error::{invalid, Result};
+use crate::mc::houdayer::{houdayer_move, ClusterScratch};
 use crate::mc::{Order, Replica, Rule, Sweeper};
 use crate::measure::{disorder_average, jackknife, Estimate, Series};
 use crate::model::{Couplings, Interactions, Ising};
@@ -118,6 +119,12 @@ pub struct TemperingConfig {
     pub q_bins: usize,
     /// Seed of the streams.
     pub seed: u64,
+    /// Houdayer / isoenergetic cluster moves ([`crate::mc::houdayer`]): `Some(t_max)` applies
+    /// one move to each pair of replica sets (0, 1), (2, 3), … at every temperature
+    /// T ≤ t_max, just before every exchange attempt (`f64::INFINITY`: at all temperatures);
+    /// `None` (the default) turns them off. Needs a model without field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub houdayer: Option<f64>,
 }
 
 impl TemperingConfig {
@@ -161,6 +168,13 @@ impl TemperingConfig {
         if self.q_bins == 0 {
             return Err(invalid("the P(q) histogram needs at least one bin"));
         }
+        if let Some(t) = self.houdayer {
+            if t.is_nan() || t <= 0.0 {
+                return Err(invalid(format!(
+                    "the Houdayer temperature threshold must be positive, got {t}"
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -183,6 +197,11 @@ struct Observables {
     qk2: Series,
     q_hist: Vec<u64>,
     accepted: u64,
+    /// Houdayer moves attempted after thermalization, and the sites they flipped.
+    #[serde(default)]
+    cluster_moves: u64,
+    #[serde(default)]
+    cluster_sites: u64,
 }
 
 impl Observables {
@@ -199,6 +218,8 @@ impl Observables {
             qk2: Series::default(),
             q_hist: vec![0; bins],
             accepted: 0,
+            cluster_moves: 0,
+            cluster_sites: 0,
         }
     }
 }
@@ -247,6 +268,10 @@ pub struct TemperingPoint {
     pub q_histogram: Vec<f64>,
     /// Fraction of accepted single-spin flips after thermalization.
     pub acceptance: f64,
+    /// Mean fraction of the sites flipped by a Houdayer move (when moves are made at this
+    /// temperature; near 1/2 the clusters percolate and the move does little).
+    #[serde(default)]
+    pub cluster_fraction: Option<f64>,
 }
 
 /// The results of a tempering run.
@@ -279,6 +304,9 @@ pub struct Tempering {
     rngs: Vec<Rng>,
     /// Exchange streams, one per set.
     exchange_rngs: Vec<Rng>,
+    /// Houdayer-move streams, one per temperature.
+    #[serde(default)]
+    cluster_rngs: Vec<Rng>,
     /// `labels[r·K + k]`: the walker at slot (r, k).
     labels: Vec<usize>,
     walkers: Vec<Walker>,
@@ -296,6 +324,9 @@ impl Tempering {
     /// A new run (validates the configuration), every slot started from random spins.
     pub fn new(model: &Ising, config: TemperingConfig) -> Result<Self> {
         config.validate()?;
+        if config.houdayer.is_some() {
+            crate::mc::houdayer::check(model)?;
+        }
         let (k, r) = (config.temperatures.len(), config.replicas);
         let streams = Streams::new(config.seed);
         let mut spins = Vec::with_capacity(r * k);
@@ -310,11 +341,15 @@ impl Tempering {
         let exchange_rngs = (0..r as u64)
             .map(|a| streams.stream(&[TEMPERING_STREAM, 2, a]))
             .collect();
+        let cluster_rngs = (0..k as u64)
+            .map(|t| streams.stream(&[TEMPERING_STREAM, 5, t]))
+            .collect();
         let bins = config.q_bins;
         Ok(Tempering {
             spins,
             rngs,
             exchange_rngs,
+            cluster_rngs,
             labels: (0..r * k).collect(),
             walkers: vec![Walker { last: -1, since: 0 }; r * k],
             done: 0,
@@ -384,6 +419,7 @@ impl Tempering {
             .collect();
         let bonds = link_bonds(model);
         let waves = Waves::of(model);
+        let mut scratch = ClusterScratch::default();
         while self.done < end {
             // Run every slot independently up to the next event (exchange, end of
             // thermalization, measurement or the end of this call).
@@ -425,6 +461,9 @@ impl Tempering {
             }
             self.done = stop;
             if self.done % cfg.exchange_every == 0 {
+                if let Some(t_max) = cfg.houdayer {
+                    self.cluster_moves(model, &mut reps, t_max, &mut scratch);
+                }
                 self.exchange(&mut reps);
             }
             if self.done > cfg.thermalization
@@ -441,6 +480,32 @@ impl Tempering {
             })
             .collect();
         self.done - start
+    }
+
+    /// One Houdayer move per pair of sets (0, 1), (2, 3), … at every temperature ≤ `t_max`.
+    fn cluster_moves(
+        &mut self,
+        model: &Ising,
+        reps: &mut [Replica],
+        t_max: f64,
+        scratch: &mut ClusterScratch,
+    ) {
+        let kk = self.config.temperatures.len();
+        let measuring = self.done > self.config.thermalization;
+        for (k, &t) in self.config.temperatures.iter().enumerate() {
+            if t > t_max {
+                continue;
+            }
+            let rng = &mut self.cluster_rngs[k];
+            for p in 0..self.config.replicas / 2 {
+                let (lo, hi) = reps.split_at_mut((2 * p + 1) * kk + k);
+                let size = houdayer_move(model, &mut lo[2 * p * kk + k], &mut hi[0], rng, scratch);
+                if measuring {
+                    self.obs[k].cluster_moves += 1;
+                    self.obs[k].cluster_sites += size as u64;
+                }
+            }
+        }
     }
 
     fn exchange(&mut self, reps: &mut [Replica]) {
@@ -601,6 +666,8 @@ impl Tempering {
                         .map(|&c| c as f64 / total.max(1) as f64)
                         .collect(),
                     acceptance: o.accepted as f64 / slots,
+                    cluster_fraction: (o.cluster_moves > 0)
+                        .then(|| o.cluster_sites as f64 / (o.cluster_moves as f64 * n)),
                 }
             })
             .collect();
@@ -792,6 +859,11 @@ pub fn disorder_average_tempering(samples: &[TemperingResult]) -> Result<Temperi
                     })
                     .collect(),
                 acceptance: samples.iter().map(|s| s.points[t].acceptance).sum::<f64>() / kf,
+                cluster_fraction: samples
+                    .iter()
+                    .map(|s| s.points[t].cluster_fraction)
+                    .sum::<Option<f64>>()
+                    .map(|x| x / kf),
             }
         })
         .collect();
@@ -843,6 +915,37 @@ fn jackknife_over_samples(x: &[f64], y: &[f64], f: impl Fn(f64, f64) -> f64) -> 
         n: k as u64,
         reliable: true,
     }
+}
+
+/// The energy–link-overlap identity of Gaussian couplings `J_ij ~ N(0, σ²)` without field,
+/// a thermalization check for Edwards–Anderson glasses. Gaussian integration by parts,
+/// `[J f(J)] = σ² [∂f/∂J]` with `∂⟨s_i s_j⟩/∂J_ij = β (1 − ⟨s_i s_j⟩²)`, gives after the
+/// disorder average [·], at equilibrium,
+///
+/// ```text
+/// [⟨e⟩] = −(N_b/N) β σ² (1 − [⟨q_l⟩]),
+/// ```
+///
+/// with N_b/N the bonds per spin. Returns the residual `e + (N_b/N) β σ² (1 − q_l)` of one
+/// sample's point, with the errors of e and q_l added in quadrature (`None` without link
+/// overlap). It vanishes only in the disorder average: average the residuals of many samples
+/// with [`disorder_average`] (its sample-to-sample error includes the correlation of e and
+/// q_l). Out of equilibrium from a random start, e is too high and q_l too low, so the
+/// average residual is positive until the runs are thermalized.
+pub fn link_identity_residual(
+    point: &TemperingPoint,
+    bonds_per_spin: f64,
+    variance: f64,
+) -> Option<Estimate> {
+    let ql = point.link_overlap?;
+    let c = bonds_per_spin * point.beta * variance;
+    Some(Estimate {
+        mean: point.energy.mean + c * (1.0 - ql.mean),
+        error: (point.energy.error.powi(2) + (c * ql.error).powi(2)).sqrt(),
+        tau_int: f64::NAN,
+        n: point.energy.n,
+        reliable: point.energy.reliable && ql.reliable,
+    })
 }
 
 /// Convenience: runs a whole tempering simulation.
@@ -938,6 +1041,7 @@ mod tests {
             measure_every: 1,
             q_bins: 11,
             seed,
+            houdayer: None,
         }
     }
 
@@ -1063,6 +1167,41 @@ mod tests {
         }
     }
 
+    /// PT with Houdayer moves at every temperature is still exact: a 4×4 Gaussian EA sample
+    /// against enumeration; few temperatures and few sweeps, so the cluster moves carry part
+    /// of the decorrelation at the lowest T.
+    #[test]
+    fn houdayer_moves_keep_the_equilibrium() {
+        let m = model("graph = { kind = 'lattice', dims = [4, 4] }\ncouplings = { law = 'gaussian' }\nseed = 11");
+        let temps = vec![0.3, 0.6, 1.2];
+        let mut cfg = config(temps.clone(), 30_000, 8);
+        cfg.replicas = 4;
+        cfg.houdayer = Some(f64::INFINITY);
+        let res = temper(&m, cfg.clone()).unwrap();
+        let betas: Vec<f64> = temps.iter().map(|t| 1.0 / t).collect();
+        let ex = enumerate(&m, &betas).unwrap();
+        for (p, x) in res.points.iter().zip(&ex.points) {
+            let (_, q2, ql, _) = exact_overlaps(&m, p.beta);
+            check("e", p.temperature, &p.energy, x.energy);
+            check("C/N", p.temperature, &p.specific_heat, x.specific_heat);
+            check("q²", p.temperature, &p.q2, q2);
+            check("q_l", p.temperature, p.link_overlap.as_ref().unwrap(), ql);
+            let f = p.cluster_fraction.unwrap();
+            eprintln!("T={}: mean cluster fraction {f:.3}", p.temperature);
+            assert!(f > 0.0 && f <= 0.5);
+        }
+        // Only below the threshold; a field is refused.
+        cfg.houdayer = Some(0.5);
+        cfg.sweeps = 200;
+        let r = temper(&m, cfg.clone()).unwrap();
+        assert!(r.points[0].cluster_fraction.is_some());
+        assert!(r.points[1].cluster_fraction.is_none());
+        let h = Ising::from_edges(3, &[(0, 1, 1.0), (1, 2, -1.0)], vec![0.1, 0.0, 0.0]).unwrap();
+        assert!(Tempering::new(&h, cfg.clone()).is_err());
+        cfg.houdayer = Some(-1.0);
+        assert!(Tempering::new(&m, cfg).is_err());
+    }
+
     #[test]
     fn chunked_and_checkpointed_equals_uninterrupted() {
         let m = model("graph = { kind = 'random-regular', n = 12, degree = 3 }\ncouplings = { law = 'plus-minus' }");
@@ -1136,6 +1275,44 @@ mod tests {
         let mut other = results[1].clone();
         other.points[0].temperature = 0.9;
         assert!(disorder_average_tempering(&[results[0].clone(), other]).is_err());
+    }
+
+    /// The Gaussian energy–link-overlap identity holds in the disorder average of
+    /// equilibrated 2D EA samples, and is violated by a run too short to thermalize.
+    #[test]
+    fn link_identity_in_the_disorder_average() {
+        let temps = vec![0.5, 0.8, 1.3];
+        let run = |sweeps: u64, therm: u64| -> Vec<Estimate> {
+            let results: Vec<TemperingResult> = (0..24)
+                .map(|k| {
+                    let m = model(&format!(
+                        "graph = {{ kind = 'lattice', dims = [4, 4] }}\ncouplings = {{ law = 'gaussian' }}\nseed = {k}"
+                    ));
+                    let mut c = config(temps.clone(), sweeps, 100 + k);
+                    c.thermalization = therm;
+                    temper(&m, c).unwrap()
+                })
+                .collect();
+            (0..temps.len())
+                .map(|t| {
+                    let per: Vec<Estimate> = results
+                        .iter()
+                        .map(|r| link_identity_residual(&r.points[t], 2.0, 1.0).unwrap())
+                        .collect();
+                    disorder_average(&per)
+                })
+                .collect()
+        };
+        for (t, r) in temps.iter().zip(run(4000, 1000)) {
+            eprintln!("T={t}: residual {:.5} ± {:.5}", r.mean, r.error);
+            assert!(r.error > 0.0 && r.mean.abs() < 4.0 * r.error, "T={t}");
+        }
+        let r = run(2, 0)[0];
+        eprintln!(
+            "2 sweeps from random spins: residual {:.5} ± {:.5}",
+            r.mean, r.error
+        );
+        assert!(r.mean > 4.0 * r.error);
     }
 
     #[test]
