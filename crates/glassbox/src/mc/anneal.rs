@@ -284,29 +284,6 @@ pub fn anneal(model: &Ising, config: &AnnealConfig) -> Result<AnnealResult> {
     let trace_sweeps: Vec<u64> = (1..=s)
         .filter(|k| k % config.trace_every == 0 || *k == s)
         .collect();
-<<<<<<< HEAD
-    let streams = Streams::new(config.seed);
-    // Dense couplings: reads anneal in lockstep groups (one per thread) on the single-precision
-    // fast path of `mc::dense`; the grouping does not change any read.
-    let (dense, group) = match model.couplings() {
-        Couplings::Dense(c) => (
-            Some(DenseF32::new(c)?),
-            config
-                .reads
-                .div_ceil(rayon::current_num_threads())
-                .min(LOCKSTEP_MAX),
-        ),
-        _ => (None, 1),
-    };
-    let indices: Vec<usize> = (0..config.reads).collect();
-    let reads = indices
-        .par_chunks(group)
-        .flat_map_iter(|chunk| {
-            anneal_group(model, dense.as_ref(), config, &sweepers, &streams, chunk)
-        })
-        .collect();
-=======
->>>>>>> sgmach
     Ok(AnnealResult {
         betas: annealer.sweepers.betas,
         trace_sweeps,
@@ -322,6 +299,8 @@ pub struct Annealer<'m> {
     config: AnnealConfig,
     sweepers: Sweepers,
     streams: Streams,
+    /// Single-precision couplings of a dense model (its fast path, `mc::dense`).
+    dense: Option<DenseF32>,
 }
 
 impl<'m> Annealer<'m> {
@@ -332,11 +311,16 @@ impl<'m> Annealer<'m> {
         }
         let betas = config.schedule.betas(config.sweeps)?;
         let sweepers = Sweepers::new(model, config, betas)?;
+        let dense = match model.couplings() {
+            Couplings::Dense(c) => Some(DenseF32::new(c)?),
+            _ => None,
+        };
         Ok(Annealer {
             model,
             config: config.clone(),
             sweepers,
             streams: Streams::new(config.seed),
+            dense,
         })
     }
 
@@ -345,11 +329,31 @@ impl<'m> Annealer<'m> {
         &self.sweepers.betas
     }
 
-    /// The reads with indices in `range`, run in parallel.
+    /// The reads with indices in `range`, run in parallel. On a dense model they anneal in
+    /// lockstep groups (one per thread) on the single-precision fast path of `mc::dense`;
+    /// the grouping does not change any read.
     pub fn reads(&self, range: std::ops::Range<usize>) -> Vec<Read> {
-        range
-            .into_par_iter()
-            .map(|r| one_read(self.model, &self.config, &self.sweepers, &self.streams, r))
+        let group = match self.dense {
+            Some(_) => range
+                .len()
+                .div_ceil(rayon::current_num_threads())
+                .clamp(1, LOCKSTEP_MAX),
+            None => 1,
+        };
+        let indices: Vec<usize> = range.collect();
+        indices
+            .par_chunks(group)
+            .flat_map_iter(|chunk| {
+                let (m, c) = (self.model, &self.config);
+                anneal_group(
+                    m,
+                    self.dense.as_ref(),
+                    c,
+                    &self.sweepers,
+                    &self.streams,
+                    chunk,
+                )
+            })
             .collect()
     }
 }
