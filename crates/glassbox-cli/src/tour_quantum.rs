@@ -46,6 +46,7 @@ fn mean_err(v: &[f64]) -> (f64, f64) {
 
 /// Fills the quantum-annealing section.
 pub fn quantum(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<()> {
+    let started = std::time::Instant::now();
     let mut rows = Vec::new();
     let mut status = Vec::new();
 
@@ -297,6 +298,10 @@ pub fn quantum(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
         )
         .plot(&sa_plot)
         .table(&["spin updates per spin", "SA residual / N", "SQA residual / N"], table)
+        .paragraph(format!(
+            "This section ran in {:.1} s.",
+            started.elapsed().as_secs_f64()
+        ))
         .paragraph("Reproduce from the shell:")
         .code("glassbox quantum ed --lattice 16 --gamma 0.8,0.9,1,1.1,1.2\nglassbox quantum pimc --lattice 10 --gamma 1 -T 0.5 -P 4,8,16\nglassbox quantum ed --sk 12 --couplings pm --path\nglassbox quantum sqa --lattice 8x8 --couplings pm -P 16 -T 0.0625 --sweeps 320 --no-cluster\nglassbox anneal --lattice 8x8 --couplings pm --sweeps 5120 --order sequential");
     Ok(())
