@@ -22,14 +22,14 @@ fn ring(n: usize) -> Result<Ising> {
     Ok(Ising::from_edges(n, &edges, vec![])?)
 }
 
-/// A periodic L×L ±J Edwards–Anderson instance.
-fn ea(l: usize, seed: u64) -> Result<Ising> {
+/// A periodic Edwards–Anderson instance on an `dims` lattice with coupling law `law`.
+fn ea(dims: &[usize], law: CouplingLaw, seed: u64) -> Result<Ising> {
     let spec = ModelSpec {
         graph: GraphSpec::Lattice {
-            dims: vec![l, l],
+            dims: dims.to_vec(),
             periodic: true,
         },
-        couplings: Some(CouplingLaw::PlusMinus { j: 1.0 }),
+        couplings: Some(law),
         field: Default::default(),
         seed,
     };
@@ -172,10 +172,42 @@ pub fn quantum(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
     ))
     .with(Series::points("extrapolation", vec![0.0], vec![e_inf]).with_yerr(vec![e_err]));
 
-    // 4. SA vs SQA residual energy on one 8×8 ±J instance, at equal spin updates
+    // 4. The spectrum along the annealing path of a 4×3 Gaussian EA instance (even sector).
+    let small = ea(
+        &[4, 3],
+        CouplingLaw::Gaussian {
+            mean: 0.0,
+            std: 1.0,
+        },
+        args.seed,
+    )?;
+    let s_grid: Vec<f64> = (0..=20).map(|k| k as f64 / 20.0).collect();
+    let path = ed::annealing_path(&small, 1.0, &s_grid, 3)?;
+    let mut path_plot = Plot::new(
+        "spectrum along H(s) = s·H_cl − (1−s)·Σσˣ, 4×3 Gaussian EA (even sector)",
+        "s",
+        "E_k(s) − E_0(s)",
+    );
+    for k in 1..3 {
+        path_plot = path_plot.with(
+            Series::line(
+                format!("E{k} − E0"),
+                s_grid.clone(),
+                path.points
+                    .iter()
+                    .map(|q| q.levels[k] - q.levels[0])
+                    .collect(),
+            )
+            .with_color(k),
+        );
+    }
+    path_plot = path_plot.vline(path.s_min, format!("minimum gap {:.3}", path.min_gap));
+    folder.write_json("quantum/path.json", &path)?;
+
+    // 5. SA vs SQA residual energy on one 12×12 ±J instance, at equal spin updates
     //    (SQA sweeps × P = SA sweeps).
-    let l = 8;
-    let model = ea(l, args.seed)?;
+    let l = 12;
+    let model = ea(&[l, l], CouplingLaw::PlusMinus { j: 1.0 }, args.seed)?;
     let n = model.n() as f64;
     let p = 16;
     let reads = if args.quick { 16 } else { 32 };
@@ -234,7 +266,7 @@ pub fn quantum(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
     let (sa_r, sa_e) = res(&sa_best);
     let (q_r, q_e) = res(&sqa_best);
     let mut sa_plot = Plot::new(
-        format!("residual energy, 8×8 ±J instance ({reads} reads each)"),
+        format!("residual energy, 12×12 ±J instance ({reads} reads each)"),
         "spin updates per spin (SA sweeps = SQA sweeps × P)",
         "(⟨E_best⟩ − E_ref) / N",
     )
@@ -293,9 +325,12 @@ pub fn quantum(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
         .paragraph(
             "Simulated quantum annealing (Martoňák–Santoro–Tosatti: PIMC at PT = 1 while Γ falls \
              linearly from 3 to 0.001) against simulated annealing (geometric β schedule) on the \
-             same 8×8 ±J Edwards–Anderson instance, at equal numbers of spin updates. E_ref is \
-             the lowest energy any run found; error bars are standard errors over the reads.",
+             same 12×12 ±J Edwards–Anderson instance, at equal numbers of spin updates. E_ref \
+             is the lowest energy any run found; error bars are standard errors over the reads. \
+             Above: the instantaneous spectrum along the annealing path of a small instance, \
+             whose minimum gap sets the adiabatic time scale.",
         )
+        .plot(&path_plot)
         .plot(&sa_plot)
         .table(&["spin updates per spin", "SA residual / N", "SQA residual / N"], table)
         .paragraph(format!(
@@ -303,6 +338,6 @@ pub fn quantum(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
             started.elapsed().as_secs_f64()
         ))
         .paragraph("Reproduce from the shell:")
-        .code("glassbox quantum ed --lattice 16 --gamma 0.8,0.9,1,1.1,1.2\nglassbox quantum pimc --lattice 10 --gamma 1 -T 0.5 -P 4,8,16\nglassbox quantum ed --sk 12 --couplings pm --path\nglassbox quantum sqa --lattice 8x8 --couplings pm -P 16 -T 0.0625 --sweeps 320 --no-cluster\nglassbox anneal --lattice 8x8 --couplings pm --sweeps 5120 --order sequential");
+        .code("glassbox quantum ed --lattice 16 --gamma 0.8,0.9,1,1.1,1.2\nglassbox quantum pimc --lattice 10 --gamma 1 -T 0.5 -P 4,8,16\nglassbox quantum ed --lattice 4x3 --couplings gaussian --path --points 21\nglassbox quantum sqa --lattice 12x12 --couplings pm -P 16 -T 0.0625 --sweeps 128 --no-cluster\nglassbox anneal --lattice 12x12 --couplings pm --sweeps 2048 --order sequential");
     Ok(())
 }
