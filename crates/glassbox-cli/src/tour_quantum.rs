@@ -119,8 +119,8 @@ pub fn quantum(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
     //    diagonalization.
     let m = ring(10)?;
     let exact = ed::thermal(&m, 1.0, &[2.0])?.remove(0);
-    let sweeps = if args.quick { 4000 } else { 20_000 };
-    let runs: Vec<_> = [4usize, 8, 16]
+    let sweeps = if args.quick { 4000 } else { 10_000 };
+    let runs: Vec<_> = [8usize, 16, 32]
         .iter()
         .enumerate()
         .map(|(k, &p)| {
@@ -146,7 +146,7 @@ pub fn quantum(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
     )?;
     let z = (e_inf - exact.energy).abs() / e_err;
     rows.push(vec![
-        "PIMC ring N = 10, T = 0.5, Γ = 1: E (P = 4, 8, 16 → ∞)".into(),
+        "PIMC ring N = 10, T = 0.5, Γ = 1: E (P = 8, 16, 32 → ∞)".into(),
         format!("{e_inf:.5} ± {e_err:.5}"),
         format!("{:.5} (full diagonalization)", exact.energy),
         format!("{z:.1} σ"),
@@ -167,7 +167,7 @@ pub fn quantum(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
     )
     .with(Series::line(
         "exact diagonalization",
-        vec![0.0, 1.0 / 16.0],
+        vec![0.0, 1.0 / 64.0],
         vec![exact.energy, exact.energy],
     ))
     .with(Series::points("extrapolation", vec![0.0], vec![e_inf]).with_yerr(vec![e_err]));
@@ -338,6 +338,6 @@ pub fn quantum(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
             started.elapsed().as_secs_f64()
         ))
         .paragraph("Reproduce from the shell:")
-        .code("glassbox quantum ed --lattice 16 --gamma 0.8,0.9,1,1.1,1.2\nglassbox quantum pimc --lattice 10 --gamma 1 -T 0.5 -P 4,8,16\nglassbox quantum ed --lattice 4x3 --couplings gaussian --path --points 21\nglassbox quantum sqa --lattice 12x12 --couplings pm -P 16 -T 0.0625 --sweeps 128 --no-cluster\nglassbox anneal --lattice 12x12 --couplings pm --sweeps 2048 --order sequential");
+        .code("glassbox quantum ed --lattice 16 --gamma 0.8,0.9,1,1.1,1.2\nglassbox quantum pimc --lattice 10 --gamma 1 -T 0.5 -P 8,16,32 --sweeps 10000\nglassbox quantum ed --lattice 4x3 --couplings gaussian --path --points 21\nglassbox quantum sqa --lattice 12x12 --couplings pm -P 16 -T 0.0625 --sweeps 128 --no-cluster\nglassbox anneal --lattice 12x12 --couplings pm --sweeps 2048 --order sequential");
     Ok(())
 }
