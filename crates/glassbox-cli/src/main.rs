@@ -14,6 +14,7 @@ mod npy;
 mod plot;
 mod population_cmd;
 mod progress;
+mod quantum_cmd;
 mod report;
 mod runfolder;
 mod sample;
@@ -24,6 +25,7 @@ mod theory_cmd;
 mod tour;
 mod tour_cavity;
 mod tour_learning;
+mod tour_quantum;
 mod tour_spinglass;
 
 use clap::{Parser, Subcommand};
@@ -70,6 +72,9 @@ enum Command {
     /// Associative memory: Hopfield capacity curve and α_c(N), basins of attraction, recall
     /// with Hebb, pseudo-inverse, Storkey or minover couplings.
     Hopfield(hopfield_cmd::Args),
+    /// Transverse-field Ising models: exact diagonalization, path-integral Monte Carlo,
+    /// simulated quantum annealing
+    Quantum(quantum_cmd::Args),
     /// Belief propagation on a random regular graph: Bethe energy, free energy and entropy vs T
     /// and the paramagnetic instability (linearized message map) against the Bethe formula.
     Bp(cavity_cmd::BpArgs),
@@ -156,6 +161,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Theory(a) => theory_cmd::run(a),
         Command::Learn(a) => learn_cmd::run(a),
         Command::Hopfield(a) => hopfield_cmd::run(a),
+        Command::Quantum(a) => quantum_cmd::run(a),
         Command::Bp(a) => cavity_cmd::run_bp(a),
         Command::Maxsum(a) => cavity_cmd::run_maxsum(a),
         Command::Tap(a) => cavity_cmd::run_mean_field(a, false),

@@ -69,6 +69,11 @@ pub fn run(args: Args) -> Result<()> {
         &folder,
         &args,
     )?;
+    crate::tour_quantum::quantum(
+        report.section("Quantum annealing: transverse-field Ising models"),
+        &folder,
+        &args,
+    )?;
     report.write(&folder.path("index.html"))?;
     manifest.finish(RunStatus::Completed)?;
     let (passed, failed) = report.check_counts();

@@ -1412,3 +1412,151 @@ fn temper_with_houdayer_moves() {
         "field",
     );
 }
+
+#[test]
+fn quantum_ed_pimc_sqa_write_run_folders() {
+    let dir = temp_dir("quantum");
+    // Exact diagonalization of the 10-spin ring against the free-fermion ground energy.
+    let ed = dir.join("ed");
+    let o = glassbox(&[
+        "quantum",
+        "ed",
+        "--lattice",
+        "10",
+        "--gamma",
+        "0.5,1",
+        "-o",
+        ed.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&read(&ed.join("results.json"))).unwrap();
+    let e0 = json["ground_states"][1]["energy"].as_f64().unwrap();
+    let exact = -(0..10)
+        .map(|m| {
+            2.0 * ((2 * m + 1) as f64 * std::f64::consts::PI / 20.0)
+                .sin()
+                .abs()
+        })
+        .sum::<f64>();
+    assert!((e0 - exact).abs() < 1e-10, "{e0} vs {exact}");
+    assert!(read(&ed.join("plots/gap.svg")).contains("<svg"));
+    // The annealing-path spectrum of a small ±J instance.
+    let path = dir.join("path");
+    let o = glassbox(&[
+        "quantum",
+        "ed",
+        "--sk",
+        "8",
+        "--couplings",
+        "pm",
+        "--path",
+        "--points",
+        "6",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("minimum gap"));
+    assert_eq!(read(&path.join("results.csv")).lines().count(), 7);
+    // PIMC at two Trotter numbers, compared with exact diagonalization (N = 6).
+    let pimc = dir.join("pimc");
+    let o = glassbox(&[
+        "quantum",
+        "pimc",
+        "--lattice",
+        "6",
+        "-P",
+        "4,8",
+        "--sweeps",
+        "2000",
+        "-o",
+        pimc.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.contains("P → ∞") && s.contains("exact diagonalization"),
+        "{s}"
+    );
+    // SQA: the per-read table of `anneal`.
+    let sqa = dir.join("sqa");
+    let o = glassbox(&[
+        "quantum",
+        "sqa",
+        "--lattice",
+        "6x6",
+        "--couplings",
+        "pm",
+        "-P",
+        "8",
+        "--sweeps",
+        "100",
+        "--reads",
+        "4",
+        "-o",
+        sqa.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = read(&sqa.join("results.csv"));
+    assert!(
+        csv.starts_with("read\tbest_energy") || csv.starts_with("read,best_energy"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 5);
+}
+
+#[test]
+fn quantum_bad_input_is_one_line() {
+    let dir = temp_dir("quantum-bad");
+    let o = dir.join("x");
+    fails_with(
+        &[
+            "quantum",
+            "ed",
+            "--lattice",
+            "22",
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        "at most 20 spins",
+    );
+    fails_with(
+        &[
+            "quantum",
+            "ed",
+            "--lattice",
+            "14",
+            "-T",
+            "1",
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        "N ≤ 12",
+    );
+    fails_with(
+        &[
+            "quantum",
+            "pimc",
+            "--lattice",
+            "4",
+            "--gamma",
+            "0",
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        "positive transverse field",
+    );
+    fails_with(
+        &[
+            "quantum",
+            "sqa",
+            "--lattice",
+            "4",
+            "--gamma1",
+            "0",
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        "Γ_0 ≥ Γ_1 > 0",
+    );
+}

@@ -12,6 +12,7 @@ mod convert;
 mod learning;
 mod memory;
 mod model;
+mod quantum;
 mod run;
 mod spinglass;
 mod theory;
@@ -65,5 +66,10 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(theory::parisi, m)?)?;
     m.add_function(wrap_pyfunction!(theory::krsb, m)?)?;
     m.add_function(wrap_pyfunction!(theory::one_step, m)?)?;
+    m.add_function(wrap_pyfunction!(quantum::quantum_ed, m)?)?;
+    m.add_function(wrap_pyfunction!(quantum::quantum_thermal, m)?)?;
+    m.add_function(wrap_pyfunction!(quantum::quantum_path, m)?)?;
+    m.add_function(wrap_pyfunction!(quantum::quantum_pimc, m)?)?;
+    m.add_function(wrap_pyfunction!(quantum::quantum_sqa, m)?)?;
     Ok(())
 }

@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _glassbox
 from ._glassbox import ConvergenceError
-from . import cavity, learning, memory, theory
+from . import cavity, learning, memory, quantum, theory
 
 __version__: str = _glassbox.__version__
 
@@ -51,6 +51,7 @@ __all__ = [
     "cavity",
     "learning",
     "memory",
+    "quantum",
     "quench",
     "sample",
     "temper",
