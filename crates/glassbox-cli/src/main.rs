@@ -8,10 +8,12 @@ mod cavity_cmd;
 mod exact_cmd;
 mod graph_cmd;
 mod hopfield_cmd;
+mod image;
 mod learn_cmd;
 mod npy;
 mod plot;
 mod progress;
+mod rbm_cmd;
 mod report;
 mod runfolder;
 mod sample;
@@ -61,6 +63,8 @@ enum Command {
     /// Associative memory: Hopfield capacity curve and α_c(N), basins of attraction, recall
     /// with Hebb, pseudo-inverse, Storkey or minover couplings.
     Hopfield(hopfield_cmd::Args),
+    /// Restricted Boltzmann machines: train (CD-k, PCD), sample, log Z (exact, AIS), evaluate.
+    Rbm(rbm_cmd::Args),
     /// Belief propagation on a random regular graph: Bethe energy, free energy and entropy vs T
     /// and the paramagnetic instability (linearized message map) against the Bethe formula.
     Bp(cavity_cmd::BpArgs),
@@ -145,6 +149,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Theory(a) => theory_cmd::run(a),
         Command::Learn(a) => learn_cmd::run(a),
         Command::Hopfield(a) => hopfield_cmd::run(a),
+        Command::Rbm(a) => rbm_cmd::run(a),
         Command::Bp(a) => cavity_cmd::run_bp(a),
         Command::Maxsum(a) => cavity_cmd::run_maxsum(a),
         Command::Tap(a) => cavity_cmd::run_mean_field(a, false),

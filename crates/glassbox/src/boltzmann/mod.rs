@@ -85,6 +85,42 @@ pub fn binarize_stochastic(
         .collect()
 }
 
+/// How intensities in [0, 1] become binary units.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Binarization {
+    /// 1 where the intensity exceeds the threshold.
+    Threshold(f32),
+    /// 1 with probability equal to the intensity.
+    Stochastic,
+}
+
+/// The fixed split of an image set: the first `train` images for training and the next
+/// `held_out` for evaluation (9,000 / 1,000 of the MNIST test set in this project),
+/// binarized; stochastic draws for image k come from `streams.stream(&[BINARIZE, k])`.
+pub fn binarized_split(
+    images: &crate::data::Images,
+    train: usize,
+    held_out: usize,
+    mode: Binarization,
+    streams: &crate::rng::Streams,
+) -> crate::Result<(Vec<f64>, Vec<f64>)> {
+    let d = images.dim();
+    if train == 0 || held_out == 0 || train + held_out > images.len() {
+        return Err(crate::error::invalid(format!(
+            "a split of {train} training and {held_out} held-out images needs that many (≥ 1 each); the set has {}",
+            images.len()
+        )));
+    }
+    let px = &images.pixels[..(train + held_out) * d];
+    let mut all = match mode {
+        Binarization::Threshold(t) => binarize(px, t),
+        Binarization::Stochastic => binarize_stochastic(px, d, streams),
+    };
+    let test = all.split_off(train * d);
+    Ok((all, test))
+}
+
 /// Stream purposes of this module (first path element after [`crate::rng::Streams::child`]).
 pub(crate) mod purpose {
     /// Initial weights.

@@ -395,6 +395,25 @@ impl Rbm {
         Ok((v, pv))
     }
 
+    /// `chains` independent chains started at v ~ Bernoulli(σ(a)) (the visible biases alone)
+    /// and run for `steps` block-Gibbs sweeps: (final states, last P(v = 1 | h)).
+    pub fn sample(
+        &self,
+        chains: usize,
+        steps: usize,
+        streams: &Streams,
+    ) -> Result<(Vec<f64>, Vec<f64>)> {
+        let nv = self.n_visible;
+        let mut v0 = vec![0.0; chains * nv];
+        for_rows(&mut v0, nv, |_, row| {
+            row.iter_mut()
+                .zip(&self.a)
+                .for_each(|(x, a)| *x = sigmoid(*a))
+        });
+        bernoulli(&mut v0, nv, streams, purpose::INIT, 1);
+        self.gibbs(&v0, steps, streams)
+    }
+
     /// The ±1 form of this machine (see the module documentation).
     pub fn to_spins(&self) -> SpinRbm {
         let (nv, nh) = (self.n_visible, self.n_hidden);
