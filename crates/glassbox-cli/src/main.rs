@@ -24,6 +24,7 @@ mod theory_cmd;
 mod tour;
 mod tour_cavity;
 mod tour_learning;
+mod tour_rbm;
 
 use clap::{Parser, Subcommand};
 

@@ -69,6 +69,9 @@ pub struct DataArgs {
     /// Held-out images: the ones after the training images.
     #[arg(long, default_value_t = 1000)]
     pub held_out: usize,
+    /// Train on only the first N training images (the held-out set is unchanged).
+    #[arg(long)]
+    pub subset: Option<usize>,
 }
 
 /// Binarized training and held-out rows with the image shape.
@@ -138,13 +141,21 @@ pub fn load_data(d: &DataArgs, seed: u64) -> Result<Dataset> {
         BinarizeArg::Threshold => Binarization::Threshold(d.threshold),
         BinarizeArg::Stochastic => Binarization::Stochastic,
     };
-    let (train, test) = binarized_split(
+    let (mut train, test) = binarized_split(
         &images,
         d.train_size,
         d.held_out,
         mode,
         &Streams::new(seed).child(&[0xda7a]),
     )?;
+    if let Some(n) = d.subset {
+        ensure!(
+            n >= 1 && n <= d.train_size,
+            "--subset must lie in 1..={}",
+            d.train_size
+        );
+        train.truncate(n * images.rows * images.cols);
+    }
     Ok(Dataset {
         train,
         test,
@@ -440,6 +451,7 @@ pub fn run(args: Args) -> Result<()> {
                             threshold: 0.5,
                             train_size: 9000,
                             held_out: 1000,
+                            subset: None,
                         },
                         args.seed,
                     )?;

@@ -184,6 +184,32 @@ mod tests {
         assert!((exact_log_z(&r).unwrap() - want).abs() < 1e-12);
     }
 
+    /// The deterministic RBMs of reference-values.md §4.5 (R5):
+    /// W_ij = s cos(0.7 i + 1.3 j + 0.1), a_i = 0.1 sin i, b_j = −0.2 cos j.
+    pub(crate) fn reference_rbm(nv: usize, nh: usize, s: f64) -> Rbm {
+        let w = (0..nv)
+            .flat_map(|i| (0..nh).map(move |j| s * (0.7 * i as f64 + 1.3 * j as f64 + 0.1).cos()))
+            .collect();
+        let a = (0..nv).map(|i| 0.1 * (i as f64).sin()).collect();
+        let b = (0..nh).map(|j| -0.2 * (j as f64).cos()).collect();
+        Rbm::new(nv, nh, w, a, b).unwrap()
+    }
+
+    #[test]
+    fn reference_values_r5() {
+        for (nv, nh, s, want) in [
+            (12, 8, 0.5, 14.211466771167),
+            (20, 10, 1.0, 30.633569233376),
+            (30, 16, 1.5, 94.766587622658),
+        ] {
+            let got = exact_log_z(&reference_rbm(nv, nh, s)).unwrap();
+            assert!(
+                (got - want).abs() < 1e-9,
+                "({nv}, {nh}, {s}): {got} vs {want}"
+            );
+        }
+    }
+
     #[test]
     fn refuses_large_layers() {
         let r = Rbm::new(25, 25, vec![0.0; 625], vec![0.0; 25], vec![0.0; 25]).unwrap();
