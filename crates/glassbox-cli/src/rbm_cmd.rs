@@ -239,7 +239,8 @@ pub enum Action {
         /// Skip the per-epoch reconstruction-error and pseudo-likelihood monitors.
         #[arg(long)]
         no_monitor: bool,
-        /// Continue the run in --out from its checkpoint.
+        /// Continue the run in --out from its checkpoint (its hyper-parameters and data are
+        /// kept; only --epochs, the new total, is taken from the command line).
         #[arg(long)]
         resume: bool,
     },

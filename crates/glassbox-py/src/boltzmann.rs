@@ -34,7 +34,10 @@ fn rows(x: &PyReadonlyArray2<'_, f64>) -> (Vec<f64>, usize) {
 
 fn arrays<'py>(py: Python<'py>, r: &Rbm) -> PyResult<Arrays<'py>> {
     Ok((
-        r.weights().to_vec().into_pyarray(py).reshape([r.n_visible(), r.n_hidden()])?,
+        r.weights()
+            .to_vec()
+            .into_pyarray(py)
+            .reshape([r.n_visible(), r.n_hidden()])?,
         r.visible_bias().to_vec().into_pyarray(py),
         r.hidden_bias().to_vec().into_pyarray(py),
     ))
@@ -57,7 +60,12 @@ pub fn rbm_train<'py>(
     k: usize,
     init_scale: f64,
     seed: u64,
-) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>, String)> {
+) -> PyResult<(
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    String,
+)> {
     let (x, nv) = rows(&data);
     let method: Method = method.to_lowercase().parse().py()?;
     let spec = TrainSpec {
