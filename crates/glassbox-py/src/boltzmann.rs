@@ -16,6 +16,17 @@ type Arrays<'py> = (
     Bound<'py, PyArray1<f64>>,
 );
 
+/// (W, a, b, history JSON) of a trained machine.
+type Trained<'py> = (
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    String,
+);
+
+/// (states, probabilities) of Gibbs chains.
+type Samples<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>);
+
 fn rbm_from(
     w: &PyReadonlyArray2<'_, f64>,
     a: &PyReadonlyArray1<'_, f64>,
@@ -60,12 +71,7 @@ pub fn rbm_train<'py>(
     k: usize,
     init_scale: f64,
     seed: u64,
-) -> PyResult<(
-    Bound<'py, PyArray2<f64>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-    String,
-)> {
+) -> PyResult<Trained<'py>> {
     let (x, nv) = rows(&data);
     let method: Method = method.to_lowercase().parse().py()?;
     let spec = TrainSpec {
@@ -126,7 +132,7 @@ pub fn rbm_sample<'py>(
     chains: usize,
     steps: usize,
     seed: u64,
-) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>)> {
+) -> PyResult<Samples<'py>> {
     let r = rbm_from(&w, &a, &b)?;
     let nv = r.n_visible();
     let (v, p) = detached(py, || r.sample(chains, steps, &Streams::new(seed))).py()?;
