@@ -12,7 +12,7 @@
 //!   monitors;
 //! - [`partition`]: exact log Z by summing over the smaller layer (≤ 24 units), exact
 //!   log-likelihoods;
-//! - [`ais`]: annealed importance sampling (Salakhutdinov & Murray 2008) for log Z with an
+//! - [`ais`](mod@ais): annealed importance sampling (Salakhutdinov & Murray 2008) for log Z with an
 //!   error bar.
 //!
 //! Conventions: data and states are row-major `f64` slices (one configuration per row,
