@@ -9,12 +9,14 @@ mod exact_cmd;
 mod graph_cmd;
 mod ground_cmd;
 mod hopfield_cmd;
+mod image;
 mod learn_cmd;
 mod npy;
 mod plot;
 mod population_cmd;
 mod progress;
 mod quantum_cmd;
+mod rbm_cmd;
 mod report;
 mod runfolder;
 mod sample;
@@ -26,6 +28,7 @@ mod tour;
 mod tour_cavity;
 mod tour_learning;
 mod tour_quantum;
+mod tour_rbm;
 mod tour_spinglass;
 
 use clap::{Parser, Subcommand};
@@ -75,6 +78,8 @@ enum Command {
     /// Transverse-field Ising models: exact diagonalization, path-integral Monte Carlo,
     /// simulated quantum annealing
     Quantum(quantum_cmd::Args),
+    /// Restricted Boltzmann machines: train (CD-k, PCD), sample, log Z (exact, AIS), evaluate.
+    Rbm(rbm_cmd::Args),
     /// Belief propagation on a random regular graph: Bethe energy, free energy and entropy vs T
     /// and the paramagnetic instability (linearized message map) against the Bethe formula.
     Bp(cavity_cmd::BpArgs),
@@ -162,6 +167,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Learn(a) => learn_cmd::run(a),
         Command::Hopfield(a) => hopfield_cmd::run(a),
         Command::Quantum(a) => quantum_cmd::run(a),
+        Command::Rbm(a) => rbm_cmd::run(a),
         Command::Bp(a) => cavity_cmd::run_bp(a),
         Command::Maxsum(a) => cavity_cmd::run_maxsum(a),
         Command::Tap(a) => cavity_cmd::run_mean_field(a, false),

@@ -118,6 +118,79 @@ pub fn write_npy<T: NpyElement>(path: &Path, shape: &[usize], data: &[T]) -> Res
     })
 }
 
+/// Reads a C-order `.npy` file of float64, float32, or (u)int8 values as `f64`: (shape, data).
+pub fn read_npy_f64(path: &Path) -> Result<(Vec<usize>, Vec<f64>)> {
+    let bytes =
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let bad = |why: &str| anyhow::anyhow!("{}: not a readable .npy file ({why})", path.display());
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err(bad("bad magic"));
+    }
+    let (len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        _ => return Err(bad("unsupported version")),
+    };
+    let dict = std::str::from_utf8(
+        bytes
+            .get(start..start + len)
+            .ok_or_else(|| bad("truncated header"))?,
+    )
+    .map_err(|_| bad("header is not text"))?;
+    let field = |key: &str| -> Option<&str> {
+        let rest = dict.split(&format!("'{key}':")).nth(1)?;
+        Some(rest.trim_start())
+    };
+    let descr = field("descr")
+        .and_then(|r| r.strip_prefix('\''))
+        .and_then(|r| r.split('\'').next())
+        .ok_or_else(|| bad("no descr"))?;
+    if field("fortran_order").is_some_and(|r| r.starts_with("True")) {
+        return Err(bad("Fortran order; save with np.ascontiguousarray"));
+    }
+    let shape_text = field("shape")
+        .and_then(|r| r.strip_prefix('('))
+        .and_then(|r| r.split(')').next())
+        .ok_or_else(|| bad("no shape"))?;
+    let shape: Vec<usize> = shape_text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_end_matches('L').parse::<usize>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| bad("bad shape"))?;
+    let count: usize = shape.iter().product();
+    let raw = &bytes[start + len..];
+    let data: Vec<f64> = match descr {
+        "<f8" if raw.len() == 8 * count => raw
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+            .collect(),
+        "<f4" if raw.len() == 4 * count => raw
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64)
+            .collect(),
+        "|u1" | "|b1" if raw.len() == count => raw.iter().map(|&b| b as f64).collect(),
+        "|i1" if raw.len() == count => raw.iter().map(|&b| b as i8 as f64).collect(),
+        "<i8" if raw.len() == 8 * count => raw
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().unwrap()) as f64)
+            .collect(),
+        "<f8" | "<f4" | "|u1" | "|b1" | "|i1" | "<i8" => {
+            return Err(bad("data size does not match the shape"))
+        }
+        other => {
+            return Err(bad(&format!(
+                "dtype {other} unsupported; use float64, float32, int64 or uint8"
+            )))
+        }
+    };
+    Ok((shape, data))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +291,13 @@ mod tests {
         let (descr, shape, raw) = parse(&bytes);
         assert_eq!((descr.as_str(), shape), ("<f8", vec![100, 200]));
         assert_eq!(raw.len(), 160_000);
+        let (shape, back) = read_npy_f64(&path).unwrap();
+        assert_eq!((shape, back), (vec![100, 200], data));
+        std::fs::write(&path, b"nonsense").unwrap();
+        assert!(read_npy_f64(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("magic"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -11,7 +11,7 @@ pub fn bar(total: u64, label: &str) -> ProgressBar {
     let bar = ProgressBar::new(total);
     bar.set_style(
         ProgressStyle::with_template(&format!(
-            "{{spinner}} {label} [{{bar:40}}] {{percent:>3}}% ({{elapsed}} / eta {{eta}})"
+            "{{spinner}} {label} [{{bar:40}}] {{percent:>3}}% ({{elapsed}} / eta {{eta}}) {{msg}}"
         ))
         .expect("valid template")
         .progress_chars("=> "),

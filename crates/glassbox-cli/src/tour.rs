@@ -74,6 +74,11 @@ pub fn run(args: Args) -> Result<()> {
         &folder,
         &args,
     )?;
+    crate::tour_rbm::rbm(
+        report.section("Boltzmann machines: RBMs on MNIST"),
+        &folder,
+        &args,
+    )?;
     report.write(&folder.path("index.html"))?;
     manifest.finish(RunStatus::Completed)?;
     let (passed, failed) = report.check_counts();

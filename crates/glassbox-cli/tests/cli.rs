@@ -1560,3 +1560,176 @@ fn quantum_bad_input_is_one_line() {
         "Γ_0 ≥ Γ_1 > 0",
     );
 }
+
+/// A tiny `.npy` image set: `count` 4×4 images of bars (values 0/255 as float64).
+fn bars_npy(path: &Path, count: usize) {
+    let mut dict =
+        format!("{{'descr': '<f8', 'fortran_order': False, 'shape': ({count}, 4, 4), }}");
+    while (10 + dict.len() + 1) % 64 != 0 {
+        dict.push(' ');
+    }
+    dict.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(dict.as_bytes());
+    for k in 0..count {
+        let (horizontal, line) = (k % 2 == 0, (k / 2) % 4);
+        for r in 0..4 {
+            for c in 0..4 {
+                let on = if horizontal { r == line } else { c == line };
+                bytes.extend_from_slice(&(if on { 255.0f64 } else { 0.0 }).to_le_bytes());
+            }
+        }
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn rbm_trains_resumes_evaluates_and_samples() {
+    let dir = temp_dir("rbm");
+    let data = dir.join("bars.npy");
+    bars_npy(&data, 200);
+    let d = data.to_str().unwrap();
+    let common = [
+        "rbm",
+        "train",
+        "--data",
+        d,
+        "--train-size",
+        "160",
+        "--held-out",
+        "40",
+        "--hidden",
+        "4",
+        "--batch-size",
+        "10",
+        "--lr",
+        "0.1",
+    ];
+    let full = dir.join("full");
+    let mut args: Vec<&str> = common.to_vec();
+    args.extend(["--epochs", "6", "-o", full.to_str().unwrap()]);
+    let out = glassbox(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "model/W.npy",
+        "model/a.npy",
+        "model/b.npy",
+        "model/model.json",
+        "checkpoint.json",
+        "results.csv",
+        "plots/filters.png",
+        "manifest.json",
+    ] {
+        assert!(full.join(f).exists(), "{f} missing");
+    }
+    // Interrupted after 3 epochs, resumed to 6: the same weights, bit for bit.
+    let part = dir.join("part");
+    let mut args: Vec<&str> = common.to_vec();
+    args.extend(["--epochs", "3", "-o", part.to_str().unwrap()]);
+    assert!(glassbox(&args).status.success());
+    let mut args: Vec<&str> = common.to_vec();
+    args.extend(["--epochs", "6", "--resume", "-o", part.to_str().unwrap()]);
+    let out = glassbox(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(full.join("model/W.npy")).unwrap(),
+        std::fs::read(part.join("model/W.npy")).unwrap()
+    );
+    assert_eq!(read(&part.join("results.csv")).lines().count(), 7);
+    // Exact and AIS log Z agree; held-out log-likelihood is finite and below 0.
+    let ev = dir.join("eval");
+    let out = glassbox(&[
+        "rbm",
+        "eval",
+        "--model",
+        full.to_str().unwrap(),
+        "--data",
+        d,
+        "--train-size",
+        "160",
+        "--held-out",
+        "40",
+        "--logz",
+        "both",
+        "--ais-chains",
+        "50",
+        "--ais-steps",
+        "500",
+        "-o",
+        ev.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_str(&read(&ev.join("results.json"))).unwrap();
+    let ll = r["held_out_ll"].as_f64().unwrap();
+    // 8 equally likely bars: the best possible model has ln(1/8) ≈ −2.08.
+    assert!(ll < 0.0 && ll > -11.1, "held-out ll {ll}");
+    assert!(
+        r["ais_check"]["sigmas"].as_f64().unwrap().abs() < 4.0,
+        "{r}"
+    );
+    let s = dir.join("samples");
+    let out = glassbox(&[
+        "rbm",
+        "sample",
+        "--model",
+        full.to_str().unwrap(),
+        "--chains",
+        "8",
+        "--steps",
+        "20",
+        "-o",
+        s.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(s.join("plots/samples.png").exists() && s.join("arrays/samples.npy").exists());
+    let lz = dir.join("logz");
+    let out = glassbox(&[
+        "rbm",
+        "logz",
+        "--model",
+        full.to_str().unwrap(),
+        "--logz",
+        "exact",
+        "-o",
+        lz.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("exact ln Z"));
+    // Bad input: one line, status 2.
+    let o = dir.join("bad");
+    let o = o.to_str().unwrap();
+    fails_with(
+        &["rbm", "train", "--data", d, "--hidden", "0", "-o", o],
+        "must all be ≥ 1",
+    );
+    fails_with(&["rbm", "train", "--data", "x.txt", "-o", o], ".npy");
+    fails_with(
+        &["rbm", "train", "--data", d, "--train-size", "500", "-o", o],
+        "split",
+    );
+    fails_with(
+        &["rbm", "train", "--data", d, "--resume", "-o", o],
+        "resume",
+    );
+    fails_with(
+        &["rbm", "eval", "--model", o, "--data", d],
+        "not a model folder",
+    );
+    fails_with(
+        &["rbm", "train", "--data", d, "--lr=-1", "-o", o],
+        "learning rate",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

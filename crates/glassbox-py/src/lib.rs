@@ -7,6 +7,7 @@
 
 use pyo3::prelude::*;
 
+mod boltzmann;
 mod cavity;
 mod convert;
 mod learning;
@@ -45,6 +46,11 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(spinglass::temper, m)?)?;
     m.add_function(wrap_pyfunction!(spinglass::population_annealing, m)?)?;
     m.add_function(wrap_pyfunction!(spinglass::ground, m)?)?;
+    m.add_function(wrap_pyfunction!(boltzmann::rbm_train, m)?)?;
+    m.add_function(wrap_pyfunction!(boltzmann::rbm_free_energy, m)?)?;
+    m.add_function(wrap_pyfunction!(boltzmann::rbm_sample, m)?)?;
+    m.add_function(wrap_pyfunction!(boltzmann::rbm_log_z_exact, m)?)?;
+    m.add_function(wrap_pyfunction!(boltzmann::rbm_log_z_ais, m)?)?;
     m.add_function(wrap_pyfunction!(memory::hopfield_patterns, m)?)?;
     m.add_function(wrap_pyfunction!(memory::hopfield_couplings, m)?)?;
     m.add_function(wrap_pyfunction!(memory::hopfield_run, m)?)?;

@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+pub mod boltzmann;
 pub mod cavity;
 pub mod data;
 pub mod error;

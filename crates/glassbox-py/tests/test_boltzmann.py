@@ -1,0 +1,55 @@
+"""glassbox.boltzmann: RBMs from Python, checked against brute-force numpy."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from glassbox import boltzmann
+
+
+def _random_rbm(nv, nh, seed):
+    rng = np.random.default_rng(seed)
+    return boltzmann.RBM(rng.normal(0, 0.8, (nv, nh)), rng.normal(0, 0.5, nv), rng.normal(0, 0.5, nh))
+
+
+def test_free_energy_and_exact_log_z_match_numpy():
+    m = _random_rbm(8, 5, 1)
+    v = np.array(list(itertools.product([0, 1], repeat=8)), dtype=float)
+    f = boltzmann.free_energy(m, v)
+    want = -v @ m.a - np.logaddexp(0, v @ m.W + m.b).sum(axis=1)
+    np.testing.assert_allclose(f, want, atol=1e-10)
+    lz = np.logaddexp.reduce(-want)
+    assert boltzmann.log_z(m) == pytest.approx(lz, abs=1e-9)
+    assert boltzmann.log_likelihood(m, v[:10]) == pytest.approx(float((-want[:10] - lz).mean()), abs=1e-9)
+
+
+def test_ais_agrees_with_exact():
+    m = _random_rbm(20, 8, 2)
+    exact = boltzmann.log_z(m)
+    est = boltzmann.log_z(m, method="ais", chains=100, steps=1000, seed=3)
+    assert abs(est["log_z"] - exact) < 4 * est["std_err"] + 0.02
+    assert est["log_weights"].shape == (100,)
+
+
+def test_train_sample_and_errors(tmp_path):
+    rng = np.random.default_rng(4)
+    proto = rng.integers(0, 2, (2, 12)).astype(float)
+    data = proto[rng.integers(0, 2, 400)]
+    flips = rng.random(data.shape) < 0.05
+    data = np.abs(data - flips)
+    m = boltzmann.train(data, hidden=4, epochs=20, batch_size=20, learning_rate=0.1, seed=5)
+    assert m.W.shape == (12, 4) and len(m.history) == 20
+    ll = boltzmann.log_likelihood(m, data)
+    assert ll > -12 * np.log(2) + 3  # far better than uniform
+    v, p = boltzmann.sample(m, chains=8, steps=50, seed=6)
+    assert v.shape == (8, 12) and set(np.unique(v)) <= {0.0, 1.0}
+    m.save(tmp_path / "m")
+    back = boltzmann.load(tmp_path / "m")
+    np.testing.assert_array_equal(back.W, m.W)
+    with pytest.raises(ValueError):
+        boltzmann.train(data * 0.5, hidden=2, epochs=1)
+    with pytest.raises(ValueError):
+        boltzmann.train(data, hidden=2, epochs=1, method="gibbs")
+    with pytest.raises(ValueError):
+        boltzmann.log_z(_random_rbm(30, 30, 1))
