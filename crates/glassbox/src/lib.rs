@@ -26,6 +26,7 @@ pub mod mc;
 pub mod measure;
 pub mod memory;
 pub mod model;
+pub mod rg;
 pub mod rng;
 pub mod theory;
 
