@@ -23,6 +23,7 @@ mod theory_cmd;
 mod tour;
 mod tour_cavity;
 mod tour_learning;
+mod tour_rg;
 
 use clap::{Parser, Subcommand};
 

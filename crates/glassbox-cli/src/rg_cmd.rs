@@ -47,7 +47,7 @@ pub enum Experiment {
         #[arg(long, default_value_t = 2)]
         dim: usize,
         /// Temperatures (default 0.9 T_c, T_c, 1.1 T_c).
-        #[arg(short = 'T', long, value_delimiter = ',')]
+        #[arg(short = 'T', long, value_delimiter = ',', allow_hyphen_values = true)]
         temperatures: Option<Vec<f64>>,
         /// Block side b.
         #[arg(short = 'b', long, default_value_t = 3)]
@@ -63,7 +63,7 @@ pub enum Experiment {
         #[arg(short = 'L', long, default_value_t = 64)]
         l: usize,
         /// Temperature (default T_c).
-        #[arg(short = 'T', long, default_value_t = TC_SQUARE)]
+        #[arg(short = 'T', long, default_value_t = TC_SQUARE, allow_hyphen_values = true)]
         temperature: f64,
         /// Block side b.
         #[arg(short = 'b', long, default_value_t = 2)]
@@ -91,7 +91,7 @@ pub enum Experiment {
         #[arg(long, default_value_t = 2)]
         dim: usize,
         /// Temperatures (default T_c × 0.9, 0.95, 0.98, 1, 1.02, 1.05, 1.1).
-        #[arg(short = 'T', long, value_delimiter = ',')]
+        #[arg(short = 'T', long, value_delimiter = ',', allow_hyphen_values = true)]
         temperatures: Option<Vec<f64>>,
         /// Block side b.
         #[arg(short = 'b', long, default_value_t = 2)]
@@ -262,7 +262,7 @@ pub fn block_output(
             if dim == 3 { ", z = 0 slice" } else { "" }
         );
         images.push((
-            format!("images/blocks-T{t}.svg"),
+            format!("images/blocks-T{t:.4}.svg"),
             spin_images_svg(&title, &panels, 200.0),
         ));
     }
@@ -433,20 +433,13 @@ fn curve_rows(c: &OrderCurve) -> Vec<Vec<String>> {
     c.temperatures
         .iter()
         .zip(&c.mean)
-        .enumerate()
-        .map(|(k, (t, e))| {
-            let (mid, chi) = c
-                .midpoints
-                .get(k)
-                .map_or((String::new(), String::new()), |m| {
-                    (m.to_string(), c.chi[k].to_string())
-                });
+        .zip(&c.chi)
+        .map(|((t, e), chi)| {
             vec![
                 t.to_string(),
                 e.mean.to_string(),
                 e.error.to_string(),
-                mid,
-                chi,
+                chi.to_string(),
             ]
         })
         .collect()
@@ -489,15 +482,16 @@ pub fn pca_output(
             p.uniform_overlap
         ),
         format!(
-            "peak of |d⟨|p₁|/√N⟩/dT| at T = {:.4} (exact T_c = {TC_SQUARE:.4}, {:+.1} %)",
+            "peak of |d⟨|p₁|/√N⟩/dT| at T = {:.4} ± {:.4} (exact T_c = {TC_SQUARE:.4}, {:+.1} %)",
             p.curve.t_peak,
+            p.curve.t_peak_error,
             100.0 * dev
         ),
     ];
     let (mean, chi) = curve_plot(format!("PCA, 2D Ising L = {l}"), "|p₁|/√N", &p.curve);
     let out = Output {
         summary,
-        header: vec!["T", "z", "z_err", "T_mid", "chi"],
+        header: vec!["T", "z", "z_err", "chi"],
         rows: curve_rows(&p.curve),
         json: serde_json::json!({
             "explained": p.pca.explained,
@@ -535,8 +529,9 @@ pub fn autoencoder_output(
             l * l, ae.hidden, ae.epochs, temps * configs, r.losses.last().copied().unwrap_or(f64::NAN)
         ),
         format!(
-            "peak of χ(Z^op) = |d⟨Z^op⟩/dT| at T = {:.4} (exact T_c = {TC_SQUARE:.4}, {:+.1} %)",
+            "peak of χ(Z^op) = |d⟨Z^op⟩/dT| at T = {:.4} ± {:.4} (exact T_c = {TC_SQUARE:.4}, {:+.1} %)",
             r.curve.t_peak,
+            r.curve.t_peak_error,
             100.0 * dev
         ),
     ];
@@ -575,7 +570,7 @@ pub fn autoencoder_output(
     }
     let out = Output {
         summary,
-        header: vec!["T", "z", "z_err", "T_mid", "chi"],
+        header: vec!["T", "z", "z_err", "chi"],
         rows: curve_rows(&r.curve),
         json: serde_json::json!({
             "autoencoder": ae,

@@ -9,9 +9,12 @@
 //! spin. Component signs are fixed so that `Σ_i w_{k,i} ≥ 0`.
 //!
 //! [`OrderCurve`] turns per-configuration values of a candidate order parameter Z, grouped
-//! by temperature, into `⟨Z⟩(T)` with error bars and its slope `χ(Z) = |d⟨Z⟩/dT|` (finite
-//! differences between neighbouring temperatures); the peak of χ, refined by a parabola
-//! through the largest value and its neighbours, estimates T_c.
+//! by temperature, into `⟨Z⟩(T)` with error bars and its slope `χ(Z) = |d⟨Z⟩/dT|`, taken at
+//! each grid temperature T_k as the slope of the least-squares line through the
+//! `2·`[`SLOPE_HALF_WINDOW`]` + 1` neighbouring points (fewer at the ends): a smoothed finite
+//! difference that tames the statistical noise of the means. The peak of χ, refined by a
+//! parabola through the largest value and its neighbours, estimates T_c; its error is the
+//! jackknife over blocks of configurations.
 
 use faer::{Mat, Side};
 
@@ -105,13 +108,38 @@ pub struct OrderCurve {
     pub temperatures: Vec<f64>,
     /// ⟨Z⟩ at each temperature with its error bar.
     pub mean: Vec<Estimate>,
-    /// Midpoints `(T_k + T_{k+1})/2` where the slope is evaluated.
+    /// The temperatures where the slope is evaluated (the grid itself).
     pub midpoints: Vec<f64>,
-    /// `χ(Z) = |⟨Z⟩_{k+1} − ⟨Z⟩_k| / (T_{k+1} − T_k)` at the midpoints.
+    /// `χ(Z) = |d⟨Z⟩/dT|` there (windowed least-squares slope, see the module doc).
     pub chi: Vec<f64>,
     /// Temperature of the peak of χ (parabola through the largest χ and its neighbours).
     pub t_peak: f64,
+    /// Jackknife error of `t_peak` over [`PEAK_BLOCKS`] contiguous blocks of every
+    /// temperature's values (NaN with fewer values than blocks).
+    pub t_peak_error: f64,
 }
+
+/// Half-width (in grid points) of the window of the least-squares slope.
+pub const SLOPE_HALF_WINDOW: usize = 1;
+
+/// The windowed least-squares slopes `|d y/d x|` at every grid point (see the module doc).
+fn windowed_slopes(x: &[f64], y: &[f64]) -> Vec<f64> {
+    let h = SLOPE_HALF_WINDOW;
+    (0..x.len())
+        .map(|k| {
+            let (lo, hi) = (k.saturating_sub(h), (k + h + 1).min(x.len()));
+            let m = (hi - lo) as f64;
+            let xm = x[lo..hi].iter().sum::<f64>() / m;
+            let ym = y[lo..hi].iter().sum::<f64>() / m;
+            let sxy: f64 = (lo..hi).map(|j| (x[j] - xm) * (y[j] - ym)).sum();
+            let sxx: f64 = (lo..hi).map(|j| (x[j] - xm).powi(2)).sum();
+            (sxy / sxx).abs()
+        })
+        .collect()
+}
+
+/// Jackknife blocks for the error of the χ peak.
+pub const PEAK_BLOCKS: usize = 10;
 
 /// The order curve of values `z[k]` (one per configuration) measured at `temperatures[k]`
 /// (strictly increasing, at least 3).
@@ -136,17 +164,40 @@ pub fn order_curve(temperatures: &[f64], z: &[Vec<f64>]) -> Result<OrderCurve> {
             s.estimate()
         })
         .collect();
-    let midpoints: Vec<f64> = temperatures
-        .windows(2)
-        .map(|w| 0.5 * (w[0] + w[1]))
-        .collect();
-    let chi: Vec<f64> = (0..midpoints.len())
-        .map(|k| {
-            ((mean[k + 1].mean - mean[k].mean) / (temperatures[k + 1] - temperatures[k])).abs()
-        })
-        .collect();
+    let midpoints = temperatures.to_vec();
+    let means: Vec<f64> = mean.iter().map(|e| e.mean).collect();
+    let chi = windowed_slopes(temperatures, &means);
     let t_peak = peak(&midpoints, &chi);
+    let slopes = |means: &[f64]| windowed_slopes(temperatures, means);
+    let b = PEAK_BLOCKS;
+    let t_peak_error = if z.iter().all(|v| v.len() >= b) {
+        let leave_out: Vec<f64> = (0..b)
+            .map(|blk| {
+                let means: Vec<f64> = z
+                    .iter()
+                    .map(|v| {
+                        let per = v.len() / b;
+                        let (lo, hi) = (blk * per, (blk + 1) * per);
+                        let kept = v.len() - per;
+                        v.iter()
+                            .enumerate()
+                            .filter(|(i, _)| *i < lo || *i >= hi)
+                            .map(|(_, x)| x)
+                            .sum::<f64>()
+                            / kept as f64
+                    })
+                    .collect();
+                peak(&midpoints, &slopes(&means))
+            })
+            .collect();
+        let avg = leave_out.iter().sum::<f64>() / b as f64;
+        (leave_out.iter().map(|t| (t - avg).powi(2)).sum::<f64>() * (b - 1) as f64 / b as f64)
+            .sqrt()
+    } else {
+        f64::NAN
+    };
     Ok(OrderCurve {
+        t_peak_error,
         temperatures: temperatures.to_vec(),
         mean,
         midpoints,

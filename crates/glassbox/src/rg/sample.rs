@@ -7,6 +7,7 @@
 //! while near T_c successive sweeps are nearly independent (Wolff's dynamical exponent
 //! z ≈ 0.25 in 2D).
 
+use rand::Rng as _;
 use rayon::prelude::*;
 
 use crate::error::{invalid, Result};
@@ -79,7 +80,11 @@ impl WolffChain {
 
 /// `count` configurations at each temperature of `temperatures` (`sweeps` Wolff sweeps
 /// apart, after `thermalize` sweeps), the chain at temperature index k drawing from stream
-/// `[MONTE_CARLO, k]` of `streams`; temperatures run in parallel, the result does not depend
+/// `[MONTE_CARLO, k]` of `streams`. Each configuration is returned with its global sign
+/// flipped with probability 1/2 (stream `[MONTE_CARLO, 2³², k]`): the spin-flip symmetry of
+/// the zero-field model, which makes the ±m sectors equally populated (below T_c, Wolff
+/// flips a near-global cluster every sweep, so the raw chain alternates its sign in a
+/// pattern rather than at random); temperatures run in parallel, the result does not depend
 /// on the thread count. Returns one `Vec` of configurations per temperature.
 pub fn configurations(
     dims: &[usize],
@@ -100,12 +105,14 @@ pub fn configurations(
         .map(|(k, &t)| {
             let rng = streams.stream(&[purpose::MONTE_CARLO, k as u64]);
             let mut chain = WolffChain::new(dims, t, thermalize, rng)?;
+            let mut coin = streams.stream(&[purpose::MONTE_CARLO, 1 << 32, k as u64]);
             let mut out = Vec::with_capacity(count);
             for _ in 0..count {
                 for _ in 1..sweeps {
                     chain.sweep();
                 }
-                out.push(chain.sweep().to_vec());
+                let sign = if coin.random::<bool>() { 1 } else { -1 };
+                out.push(chain.sweep().iter().map(|&s| sign * s).collect());
             }
             Ok(out)
         })
