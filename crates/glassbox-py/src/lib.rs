@@ -12,6 +12,7 @@ mod convert;
 mod learning;
 mod memory;
 mod model;
+mod rg;
 mod run;
 mod spinglass;
 mod theory;
@@ -64,5 +65,12 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(theory::parisi, m)?)?;
     m.add_function(wrap_pyfunction!(theory::krsb, m)?)?;
     m.add_function(wrap_pyfunction!(theory::one_step, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_configurations, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_block, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_mcrg, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_flow, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_pca, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_pca_order, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_latent_order, m)?)?;
     Ok(())
 }

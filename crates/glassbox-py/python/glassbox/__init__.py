@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _glassbox
 from ._glassbox import ConvergenceError
-from . import cavity, learning, memory, theory
+from . import cavity, learning, memory, rg, theory
 
 __version__: str = _glassbox.__version__
 
@@ -50,6 +50,7 @@ __all__ = [
     "learning",
     "memory",
     "quench",
+    "rg",
     "sample",
     "temper",
     "theory",

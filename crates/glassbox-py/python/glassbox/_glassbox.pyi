@@ -174,3 +174,36 @@ def cavity_bp(model: Ising, temperature: float, damping: float = 0.0, max_iterat
 def cavity_tap(model: Ising, temperature: float, onsager: bool = True, damping: float = 0.5, max_iterations: int = 2000, tolerance: float = 1e-10) -> str: ...
 def cavity_amp(model: Ising, temperature: float, iterations: int = 200, tolerance: float = 1e-10) -> str: ...
 def cavity_state_evolution(temperature: float, fields: list[float], v: float = 1.0, steps: int = 50) -> list[float]: ...
+
+# renormalization group (glassbox.rg)
+def rg_configurations(
+    dims: list[int], temperatures: list[float], count: int, sweeps: int, thermalize: int, seed: int
+) -> npt.NDArray[np.int8]: ...
+def rg_block(
+    spins: npt.NDArray[np.int8], dims: list[int], b: int, seed: int
+) -> tuple[npt.NDArray[np.int8], list[int]]: ...
+def rg_mcrg(
+    l: int,
+    temperature: float,
+    b: int,
+    levels: int,
+    operators: int,
+    measurements: int,
+    chains: int,
+    seed: int,
+) -> str: ...
+def rg_flow(
+    dims: list[int], temperatures: list[float], b: int, levels: int, measurements: int, seed: int
+) -> str: ...
+def rg_pca(x: _F64, k: int) -> str: ...
+def rg_pca_order(configs: npt.NDArray[np.int8], temperatures: list[float], per: int) -> str: ...
+def rg_latent_order(
+    configs: npt.NDArray[np.int8],
+    temperatures: list[float],
+    per: int,
+    hidden: int,
+    epochs: int,
+    beta_kl: float,
+    variational: bool,
+    seed: int,
+) -> str: ...
