@@ -445,6 +445,9 @@ fn curve_rows(c: &OrderCurve) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Configurations grouped by temperature.
+type Configurations = Vec<Vec<Vec<i8>>>;
+
 fn sample_grid(
     l: usize,
     t_min: f64,
@@ -452,7 +455,7 @@ fn sample_grid(
     temps: usize,
     configs: usize,
     seed: u64,
-) -> Result<(Vec<f64>, Vec<Vec<Vec<i8>>>)> {
+) -> Result<(Vec<f64>, Configurations)> {
     if !(t_min > 0.0 && t_max > t_min) || temps < 3 {
         bail!("need 0 < --t-min < --t-max and --temps ≥ 3, got {t_min}, {t_max}, {temps}");
     }

@@ -26,7 +26,14 @@ pub fn rg_configurations<'py>(
     seed: u64,
 ) -> PyResult<Bound<'py, PyArray1<i8>>> {
     let c = detached(py, || {
-        configurations(&dims, &temperatures, count, sweeps, thermalize, &Streams::new(seed))
+        configurations(
+            &dims,
+            &temperatures,
+            count,
+            sweeps,
+            thermalize,
+            &Streams::new(seed),
+        )
     })
     .py()?;
     let flat: Vec<i8> = c.into_iter().flatten().flatten().collect();
@@ -89,7 +96,15 @@ pub fn rg_flow(
     seed: u64,
 ) -> PyResult<String> {
     let f = detached(py, || {
-        nn_flow(&dims, &temperatures, b, levels, measurements, 200, &Streams::new(seed))
+        nn_flow(
+            &dims,
+            &temperatures,
+            b,
+            levels,
+            measurements,
+            200,
+            &Streams::new(seed),
+        )
     })
     .py()?;
     json(&f)

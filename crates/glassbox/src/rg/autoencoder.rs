@@ -146,9 +146,9 @@ impl Autoencoder {
                 "autoencoder hidden, latent, batch and epochs must all be ≥ 1",
             ));
         }
-        if !(c.learning_rate > 0.0 && c.learning_rate.is_finite())
-            || !(c.beta_kl >= 0.0 && c.beta_kl.is_finite())
-        {
+        let rate_ok = c.learning_rate > 0.0 && c.learning_rate.is_finite();
+        let kl_ok = c.beta_kl >= 0.0 && c.beta_kl.is_finite();
+        if !rate_ok || !kl_ok {
             return Err(invalid(format!(
                 "learning rate must be > 0 and β_KL ≥ 0, got {} and {}",
                 c.learning_rate, c.beta_kl

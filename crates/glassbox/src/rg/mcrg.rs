@@ -355,7 +355,7 @@ mod tests {
             .collect();
         assert_eq!(even_operators(&cb, 6), [-72.0, 72.0, 36.0, 72.0]);
         assert_eq!(nn_correlation(&cb, &[6, 6]), -1.0);
-        assert_eq!(nn_correlation(&vec![1i8; 64], &[4, 4, 4]), 1.0);
+        assert_eq!(nn_correlation(&[1i8; 64], &[4, 4, 4]), 1.0);
     }
 
     /// Blocks of independent spins are independent: at T = ∞ every level has zero

@@ -151,7 +151,11 @@ pub fn order_curve(temperatures: &[f64], z: &[Vec<f64>]) -> Result<OrderCurve> {
             z.len()
         )));
     }
-    if temperatures.windows(2).any(|w| !(w[1] > w[0])) || z.iter().any(|v| v.is_empty()) {
+    if temperatures
+        .windows(2)
+        .any(|w| w[1] <= w[0] || w[1].is_nan())
+        || z.iter().any(|v| v.is_empty())
+    {
         return Err(invalid(
             "temperatures must increase strictly and each needs at least one value",
         ));
