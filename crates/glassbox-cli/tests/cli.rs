@@ -1274,7 +1274,7 @@ fn rg_blocks_flows_and_learns_order_parameters() {
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("ν = "), "{text}");
-    assert!(dir.join("mcrg/nu.svg").exists());
+    assert!(dir.join("mcrg/plots/nu.svg").exists());
     // Flow in 3D and PCA.
     let o = d("flow");
     let out = glassbox(&[
@@ -1341,7 +1341,7 @@ fn rg_blocks_flows_and_learns_order_parameters() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(dir.join("ae/latent.svg").exists());
+    assert!(dir.join("ae/plots/latent.svg").exists());
     // Bad input.
     let o = d("bad");
     fails_with(

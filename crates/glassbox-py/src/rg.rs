@@ -2,7 +2,7 @@
 //! nn-correlation flow, PCA and the autoencoder order parameter. Structured results travel
 //! as JSON; `glassbox.rg` turns them into dicts of numpy arrays.
 
-use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
 use crate::convert::{detached, json, PyResultExt};
