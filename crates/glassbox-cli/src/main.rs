@@ -18,6 +18,7 @@ mod progress;
 mod quantum_cmd;
 mod rbm_cmd;
 mod report;
+mod rg_cmd;
 mod runfolder;
 mod sample;
 mod spec;
@@ -29,6 +30,7 @@ mod tour_cavity;
 mod tour_learning;
 mod tour_quantum;
 mod tour_rbm;
+mod tour_rg;
 mod tour_spinglass;
 
 use clap::{Parser, Subcommand};
@@ -92,6 +94,9 @@ enum Command {
     /// Approximate message passing (Bolthausen) on an SK instance with random fields: overlap
     /// vs T against its state evolution.
     Amp(cavity_cmd::MeanFieldArgs),
+    /// The renormalization group on Ising configurations (block spins, Monte Carlo RG, flow)
+    /// and learned order parameters (PCA, variational autoencoder).
+    Rg(rg_cmd::Args),
     /// The report that reproduces the field's key results (writes tour/index.html).
     Tour(tour::Args),
     /// Single-spin-flip throughput (spin-flip attempts per ns).
@@ -172,6 +177,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Maxsum(a) => cavity_cmd::run_maxsum(a),
         Command::Tap(a) => cavity_cmd::run_mean_field(a, false),
         Command::Amp(a) => cavity_cmd::run_mean_field(a, true),
+        Command::Rg(a) => rg_cmd::run(a),
         Command::Tour(a) => tour::run(a),
         Command::Bench(a) => bench::run(a),
     }

@@ -79,6 +79,11 @@ pub fn run(args: Args) -> Result<()> {
         &folder,
         &args,
     )?;
+    crate::tour_rg::rg(
+        report.section("The renormalization group and learned order parameters"),
+        &folder,
+        &args,
+    )?;
     report.write(&folder.path("index.html"))?;
     manifest.finish(RunStatus::Completed)?;
     let (passed, failed) = report.check_counts();

@@ -1733,3 +1733,147 @@ fn rbm_trains_resumes_evaluates_and_samples() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn rg_blocks_flows_and_learns_order_parameters() {
+    let dir = temp_dir("rg");
+    let d = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    // Block images at three temperatures.
+    let o = d("block");
+    let out = glassbox(&["rg", "block", "-L", "27", "--levels", "2", "-o", &o]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let images: Vec<_> = std::fs::read_dir(dir.join("block/images"))
+        .unwrap()
+        .collect();
+    assert_eq!(images.len(), 3);
+    let csv = read(&dir.join("block/results.csv"));
+    assert_eq!(csv.lines().count(), 1 + 3 * 3);
+    // MCRG on a small lattice: ν printed for each level.
+    let o = d("mcrg");
+    let out = glassbox(&[
+        "rg",
+        "mcrg",
+        "-L",
+        "16",
+        "--levels",
+        "2",
+        "--measurements",
+        "300",
+        "--chains",
+        "1",
+        "-o",
+        &o,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("ν = "), "{text}");
+    assert!(dir.join("mcrg/plots/nu.svg").exists());
+    // Flow in 3D and PCA.
+    let o = d("flow");
+    let out = glassbox(&[
+        "rg",
+        "flow",
+        "--dim",
+        "3",
+        "-L",
+        "8",
+        "--levels",
+        "2",
+        "--measurements",
+        "50",
+        "-T",
+        "4,5",
+        "-o",
+        &o,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let o = d("pca");
+    let out = glassbox(&[
+        "rg",
+        "pca",
+        "-L",
+        "8",
+        "--temps",
+        "6",
+        "--configs",
+        "20",
+        "-o",
+        &o,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("pca/results.json"))).unwrap();
+    assert!(json["uniform_overlap"].as_f64().unwrap() > 0.9, "{json}");
+    let o = d("ae");
+    let out = glassbox(&[
+        "rg",
+        "order-parameter",
+        "-L",
+        "8",
+        "--temps",
+        "5",
+        "--configs",
+        "10",
+        "--epochs",
+        "2",
+        "--hidden",
+        "8",
+        "-o",
+        &o,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("ae/plots/latent.svg").exists());
+    // Bad input.
+    let o = d("bad");
+    fails_with(
+        &["rg", "block", "-L", "10", "-b", "3", "-o", &o],
+        "multiple",
+    );
+    fails_with(&["rg", "block", "--dim", "4", "-o", &o], "--dim");
+    fails_with(
+        &["rg", "mcrg", "-L", "16", "--levels", "3", "-o", &o],
+        "b^levels",
+    );
+    fails_with(&["rg", "mcrg", "-T", "-1", "-o", &o], "positive");
+    fails_with(
+        &["rg", "pca", "--t-min", "3", "--t-max", "2", "-o", &o],
+        "--t-min",
+    );
+    fails_with(
+        &[
+            "rg",
+            "order-parameter",
+            "--epochs",
+            "0",
+            "-L",
+            "8",
+            "--temps",
+            "3",
+            "--configs",
+            "2",
+            "-o",
+            &o,
+        ],
+        "epochs",
+    );
+}

@@ -14,6 +14,7 @@ mod learning;
 mod memory;
 mod model;
 mod quantum;
+mod rg;
 mod run;
 mod spinglass;
 mod theory;
@@ -77,5 +78,12 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(quantum::quantum_path, m)?)?;
     m.add_function(wrap_pyfunction!(quantum::quantum_pimc, m)?)?;
     m.add_function(wrap_pyfunction!(quantum::quantum_sqa, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_configurations, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_block, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_mcrg, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_flow, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_pca, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_pca_order, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_latent_order, m)?)?;
     Ok(())
 }

@@ -28,6 +28,7 @@ pub mod measure;
 pub mod memory;
 pub mod model;
 pub mod quantum;
+pub mod rg;
 pub mod rng;
 pub mod theory;
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _glassbox
 from ._glassbox import ConvergenceError
-from . import cavity, learning, memory, quantum, theory
+from . import cavity, learning, memory, quantum, rg, theory
 
 __version__: str = _glassbox.__version__
 
@@ -53,6 +53,7 @@ __all__ = [
     "memory",
     "quantum",
     "quench",
+    "rg",
     "sample",
     "temper",
     "theory",

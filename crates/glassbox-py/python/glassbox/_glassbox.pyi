@@ -201,3 +201,36 @@ def rbm_free_energy(w: np.ndarray, a: np.ndarray, b: np.ndarray, v: np.ndarray) 
 def rbm_sample(w: np.ndarray, a: np.ndarray, b: np.ndarray, chains: int, steps: int, seed: int) -> tuple[np.ndarray, np.ndarray]: ...
 def rbm_log_z_exact(w: np.ndarray, a: np.ndarray, b: np.ndarray) -> float: ...
 def rbm_log_z_ais(w: np.ndarray, a: np.ndarray, b: np.ndarray, base_data: np.ndarray | None = None, chains: int = 100, steps: int = 14500, seed: int = 1) -> str: ...
+
+# renormalization group (glassbox.rg)
+def rg_configurations(
+    dims: list[int], temperatures: list[float], count: int, sweeps: int, thermalize: int, seed: int
+) -> npt.NDArray[np.int8]: ...
+def rg_block(
+    spins: npt.NDArray[np.int8], dims: list[int], b: int, seed: int
+) -> tuple[npt.NDArray[np.int8], list[int]]: ...
+def rg_mcrg(
+    l: int,
+    temperature: float,
+    b: int,
+    levels: int,
+    operators: int,
+    measurements: int,
+    chains: int,
+    seed: int,
+) -> str: ...
+def rg_flow(
+    dims: list[int], temperatures: list[float], b: int, levels: int, measurements: int, seed: int
+) -> str: ...
+def rg_pca(x: _F64, k: int) -> str: ...
+def rg_pca_order(configs: npt.NDArray[np.int8], temperatures: list[float], per: int) -> str: ...
+def rg_latent_order(
+    configs: npt.NDArray[np.int8],
+    temperatures: list[float],
+    per: int,
+    hidden: int,
+    epochs: int,
+    beta_kl: float,
+    variational: bool,
+    seed: int,
+) -> str: ...
