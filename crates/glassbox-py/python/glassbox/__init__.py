@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _glassbox
 from ._glassbox import ConvergenceError
-from . import cavity, learning, memory, quantum, rg, theory
+from . import boltzmann, cavity, learning, memory, quantum, rg, theory
 
 __version__: str = _glassbox.__version__
 
