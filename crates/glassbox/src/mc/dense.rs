@@ -37,7 +37,7 @@ pub const BLOCK: usize = 32;
 pub const RESYNC: usize = 128;
 
 /// Fields per chunk of the end-of-block update (held in registers).
-const CHUNK: usize = 32;
+const CHUNK: usize = 128;
 
 /// Dense couplings in single precision, row-major.
 pub(crate) struct DenseF32 {
@@ -189,18 +189,16 @@ fn sweep_blocks(
     }
 }
 
-/// For every replica r, `fields_r += Σ_{(k, δ) ∈ flips_r} δ J_k·`: a [`CHUNK`] of columns at a
-/// time, so the block's rows in that chunk (BLOCK × CHUNK values) stay in the L1 cache while
-/// every replica's chunk of fields, held in registers, takes its flips.
+/// For every replica r, `fields_r += Σ_{(k, δ) ∈ flips_r} δ J_k·`, replica by replica, a
+/// [`CHUNK`] of fields at a time held in registers while the block's rows stream by.
 #[inline(always)]
 fn spread_block(j: &DenseF32, flips: &[Vec<(usize, f32)>], fields: &mut [Vec<f32>]) {
-    let n = j.n;
-    let whole = n - n % CHUNK;
-    for base in (0..whole).step_by(CHUNK) {
-        for (f, fl) in fields.iter_mut().zip(flips) {
-            if fl.is_empty() {
-                continue;
-            }
+    let whole = j.n - j.n % CHUNK;
+    for (f, fl) in fields.iter_mut().zip(flips) {
+        if fl.is_empty() {
+            continue;
+        }
+        for base in (0..whole).step_by(CHUNK) {
             let chunk = &mut f[base..base + CHUNK];
             let mut acc = [0.0; CHUNK];
             acc.copy_from_slice(chunk);
@@ -212,8 +210,6 @@ fn spread_block(j: &DenseF32, flips: &[Vec<(usize, f32)>], fields: &mut [Vec<f32
             }
             chunk.copy_from_slice(&acc);
         }
-    }
-    for (f, fl) in fields.iter_mut().zip(flips) {
         for &(k, d) in fl {
             for (h, &w) in f[whole..].iter_mut().zip(&j.row(k)[whole..]) {
                 *h += d * w;
