@@ -371,21 +371,7 @@ pub fn latent_order_parameter(
     config: &AutoencoderConfig,
     rng: &mut Rng,
 ) -> Result<LatentOrder> {
-    let n = configs
-        .first()
-        .and_then(|c| c.first())
-        .map_or(0, |c| c.len());
-    if configs.iter().flatten().any(|c| c.len() != n) {
-        return Err(invalid(
-            "all configurations must have the same number of spins",
-        ));
-    }
-    let x: Vec<f64> = configs
-        .iter()
-        .flatten()
-        .flatten()
-        .map(|&s| s as f64)
-        .collect();
+    let (x, n) = crate::rg::pca::pooled(configs)?;
     let ae = Autoencoder::train(&x, n, config, rng)?;
     let codes = ae.encode(&x)?;
     let (z, pts) = manhattan_order_parameter(&codes, ae.latent())?;

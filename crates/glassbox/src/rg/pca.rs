@@ -243,9 +243,9 @@ pub struct PcaOrder {
     pub curve: OrderCurve,
 }
 
-/// PCA of all configurations `configs[t][k]` (±1, N spins each) pooled over the increasing
-/// `temperatures`, and the order curve of `|p_1| / √N`.
-pub fn pca_order_parameter(temperatures: &[f64], configs: &[Vec<Vec<i8>>]) -> Result<PcaOrder> {
+/// The configurations `configs[t][k]` (±1, N spins each) pooled into one row-major
+/// (configurations × N) matrix of f64, with N.
+pub(crate) fn pooled(configs: &[Vec<Vec<i8>>]) -> Result<(Vec<f64>, usize)> {
     let n = configs
         .first()
         .and_then(|c| c.first())
@@ -255,12 +255,19 @@ pub fn pca_order_parameter(temperatures: &[f64], configs: &[Vec<Vec<i8>>]) -> Re
             "all configurations must have the same number of spins",
         ));
     }
-    let x: Vec<f64> = configs
+    let x = configs
         .iter()
         .flatten()
         .flatten()
         .map(|&s| s as f64)
         .collect();
+    Ok((x, n))
+}
+
+/// PCA of all configurations `configs[t][k]` (±1, N spins each) pooled over the increasing
+/// `temperatures`, and the order curve of `|p_1| / √N`.
+pub fn pca_order_parameter(temperatures: &[f64], configs: &[Vec<Vec<i8>>]) -> Result<PcaOrder> {
+    let (x, n) = pooled(configs)?;
     let p = pca(&x, n, 2.min(n))?;
     let root_n = (n as f64).sqrt();
     let z: Vec<Vec<f64>> = configs
