@@ -41,9 +41,28 @@ pub struct Args {
     /// Independent restarts, run in parallel.
     #[arg(long, default_value_t = 100)]
     pub reads: usize,
+    #[command(flatten)]
+    pub sweeps: SweepFlags,
+    /// Record the energy every k sweeps in the traces (default: sweeps / 200).
+    #[arg(long)]
+    pub trace_every: Option<u64>,
+    /// Run seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output folder.
+    #[arg(long, short = 'o', default_value = "runs/anneal")]
+    pub out: PathBuf,
+    /// Write into a non-empty output folder.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+/// The annealing flags shared by `glassbox anneal` and `glassbox ground`.
+#[derive(clap::Args, Debug)]
+pub struct SweepFlags {
     /// Sweeps per read.
-    #[arg(long, default_value_t = 1000)]
-    pub sweeps: u64,
+    #[arg(long = "sweeps", value_name = "SWEEPS", default_value_t = 1000)]
+    pub count: u64,
     /// Schedule of β from the first to the last sweep.
     #[arg(long, value_enum, default_value = "geometric")]
     pub schedule: ScheduleArg,
@@ -58,18 +77,46 @@ pub struct Args {
     /// Site order in a sweep.
     #[arg(long, value_enum, default_value = "random")]
     pub order: OrderArg,
-    /// Record the energy every k sweeps in the traces (default: sweeps / 200).
-    #[arg(long)]
-    pub trace_every: Option<u64>,
-    /// Run seed.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Output folder.
-    #[arg(long, short = 'o', default_value = "runs/anneal")]
-    pub out: PathBuf,
-    /// Write into a non-empty output folder.
-    #[arg(long)]
-    pub overwrite: bool,
+}
+
+impl SweepFlags {
+    /// The annealing configuration of these flags for `model` and its β range (from the
+    /// instance unless given), checked before anything is written.
+    pub(crate) fn config(
+        &self,
+        model: &Ising,
+        reads: usize,
+        trace_every: u64,
+        seed: u64,
+    ) -> Result<(AnnealConfig, (f64, f64))> {
+        anyhow::ensure!(self.count >= 1, "--sweeps must be at least 1");
+        let kind = match self.schedule {
+            ScheduleArg::Linear => ScheduleKind::Linear,
+            ScheduleArg::Geometric => ScheduleKind::Geometric,
+        };
+        let (b0, b1) = match &self.beta_range {
+            Some(r) if r.len() == 2 => (r[0], r[1]),
+            Some(r) => bail!("--beta-range needs two values BETA0,BETA1, got {}", r.len()),
+            None => default_beta_range(model)?,
+        };
+        let config = AnnealConfig {
+            schedule: Schedule::new(kind, b0, b1),
+            sweeps: self.count,
+            reads,
+            rule: match self.rule {
+                RuleArg::Metropolis => Rule::Metropolis,
+                RuleArg::HeatBath => Rule::HeatBath,
+            },
+            order: match self.order {
+                OrderArg::Random => Order::Random,
+                OrderArg::Sequential => Order::Sequential,
+            },
+            trace_every,
+            seed,
+        };
+        config.schedule.betas(config.sweeps)?;
+        Ok((config, (b0, b1)))
+    }
 }
 
 /// Schedule flag.
@@ -176,33 +223,8 @@ impl MaxCut {
 pub fn run(args: Args) -> Result<()> {
     let (model, spec, instance, maxcut) = build(&args.model, args.instance.as_ref(), args.seed)?;
     anyhow::ensure!(args.reads >= 1, "--reads must be at least 1");
-    anyhow::ensure!(args.sweeps >= 1, "--sweeps must be at least 1");
-    let kind = match args.schedule {
-        ScheduleArg::Linear => ScheduleKind::Linear,
-        ScheduleArg::Geometric => ScheduleKind::Geometric,
-    };
-    let (b0, b1) = match &args.beta_range {
-        Some(r) if r.len() == 2 => (r[0], r[1]),
-        Some(r) => bail!("--beta-range needs two values BETA0,BETA1, got {}", r.len()),
-        None => default_beta_range(&model)?,
-    };
-    let config = AnnealConfig {
-        schedule: Schedule::new(kind, b0, b1),
-        sweeps: args.sweeps,
-        reads: args.reads,
-        rule: match args.rule {
-            RuleArg::Metropolis => Rule::Metropolis,
-            RuleArg::HeatBath => Rule::HeatBath,
-        },
-        order: match args.order {
-            OrderArg::Random => Order::Random,
-            OrderArg::Sequential => Order::Sequential,
-        },
-        trace_every: args.trace_every.unwrap_or((args.sweeps / 200).max(1)),
-        seed: args.seed,
-    };
-    // Validate the schedule before touching the output folder.
-    config.schedule.betas(config.sweeps)?;
+    let every = args.trace_every.unwrap_or((args.sweeps.count / 200).max(1));
+    let (config, _) = args.sweeps.config(&model, args.reads, every, args.seed)?;
     anyhow::ensure!(config.trace_every >= 1, "--trace-every must be at least 1");
     let aspec = AnnealSpec {
         model: spec,
@@ -294,7 +316,7 @@ pub fn run(args: Args) -> Result<()> {
         result.betas.len(),
         result.betas[0],
         result.betas[result.betas.len() - 1],
-        kind
+        args.sweeps.schedule
     );
     println!(
         "best energy {} ({:.6} per spin), reached by {hits}/{} reads",

@@ -16,14 +16,11 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
-use glassbox::mc::anneal::{default_beta_range, AnnealConfig, Schedule, ScheduleKind};
 use glassbox::mc::ground::{ground_search, time_to_target, GroundConfig, GroundRun};
-use glassbox::mc::{Order, Rule};
 
-use crate::anneal_cmd::{build, describe_instance, ScheduleArg};
+use crate::anneal_cmd::{build, describe_instance, SweepFlags};
 use crate::plot::{Plot, Series, Style};
 use crate::runfolder::{Manifest, RunFolder, RunStatus};
-use crate::sample::{OrderArg, RuleArg};
 use crate::spec::ModelArgs;
 
 /// Flags of `glassbox ground`.
@@ -53,21 +50,8 @@ pub struct Args {
     /// Reads per parallel batch (default: 2 × threads).
     #[arg(long)]
     pub batch: Option<usize>,
-    /// Sweeps per read.
-    #[arg(long, default_value_t = 1000)]
-    pub sweeps: u64,
-    /// Schedule of β.
-    #[arg(long, value_enum, default_value = "geometric")]
-    pub schedule: ScheduleArg,
-    /// β range `BETA0,BETA1` (default: from the instance, as in `glassbox anneal`).
-    #[arg(long, value_name = "BETA0,BETA1", value_delimiter = ',')]
-    pub beta_range: Option<Vec<f64>>,
-    /// Acceptance rule.
-    #[arg(long, value_enum, default_value = "metropolis")]
-    pub rule: RuleArg,
-    /// Site order in a sweep.
-    #[arg(long, value_enum, default_value = "random")]
-    pub order: OrderArg,
+    #[command(flatten)]
+    pub sweeps: SweepFlags,
     /// Run seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -83,38 +67,17 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let (model, spec, instance, maxcut) = build(&args.model, args.instance.as_ref(), args.seed)?;
     anyhow::ensure!(args.runs >= 1, "--runs must be at least 1");
-    anyhow::ensure!(args.sweeps >= 1, "--sweeps must be at least 1");
     let target = match (args.target, args.target_cut, maxcut.total_weight()) {
         (Some(e), _, _) => Some(e),
         (None, Some(c), Some(w)) => Some(w - 2.0 * c),
         (None, Some(_), None) => bail!("--target-cut needs a Max-Cut (G-set) instance"),
         (None, None, _) => None,
     };
-    let (b0, b1) = match &args.beta_range {
-        Some(r) if r.len() == 2 => (r[0], r[1]),
-        Some(r) => bail!("--beta-range needs two values BETA0,BETA1, got {}", r.len()),
-        None => default_beta_range(&model)?,
-    };
-    let kind = match args.schedule {
-        ScheduleArg::Linear => ScheduleKind::Linear,
-        ScheduleArg::Geometric => ScheduleKind::Geometric,
-    };
+    let (anneal, (b0, b1)) = args
+        .sweeps
+        .config(&model, 1, args.sweeps.count, args.seed)?;
     let config = GroundConfig {
-        anneal: AnnealConfig {
-            schedule: Schedule::new(kind, b0, b1),
-            sweeps: args.sweeps,
-            reads: 1,
-            rule: match args.rule {
-                RuleArg::Metropolis => Rule::Metropolis,
-                RuleArg::HeatBath => Rule::HeatBath,
-            },
-            order: match args.order {
-                OrderArg::Random => Order::Random,
-                OrderArg::Sequential => Order::Sequential,
-            },
-            trace_every: args.sweeps,
-            seed: args.seed,
-        },
+        anneal,
         batch: args
             .batch
             .unwrap_or(2 * rayon::current_num_threads())
@@ -124,7 +87,6 @@ pub fn run(args: Args) -> Result<()> {
         target,
     };
     config.validate()?;
-    config.anneal.schedule.betas(config.anneal.sweeps)?;
     let what = describe_instance(spec.as_ref(), instance.as_ref());
     let spec_json = serde_json::json!({
         "model": spec,
@@ -232,7 +194,7 @@ pub fn run(args: Args) -> Result<()> {
     println!(
         "{} search(es) of annealing reads ({} sweeps, β {b0:.4} → {b1:.4}, batches of {}), each up to {} s{}{}",
         args.runs,
-        args.sweeps,
+        args.sweeps.count,
         config.batch,
         args.time,
         args.max_reads.map_or(String::new(), |m| format!(" or {m} reads")),
