@@ -14,9 +14,10 @@
 //!   f32 (sums below 2²⁴), so tabulated acceptances remain exact.
 //! - **Blocks.** Sites are visited in blocks of [`BLOCK`]. While a block is swept, the field
 //!   of site i is its value at the start of the block plus the block's earlier flips,
-//!   `h_i = h_i^(start) + Σ_{k flipped in the block, k < i} δ_k J_ki`; when the block ends, its
-//!   flips update all N fields in one pass, a chunk of fields held in registers while the
-//!   block's rows stream by.
+//!   `h_i = h_i^(start) + Σ_{k flipped in the block, k < i} δ_k J_ki`, the sum kept as a
+//!   block-sized vector that each flip updates with its row's block columns; when the block
+//!   ends, its flips update all N fields in one pass, a chunk of fields held in registers
+//!   while the block's rows stream by.
 //! - **Lockstep.** All replicas do the same block before moving on, so the block's rows are
 //!   fetched from memory once for every replica that flipped them.
 //!
@@ -37,7 +38,7 @@ pub const BLOCK: usize = 32;
 pub const RESYNC: usize = 128;
 
 /// Fields per chunk of the end-of-block update (held in registers).
-const CHUNK: usize = 128;
+const CHUNK: usize = 64;
 
 /// Dense couplings in single precision, row-major.
 pub(crate) struct DenseF32 {
@@ -167,21 +168,25 @@ fn sweep_blocks(
             .zip(rngs.iter_mut());
         for (((r, f), rng), (a, fl)) in group.zip(accepted.iter_mut().zip(&mut flips)) {
             fl.clear();
+            // The block's own flips seen by its sites: `delta[i − start] = Σ δ_k J_ki`.
+            let mut delta = [0.0f32; BLOCK];
             let (spins, _, energy, magnetization) = r.parts_mut();
             for i in start..end {
-                let mut h = f[i];
-                let row = j.row(i); // J_ki = J_ik: the block's columns of row i are adjacent
-                for &(k, d) in fl.iter() {
-                    h += d * row[k];
-                }
+                let h = f[i] + delta[i - start];
                 let s = spins[i];
                 let x = s as f64 * h as f64;
-                if rng.next_u64() >> 11 < sweeper.threshold_of(x) {
+                if sweeper.accepts(x, rng.next_u64() >> 11) {
                     *energy += 2.0 * x;
                     spins[i] = -s;
                     *magnetization -= 2 * s as i64;
-                    fl.push((i, -2.0 * s as f32));
+                    let d = -2.0 * s as f32;
+                    fl.push((i, d));
                     *a += 1;
+                    // J_ik = J_ki: the block's columns of row i are adjacent.
+                    let row = &j.row(i)[start..end];
+                    for (e, &w) in delta.iter_mut().zip(row) {
+                        *e += d * w;
+                    }
                 }
             }
         }
@@ -189,16 +194,18 @@ fn sweep_blocks(
     }
 }
 
-/// For every replica r, `fields_r += Σ_{(k, δ) ∈ flips_r} δ J_k·`, replica by replica, a
-/// [`CHUNK`] of fields at a time held in registers while the block's rows stream by.
+/// For every replica r, `fields_r += Σ_{(k, δ) ∈ flips_r} δ J_k·`, a [`CHUNK`] of columns at
+/// a time: every replica's chunk of fields is held in registers while its flipped rows' chunks
+/// stream by, and those row chunks (BLOCK × CHUNK × 4 bytes) stay in L1 from one replica to
+/// the next.
 #[inline(always)]
 fn spread_block(j: &DenseF32, flips: &[Vec<(usize, f32)>], fields: &mut [Vec<f32>]) {
     let whole = j.n - j.n % CHUNK;
-    for (f, fl) in fields.iter_mut().zip(flips) {
-        if fl.is_empty() {
-            continue;
-        }
-        for base in (0..whole).step_by(CHUNK) {
+    for base in (0..whole).step_by(CHUNK) {
+        for (f, fl) in fields.iter_mut().zip(flips) {
+            if fl.is_empty() {
+                continue;
+            }
             let chunk = &mut f[base..base + CHUNK];
             let mut acc = [0.0; CHUNK];
             acc.copy_from_slice(chunk);
@@ -210,6 +217,8 @@ fn spread_block(j: &DenseF32, flips: &[Vec<(usize, f32)>], fields: &mut [Vec<f32
             }
             chunk.copy_from_slice(&acc);
         }
+    }
+    for (f, fl) in fields.iter_mut().zip(flips) {
         for &(k, d) in fl {
             for (h, &w) in f[whole..].iter_mut().zip(&j.row(k)[whole..]) {
                 *h += d * w;

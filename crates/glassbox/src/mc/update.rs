@@ -45,6 +45,46 @@ impl Rule {
             Rule::HeatBath => 1.0 / (1.0 + (2.0 * beta * x).exp()),
         }
     }
+
+    /// Whether an attempt with uniform 53-bit integer `u` flips a site with `x = s_i h_i^loc`:
+    /// exactly `u < threshold(flip_probability(beta, x))`, the same decision bit for bit.
+    ///
+    /// For Metropolis and x > 0 the decision is `u + 1 ≤ 2⁵³ e^{−2βx}`, almost always settled
+    /// by [`exp_neg`], accurate to 2·10⁻⁸, with a margin of 10⁻⁷ on either side; only a `u`
+    /// inside the margin (probability ~10⁻⁷) pays for the libm exponential.
+    #[inline(always)]
+    pub(crate) fn accepts(self, beta: f64, x: f64, u: u64) -> bool {
+        const LOW: f64 = (1u64 << 53) as f64 * (1.0 - 1e-7);
+        const HIGH: f64 = (1u64 << 53) as f64 * (1.0 + 1e-7);
+        if self == Rule::Metropolis {
+            if x <= 0.0 {
+                return true;
+            }
+            let p = exp_neg(2.0 * beta * x);
+            let v = (u + 1) as f64;
+            if v <= p * LOW {
+                return true;
+            }
+            if v > p * HIGH {
+                return false;
+            }
+        }
+        u < threshold(self.flip_probability(beta, x))
+    }
+}
+
+/// `e^{−y}` for y ≥ 0 (clamped at y = 700) with relative error below 2·10⁻⁸:
+/// `e^{−y} = 2^{−n} e^{r}` with n the integer nearest y/ln 2 and `r = n ln 2 − y`, |r| ≤ ln2/2,
+/// and e^r by its Taylor polynomial of degree 7 (evaluated in Estrin's scheme).
+#[inline(always)]
+fn exp_neg(y: f64) -> f64 {
+    let y = y.min(700.0);
+    let n = (y * std::f64::consts::LOG2_E + 0.5) as u64;
+    let r = n as f64 * std::f64::consts::LN_2 - y;
+    let r2 = r * r;
+    let lo = (1.0 + r) + r2 * (1.0 / 2.0 + r * (1.0 / 6.0));
+    let hi = (1.0 / 24.0 + r * (1.0 / 120.0)) + r2 * (1.0 / 720.0 + r * (1.0 / 5040.0));
+    (lo + r2 * r2 * hi) * f64::from_bits((1023 - n) << 52)
 }
 
 /// One sweep of single-spin-flip Monte Carlo at fixed β, with the acceptance probabilities
@@ -86,12 +126,14 @@ impl Sweeper {
         self.beta
     }
 
-    /// The flip threshold (see [`threshold`]) of a site with `x = s_i h_i^loc`.
+    /// Whether an attempt at a site with `x = s_i h_i^loc` whose uniform 53-bit integer is
+    /// `u` flips it: exactly `u < threshold(p)` with p the rule's flip probability (see
+    /// [`threshold`]).
     #[inline(always)]
-    pub(crate) fn threshold_of(&self, x: f64) -> u64 {
+    pub(crate) fn accepts(&self, x: f64, u: u64) -> bool {
         match &self.table {
-            Some((t, b)) => t[(x as i64 + b) as usize],
-            None => threshold(self.rule.flip_probability(self.beta, x)),
+            Some((t, b)) => u < t[(x as i64 + b) as usize],
+            None => self.rule.accepts(self.beta, x, u),
         }
     }
 
@@ -100,11 +142,11 @@ impl Sweeper {
         with_interactions!(model.couplings(), c => match &self.table {
             Some((t, b)) => {
                 let (t, b) = (t.as_slice(), *b);
-                sweep_with(c, replica, self.order, rng, |x| t[(x as i64 + b) as usize])
+                sweep_with(c, replica, self.order, rng, |x, u| u < t[(x as i64 + b) as usize])
             }
             None => {
                 let (rule, beta) = (self.rule, self.beta);
-                sweep_with(c, replica, self.order, rng, |x| threshold(rule.flip_probability(beta, x)))
+                sweep_with(c, replica, self.order, rng, |x, u| rule.accepts(beta, x, u))
             }
         })
     }
@@ -117,19 +159,19 @@ pub(crate) fn threshold(q: f64) -> u64 {
     (q * (1u64 << 53) as f64) as u64
 }
 
-/// One attempted flip of site i: accepted when a uniform 53-bit integer falls below the
-/// site's threshold `t(s_i h_i^loc)`. A random number is drawn for every attempt, so the only
-/// data-dependent branch is the accept itself.
+/// One attempted flip of site i: accepted when `accept(s_i h_i^loc, u)` holds for a uniform
+/// 53-bit integer u. A random number is drawn for every attempt, so the only data-dependent
+/// branch is the accept itself.
 #[inline(always)]
 fn attempt<C: Interactions>(
     c: &C,
     r: &mut Replica,
     rng: &mut Rng,
-    t: &impl Fn(f64) -> u64,
+    accept: &impl Fn(f64, u64) -> bool,
     i: usize,
 ) -> u64 {
     use rand::RngCore;
-    if rng.next_u64() >> 11 < t(r.half_delta(i)) {
+    if accept(r.half_delta(i), rng.next_u64() >> 11) {
         r.flip(c, i);
         1
     } else {
@@ -137,27 +179,28 @@ fn attempt<C: Interactions>(
     }
 }
 
-/// The generic sweep: `t(x)` is the flip threshold of a site with `x = s_i h_i^loc`.
+/// The generic sweep: `accept(x, u)` decides an attempt at a site with `x = s_i h_i^loc`
+/// and uniform 53-bit integer u.
 #[inline]
 fn sweep_with<C: Interactions>(
     c: &C,
     r: &mut Replica,
     order: Order,
     rng: &mut Rng,
-    t: impl Fn(f64) -> u64,
+    accept: impl Fn(f64, u64) -> bool,
 ) -> u64 {
     let n = c.n();
     let mut accepted = 0;
     match order {
         Order::Sequential => {
             for i in 0..n {
-                accepted += attempt(c, r, rng, &t, i);
+                accepted += attempt(c, r, rng, &accept, i);
             }
         }
         Order::Random => {
             for _ in 0..n {
                 let i = rng.random_range(0..n);
-                accepted += attempt(c, r, rng, &t, i);
+                accepted += attempt(c, r, rng, &accept, i);
             }
         }
     }
@@ -189,6 +232,44 @@ pub fn quench(model: &Ising, replica: &mut Replica, order: Order, rng: &mut Rng)
         });
         if !changed {
             return sweeps;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Streams;
+    use rand::RngCore;
+
+    #[test]
+    fn exp_neg_is_accurate_to_2e8() {
+        for k in 0..=700_000 {
+            let y = k as f64 * 0.001;
+            let (a, b) = (exp_neg(y), (-y).exp());
+            assert!((a - b).abs() <= 2e-8 * b, "y = {y}: {a} vs {b}");
+        }
+    }
+
+    /// The fast decision equals the threshold comparison bit for bit, at random points and
+    /// right at the thresholds (u = threshold − 1, threshold, threshold + 1), for both rules.
+    #[test]
+    fn accepts_is_the_threshold_comparison() {
+        let mut rng = Streams::new(8).stream(&[0]);
+        for _ in 0..200_000 {
+            let beta = 5.0 * (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 + 1e-3;
+            let x = 12.0 * (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 - 2.0;
+            for rule in [Rule::Metropolis, Rule::HeatBath] {
+                let t = threshold(rule.flip_probability(beta, x));
+                let us = [rng.next_u64() >> 11, t.saturating_sub(1), t, t + 1];
+                for u in us.into_iter().filter(|&u| u < 1 << 53) {
+                    assert_eq!(
+                        rule.accepts(beta, x, u),
+                        u < t,
+                        "{rule:?} β={beta} x={x} u={u}"
+                    );
+                }
+            }
         }
     }
 }
