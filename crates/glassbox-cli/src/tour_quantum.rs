@@ -8,7 +8,7 @@ use glassbox::mc::anneal::{anneal, AnnealConfig, Schedule, ScheduleKind};
 use glassbox::mc::{Order, Rule};
 use glassbox::model::{CouplingLaw, GraphSpec, Ising, ModelSpec};
 use glassbox::quantum::pimc::{pimc, trotter_extrapolate, PimcConfig};
-use glassbox::quantum::sqa::{sqa, SqaConfig};
+use glassbox::quantum::sqa::{sqa, GammaSchedule, SqaConfig};
 use glassbox::quantum::{chain, ed};
 use glassbox::rng::Streams;
 
@@ -238,6 +238,7 @@ pub fn quantum(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
                 beta: p as f64 / 1.0,
                 gamma0: 3.0,
                 gamma1: 1e-3,
+                schedule: GammaSchedule::Linear,
                 sweeps: tau,
                 reads,
                 cluster: false,
