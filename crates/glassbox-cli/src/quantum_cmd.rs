@@ -822,20 +822,11 @@ fn compare_output(
     for (a, q) in c.sa.iter().zip(&c.sqa) {
         let d = a.residual - q.residual;
         let s = (a.error.powi(2) + q.error.powi(2)).sqrt();
-        let verdict = if s > 0.0 && d.abs() > 2.0 * s {
-            if d > 0.0 {
-                "SQA lower"
-            } else {
-                "SA lower"
-            }
-        } else if s == 0.0 && d != 0.0 {
-            if d > 0.0 {
-                "SQA lower"
-            } else {
-                "SA lower"
-            }
-        } else {
-            "equal within 2σ"
+        let significant = if s > 0.0 { d.abs() > 2.0 * s } else { d != 0.0 };
+        let verdict = match (significant, d > 0.0) {
+            (false, _) => "equal within 2σ",
+            (true, true) => "SQA lower",
+            (true, false) => "SA lower",
         };
         summary.push(format!(
             "τ = {} ({} updates/spin): residual/spin SA {:.5} ± {:.5}, SQA {:.5} ± {:.5}: {verdict}{}",
