@@ -7,11 +7,13 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Subcommand;
+use glassbox::mc::anneal::ScheduleKind;
 use glassbox::measure::Estimate;
 use glassbox::model::{Ising, ModelSpec};
+use glassbox::quantum::compare::{compare, CompareConfig, Comparison};
 use glassbox::quantum::ed::{self, MAX_THERMAL_SPINS};
 use glassbox::quantum::pimc::{pimc, trotter_extrapolate, PimcConfig, PimcResult};
-use glassbox::quantum::sqa::{sqa, SqaConfig};
+use glassbox::quantum::sqa::{sqa, GammaSchedule, SqaConfig};
 use glassbox::rng::Streams;
 use rayon::prelude::*;
 
@@ -104,6 +106,8 @@ pub enum Method {
         /// Final transverse field Γ1 (> 0).
         #[arg(long, default_value_t = 0.001)]
         gamma1: f64,
+        #[command(flatten)]
+        shape: ShapeArgs,
         /// Sweeps per read (each over all N·P spins).
         #[arg(long, default_value_t = 1000)]
         sweeps: u64,
@@ -117,6 +121,93 @@ pub enum Method {
         #[arg(long)]
         trace_every: Option<u64>,
     },
+    /// Simulated quantum annealing against simulated annealing at equal spin updates: residual
+    /// energy per spin against annealing time over --instances disorder samples (seeds seed,
+    /// seed+1, …) and --reads reads, SQA with τ sweeps of P slices, SA with τ·P sweeps.
+    Compare {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Disorder instances (seeds seed, seed + 1, …; 1 for a graph file).
+        #[arg(long, default_value_t = 4)]
+        instances: usize,
+        /// Annealing lengths τ in SQA sweeps (SA runs τ·P sweeps).
+        #[arg(long, value_delimiter = ',', default_values_t = [10, 30, 100, 300])]
+        sweeps: Vec<u64>,
+        /// Trotter slices P.
+        #[arg(long, short = 'P', default_value_t = 16)]
+        slices: usize,
+        /// Temperature T of the quantum system (default 1/P, i.e. P·T = 1).
+        #[arg(long, short = 'T')]
+        temperature: Option<f64>,
+        /// Initial transverse field Γ0.
+        #[arg(long, default_value_t = 3.0)]
+        gamma0: f64,
+        /// Final transverse field Γ1 (> 0).
+        #[arg(long, default_value_t = 0.001)]
+        gamma1: f64,
+        #[command(flatten)]
+        shape: ShapeArgs,
+        /// Reads per instance and length, for each method.
+        #[arg(long, default_value_t = 16)]
+        reads: usize,
+        /// Add N imaginary-time cluster moves to each SQA sweep.
+        #[arg(long)]
+        cluster: bool,
+        /// Shape of the SA β schedule (over the instance's default range).
+        #[arg(long, value_enum, default_value_t = SaShape::Geometric)]
+        sa_schedule: SaShape,
+        /// Sweeps of a long reference SA run per instance (0: the reference is the best energy
+        /// met by the compared runs).
+        #[arg(long, default_value_t = 0)]
+        reference_sweeps: u64,
+        /// Reads of the reference run.
+        #[arg(long, default_value_t = 16)]
+        reference_reads: usize,
+    },
+}
+
+/// Shape of the transverse-field schedule Γ(t).
+#[derive(clap::Args, Debug)]
+pub struct ShapeArgs {
+    /// Shape of Γ(t) from Γ0 to Γ1.
+    #[arg(long, value_enum, default_value_t = GammaShape::Linear)]
+    schedule: GammaShape,
+    /// Custom Γ(t): these values at evenly spaced times, linearly interpolated (overrides
+    /// --schedule, --gamma0, --gamma1).
+    #[arg(long, value_delimiter = ',')]
+    gammas: Vec<f64>,
+}
+
+impl ShapeArgs {
+    fn schedule(&self) -> GammaSchedule {
+        if !self.gammas.is_empty() {
+            return GammaSchedule::Custom {
+                gammas: self.gammas.clone(),
+            };
+        }
+        match self.schedule {
+            GammaShape::Linear => GammaSchedule::Linear,
+            GammaShape::Geometric => GammaSchedule::Geometric,
+        }
+    }
+}
+
+/// Shape of Γ(t).
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum GammaShape {
+    /// Linear in time.
+    Linear,
+    /// Geometric in time.
+    Geometric,
+}
+
+/// Shape of the SA β schedule.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum SaShape {
+    /// Linear in β.
+    Linear,
+    /// Geometric in β.
+    Geometric,
 }
 
 fn build(model: &ModelArgs, seed: u64) -> Result<(Ising, ModelSpec)> {
@@ -194,6 +285,7 @@ pub fn run(args: Args) -> Result<()> {
             temperature,
             gamma0,
             gamma1,
+            shape,
             sweeps,
             reads,
             no_cluster,
@@ -209,6 +301,7 @@ pub fn run(args: Args) -> Result<()> {
                 beta: 1.0 / temperature,
                 gamma0: *gamma0,
                 gamma1: *gamma1,
+                schedule: shape.schedule(),
                 sweeps: *sweeps,
                 reads: *reads,
                 cluster: !no_cluster,
@@ -220,6 +313,70 @@ pub fn run(args: Args) -> Result<()> {
                 "sqa",
                 out,
                 serde_json::json!({ "model": spec, "sqa": config }),
+            )
+        }
+        Method::Compare {
+            model,
+            instances,
+            sweeps,
+            slices,
+            temperature,
+            gamma0,
+            gamma1,
+            shape,
+            reads,
+            cluster,
+            sa_schedule,
+            reference_sweeps,
+            reference_reads,
+        } => {
+            if *instances == 0 {
+                bail!("--instances must be at least 1");
+            }
+            if model.graph.is_some() && *instances > 1 {
+                bail!("a graph file is one instance: use --instances 1");
+            }
+            let t = temperature.unwrap_or(1.0 / (*slices).max(1) as f64);
+            anyhow::ensure!(
+                t.is_finite() && t > 0.0,
+                "--temperature must be positive, got {t}"
+            );
+            let mut models = Vec::with_capacity(*instances);
+            let mut specs = Vec::with_capacity(*instances);
+            for i in 0..*instances {
+                let (m, spec) = build(model, args.seed + i as u64)?;
+                models.push(m);
+                specs.push(spec);
+            }
+            let config = CompareConfig {
+                sqa: SqaConfig {
+                    slices: *slices,
+                    beta: 1.0 / t,
+                    gamma0: *gamma0,
+                    gamma1: *gamma1,
+                    schedule: shape.schedule(),
+                    sweeps: 1,
+                    reads: *reads,
+                    cluster: *cluster,
+                    trace_every: 1,
+                    seed: args.seed,
+                },
+                sa_schedule: match sa_schedule {
+                    SaShape::Linear => ScheduleKind::Linear,
+                    SaShape::Geometric => ScheduleKind::Geometric,
+                },
+                sweeps: sweeps.clone(),
+                reference_sweeps: *reference_sweeps,
+                reference_reads: *reference_reads,
+                seed: args.seed,
+            };
+            let start = std::time::Instant::now();
+            let c = compare(&models, &config)?;
+            let out = compare_output(&models, &specs, &config, &c, start.elapsed().as_secs_f64());
+            (
+                "compare",
+                out,
+                serde_json::json!({ "models": specs, "compare": config }),
             )
         }
     };
@@ -611,4 +768,120 @@ fn run_sqa(m: &Ising, spec: &ModelSpec, config: &SqaConfig) -> Result<Output> {
         plots: vec![("energy_trace", plot)],
         arrays: vec![],
     })
+}
+
+fn compare_output(
+    models: &[Ising],
+    specs: &[ModelSpec],
+    config: &CompareConfig,
+    c: &Comparison,
+    secs: f64,
+) -> Output {
+    let p = config.sqa.slices;
+    let mut rows = Vec::new();
+    for (name, curve) in [("sa", &c.sa), ("sqa", &c.sqa)] {
+        for q in curve {
+            rows.push(vec![
+                name.to_string(),
+                q.sqa_sweeps.to_string(),
+                q.updates.to_string(),
+                q.residual.to_string(),
+                q.error.to_string(),
+                q.success.to_string(),
+                q.seconds.to_string(),
+            ]);
+        }
+    }
+    let mut summary = vec![
+        format!(
+            "{} (N = {}), {} instance(s) × {} reads; SQA: P = {p}, T = {}, Γ {} → {} ({:?}); SA: {:?} β schedule, τ·P sweeps ({secs:.1} s)",
+            specs[0].describe(),
+            models[0].n(),
+            models.len(),
+            config.sqa.reads,
+            1.0 / config.sqa.beta,
+            config.sqa.gamma0,
+            config.sqa.gamma1,
+            config.sqa.schedule,
+            config.sa_schedule,
+        ),
+        format!(
+            "reference energies (lowest found{}): {}",
+            if config.reference_sweeps > 0 {
+                format!(", incl. SA with {} sweeps × {} reads", config.reference_sweeps, config.reference_reads)
+            } else {
+                String::new()
+            },
+            c.references
+                .iter()
+                .map(|e| format!("{e:.6}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ];
+    for (a, q) in c.sa.iter().zip(&c.sqa) {
+        let d = a.residual - q.residual;
+        let s = (a.error.powi(2) + q.error.powi(2)).sqrt();
+        let significant = if s > 0.0 { d.abs() > 2.0 * s } else { d != 0.0 };
+        let verdict = match (significant, d > 0.0) {
+            (false, _) => "equal within 2σ",
+            (true, true) => "SQA lower",
+            (true, false) => "SA lower",
+        };
+        summary.push(format!(
+            "τ = {} ({} updates/spin): residual/spin SA {:.5} ± {:.5}, SQA {:.5} ± {:.5}: {verdict}{}",
+            q.sqa_sweeps,
+            q.updates,
+            a.residual,
+            a.error,
+            q.residual,
+            q.error,
+            if s > 0.0 {
+                format!(" ({:.1}σ)", d.abs() / s)
+            } else {
+                String::new()
+            }
+        ));
+    }
+    let x: Vec<f64> = c.sa.iter().map(|q| q.updates as f64).collect();
+    let mut plot = Plot::new(
+        "residual energy against annealing time (equal spin updates)",
+        "single-spin updates per spin (SA sweeps = SQA sweeps × P)",
+        "residual energy per spin",
+    );
+    for (k, (name, curve)) in [
+        ("simulated annealing", &c.sa),
+        (&*format!("simulated quantum annealing (P = {p})"), &c.sqa),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        plot = plot.with(
+            Series::line(
+                name.to_string(),
+                x.clone(),
+                curve.iter().map(|q| q.residual).collect(),
+            )
+            .with_yerr(curve.iter().map(|q| q.error).collect())
+            .with_color(k),
+        );
+    }
+    plot.log_x = true;
+    plot.log_y = true;
+    Output {
+        summary,
+        header: vec![
+            "method",
+            "sqa_sweeps",
+            "updates",
+            "residual_per_spin",
+            "error",
+            "success",
+            "seconds",
+        ],
+        rows,
+        json: serde_json::to_value(c).unwrap_or(serde_json::Value::Null),
+        plots: vec![("residual", plot)],
+        arrays: vec![],
+    }
 }

@@ -4,11 +4,11 @@
 //! Edwards–Anderson instance.
 
 use anyhow::Result;
-use glassbox::mc::anneal::{anneal, AnnealConfig, Schedule, ScheduleKind};
-use glassbox::mc::{Order, Rule};
+use glassbox::mc::anneal::ScheduleKind;
 use glassbox::model::{CouplingLaw, GraphSpec, Ising, ModelSpec};
+use glassbox::quantum::compare::{compare, CompareConfig};
 use glassbox::quantum::pimc::{pimc, trotter_extrapolate, PimcConfig};
-use glassbox::quantum::sqa::{sqa, SqaConfig};
+use glassbox::quantum::sqa::{GammaSchedule, SqaConfig};
 use glassbox::quantum::{chain, ed};
 use glassbox::rng::Streams;
 
@@ -34,14 +34,6 @@ fn ea(dims: &[usize], law: CouplingLaw, seed: u64) -> Result<Ising> {
         seed,
     };
     Ok(spec.build()?)
-}
-
-/// Mean and standard error of the reads' best energies.
-fn mean_err(v: &[f64]) -> (f64, f64) {
-    let k = v.len() as f64;
-    let m = v.iter().sum::<f64>() / k;
-    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (k - 1.0).max(1.0);
-    (m, (var / k).sqrt())
 }
 
 /// Fills the quantum-annealing section.
@@ -208,7 +200,6 @@ pub fn quantum(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
     //    (SQA sweeps × P = SA sweeps).
     let l = 12;
     let model = ea(&[l, l], CouplingLaw::PlusMinus { j: 1.0 }, args.seed)?;
-    let n = model.n() as f64;
     let p = 16;
     let reads = if args.quick { 16 } else { 32 };
     let taus: Vec<u64> = if args.quick {
@@ -216,55 +207,34 @@ pub fn quantum(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
     } else {
         vec![5, 20, 80, 320]
     };
-    let mut sa_best = Vec::new();
-    let mut sqa_best = Vec::new();
-    for (k, &tau) in taus.iter().enumerate() {
-        let sa = anneal(
-            &model,
-            &AnnealConfig {
-                schedule: Schedule::default_for(&model, ScheduleKind::Geometric)?,
-                sweeps: tau * p as u64,
-                reads,
-                rule: Rule::Metropolis,
-                order: Order::Sequential,
-                trace_every: tau * p as u64,
-                seed: args.seed + k as u64,
-            },
-        )?;
-        let q = sqa(
-            &model,
-            &SqaConfig {
+    let c = compare(
+        std::slice::from_ref(&model),
+        &CompareConfig {
+            sqa: SqaConfig {
                 slices: p,
                 beta: p as f64 / 1.0,
                 gamma0: 3.0,
                 gamma1: 1e-3,
-                sweeps: tau,
+                schedule: GammaSchedule::Linear,
+                sweeps: 1,
                 reads,
                 cluster: false,
-                trace_every: tau,
-                seed: args.seed + k as u64,
+                trace_every: 1,
+                seed: args.seed,
             },
-        )?;
-        sa_best.push(sa.reads.iter().map(|r| r.best_energy).collect::<Vec<f64>>());
-        sqa_best.push(q.reads.iter().map(|r| r.best_energy).collect::<Vec<f64>>());
-    }
-    let e_ref = sa_best
-        .iter()
-        .chain(&sqa_best)
-        .flatten()
-        .copied()
-        .fold(f64::INFINITY, f64::min);
-    let x: Vec<f64> = taus.iter().map(|&t| (t * p as u64) as f64).collect();
-    let res = |v: &Vec<Vec<f64>>| -> (Vec<f64>, Vec<f64>) {
-        v.iter()
-            .map(|r| {
-                let (m, e) = mean_err(r);
-                ((m - e_ref) / n, e / n)
-            })
-            .unzip()
-    };
-    let (sa_r, sa_e) = res(&sa_best);
-    let (q_r, q_e) = res(&sqa_best);
+            sa_schedule: ScheduleKind::Geometric,
+            sweeps: taus.clone(),
+            reference_sweeps: 0,
+            reference_reads: 1,
+            seed: args.seed,
+        },
+    )?;
+    let e_ref = c.references[0];
+    let x: Vec<f64> = c.sa.iter().map(|q| q.updates as f64).collect();
+    let sa_r: Vec<f64> = c.sa.iter().map(|q| q.residual).collect();
+    let sa_e: Vec<f64> = c.sa.iter().map(|q| q.error).collect();
+    let q_r: Vec<f64> = c.sqa.iter().map(|q| q.residual).collect();
+    let q_e: Vec<f64> = c.sqa.iter().map(|q| q.error).collect();
     let mut sa_plot = Plot::new(
         format!("residual energy, 12×12 ±J instance ({reads} reads each)"),
         "spin updates per spin (SA sweeps = SQA sweeps × P)",
@@ -306,7 +276,7 @@ pub fn quantum(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
     status.push(q_r[last] < q_r[0]);
     folder.write_json(
         "quantum/sa_vs_sqa.json",
-        &serde_json::json!({ "updates": x, "e_ref": e_ref, "sa": sa_best, "sqa": sqa_best }),
+        &serde_json::json!({ "updates": x, "e_ref": e_ref, "sa": c.energies[0], "sqa": c.energies[1] }),
     )?;
 
     section
@@ -338,6 +308,6 @@ pub fn quantum(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
             started.elapsed().as_secs_f64()
         ))
         .paragraph("Reproduce from the shell:")
-        .code("glassbox quantum ed --lattice 16 --gamma 0.8,0.9,1,1.1,1.2\nglassbox quantum pimc --lattice 10 --gamma 1 -T 0.5 -P 8,16,32 --sweeps 10000\nglassbox quantum ed --lattice 4x3 --couplings gaussian --path --points 21\nglassbox quantum sqa --lattice 12x12 --couplings pm -P 16 -T 0.0625 --sweeps 128 --no-cluster\nglassbox anneal --lattice 12x12 --couplings pm --sweeps 2048 --order sequential");
+        .code("glassbox quantum ed --lattice 16 --gamma 0.8,0.9,1,1.1,1.2\nglassbox quantum pimc --lattice 10 --gamma 1 -T 0.5 -P 8,16,32 --sweeps 10000\nglassbox quantum ed --lattice 4x3 --couplings gaussian --path --points 21\nglassbox quantum compare --lattice 12x12 --couplings pm --instances 1 -P 16 --sweeps 5,20,80,320 --reads 32");
     Ok(())
 }

@@ -1559,6 +1559,68 @@ fn quantum_bad_input_is_one_line() {
         ],
         "Γ_0 ≥ Γ_1 > 0",
     );
+    fails_with(
+        &[
+            "quantum",
+            "sqa",
+            "--lattice",
+            "4",
+            "--gammas",
+            "1,-1",
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        "finite and positive",
+    );
+    fails_with(
+        &[
+            "quantum",
+            "compare",
+            "--lattice",
+            "4x4",
+            "--sweeps",
+            "0",
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        "at least 1 sweep",
+    );
+}
+
+#[test]
+fn quantum_compare_writes_residual_curves() {
+    let dir = temp_dir("quantum-compare");
+    let out = dir.join("cmp");
+    let o = glassbox(&[
+        "quantum",
+        "compare",
+        "--lattice",
+        "6x6",
+        "--couplings",
+        "pm",
+        "--instances",
+        "2",
+        "--sweeps",
+        "2,20",
+        "-P",
+        "8",
+        "--reads",
+        "4",
+        "--schedule",
+        "geometric",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.contains("residual/spin SA") && s.contains("reference energies"),
+        "{s}"
+    );
+    let csv = read(&out.join("results.csv"));
+    // header + 2 methods × 2 lengths
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+    assert!(out.join("plots").join("residual.svg").exists());
 }
 
 /// A tiny `.npy` image set: `count` 4×4 images of bars (values 0/255 as float64).

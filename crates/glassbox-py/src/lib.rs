@@ -78,6 +78,7 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(quantum::quantum_path, m)?)?;
     m.add_function(wrap_pyfunction!(quantum::quantum_pimc, m)?)?;
     m.add_function(wrap_pyfunction!(quantum::quantum_sqa, m)?)?;
+    m.add_function(wrap_pyfunction!(quantum::quantum_compare, m)?)?;
     m.add_function(wrap_pyfunction!(rg::rg_configurations, m)?)?;
     m.add_function(wrap_pyfunction!(rg::rg_block, m)?)?;
     m.add_function(wrap_pyfunction!(rg::rg_mcrg, m)?)?;

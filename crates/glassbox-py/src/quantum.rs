@@ -1,7 +1,7 @@
 //! Transverse-field Ising models: exact diagonalization, path-integral Monte Carlo, simulated
 //! quantum annealing. Results cross as JSON (unpacked to numpy by `glassbox.quantum`).
 
-use glassbox::quantum::{ed, pimc, sqa};
+use glassbox::quantum::{compare, ed, pimc, sqa};
 use pyo3::prelude::*;
 
 use crate::convert::{detached, json, PyResultExt};
@@ -55,4 +55,19 @@ pub fn quantum_sqa(py: Python<'_>, model: &Bound<'_, Ising>, config: &str) -> Py
     let config: sqa::SqaConfig = serde_json::from_str(config)
         .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
     json(&detached(py, || sqa::sqa(model, &config)).py()?)
+}
+
+/// SQA against simulated annealing on several instances from a JSON `CompareConfig`. See
+/// `glassbox.quantum.compare`.
+#[pyfunction]
+pub fn quantum_compare(
+    py: Python<'_>,
+    models: Vec<Bound<'_, Ising>>,
+    config: &str,
+) -> PyResult<String> {
+    let models: Vec<glassbox::model::Ising> =
+        models.iter().map(|m| m.get().model.clone()).collect();
+    let config: compare::CompareConfig = serde_json::from_str(config)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    json(&detached(py, || compare::compare(&models, &config)).py()?)
 }

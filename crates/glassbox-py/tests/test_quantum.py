@@ -48,3 +48,25 @@ def test_bad_input_raises():
         quantum.ed(ring(22), 1.0)
     with pytest.raises(ValueError):
         quantum.pimc(ring(4), gamma=0.0, temperature=1.0)
+
+
+def test_sqa_schedules():
+    m = glassbox.Model.lattice([4, 4], couplings="pm", seed=2)
+    geo = quantum.sqa(m, slices=8, temperature=0.125, sweeps=50, reads=2, schedule="geometric")
+    assert abs(geo["gammas"][0] - 3.0) < 1e-12 and abs(geo["gammas"][-1] - 1e-3) < 1e-15
+    assert geo["gammas"][25] < 0.5 * (3.0 + 1e-3)  # geometric: below the linear midpoint
+    custom = quantum.sqa(m, slices=8, temperature=0.125, sweeps=3, reads=2, schedule=[2.0, 0.5])
+    assert np.allclose(custom["gammas"], [2.0, 1.25, 0.5])
+    with pytest.raises(ValueError):
+        quantum.sqa(m, schedule="cubic")
+
+
+def test_compare_sa_sqa():
+    models = [glassbox.Model.lattice([6, 6], couplings="pm", seed=s) for s in (1, 2)]
+    r = quantum.compare(models, sweeps=[1, 30], slices=8, reads=6, seed=4)
+    for method in ("sa", "sqa"):
+        c = r[method]
+        assert np.all(c["residual"] >= 0) and np.all(c["error"] >= 0)
+        assert c["residual"][1] < c["residual"][0]
+    assert list(r["updates"]) == [8, 240]
+    assert len(r["references"]) == 2

@@ -15,7 +15,7 @@ in the spin-flip parity sectors, so ``gap`` is the true gap to the first excited
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -105,22 +105,32 @@ def pimc(
     return {k: (np.nan if v is None else v) for k, v in out.items()}
 
 
+def _gamma_schedule(schedule: Union[str, Sequence[float]]) -> Dict[str, Any]:
+    if isinstance(schedule, str):
+        if schedule not in ("linear", "geometric"):
+            raise ValueError(f"schedule must be 'linear', 'geometric' or a list, got {schedule!r}")
+        return {"kind": schedule}
+    return {"kind": "custom", "gammas": [float(g) for g in schedule]}
+
+
 def sqa(
     model: Any, slices: int = 20, temperature: float = 0.05, gamma0: float = 3.0,
     gamma1: float = 1e-3, sweeps: int = 1000, reads: int = 32, cluster: bool = False,
-    trace_every: int = 0, seed: int = 1,
+    trace_every: int = 0, seed: int = 1, schedule: Union[str, Sequence[float]] = "linear",
 ) -> Dict[str, Any]:
-    """Simulated quantum annealing (Martoňák–Santoro–Tosatti): Γ falls linearly from
-    ``gamma0`` to ``gamma1`` over ``sweeps`` sweeps of all N·P spins at fixed temperature,
-    ``reads`` restarts in parallel. Returns the per-read arrays of ``glassbox.anneal``:
+    """Simulated quantum annealing (Martoňák–Santoro–Tosatti): Γ falls from ``gamma0`` to
+    ``gamma1`` over ``sweeps`` sweeps of all N·P spins at fixed temperature, ``reads``
+    restarts in parallel. ``schedule``: ``"linear"`` or ``"geometric"`` in time, or a sequence
+    of Γ values at evenly spaced times (linearly interpolated; overrides gamma0/gamma1). Returns the per-read arrays of ``glassbox.anneal``:
     ``best_energy``, ``best_spins`` (reads × N, int8), ``final_energy``, ``traces``
     (reads × trace points, lowest slice energy) and ``trace_sweeps``, ``gammas``."""
     if not temperature > 0:
         raise ValueError("temperature must be positive")
     every = max(1, int(sweeps) // 200) if trace_every == 0 else int(trace_every)
     config = dict(slices=int(slices), beta=1.0 / float(temperature), gamma0=float(gamma0),
-                  gamma1=float(gamma1), sweeps=int(sweeps), reads=int(reads),
-                  cluster=bool(cluster), trace_every=every, seed=int(seed))
+                  gamma1=float(gamma1), schedule=_gamma_schedule(schedule),
+                  sweeps=int(sweeps), reads=int(reads), cluster=bool(cluster),
+                  trace_every=every, seed=int(seed))
     raw = json.loads(_glassbox.quantum_sqa(_model(model), json.dumps(config)))
     reads_ = raw["reads"]
     return {
@@ -130,4 +140,45 @@ def sqa(
         "traces": np.array([r["trace"] for r in reads_]),
         "trace_sweeps": np.array(raw["trace_sweeps"]),
         "gammas": np.array(raw["gammas"]),
+    }
+
+
+def compare(
+    models: Sequence[Any], sweeps: Sequence[int] = (10, 30, 100, 300), slices: int = 16,
+    temperature: Optional[float] = None, gamma0: float = 3.0, gamma1: float = 1e-3,
+    schedule: Union[str, Sequence[float]] = "linear", reads: int = 16, cluster: bool = False,
+    sa_schedule: str = "geometric", reference_sweeps: int = 0, reference_reads: int = 16,
+    seed: int = 1,
+) -> Dict[str, Any]:
+    """Simulated quantum annealing against simulated annealing (``glassbox.anneal``) at equal
+    single-spin updates on each instance of ``models``: SQA with τ sweeps of ``slices`` = P
+    slices (temperature default 1/P), SA with τ·P sweeps, for every τ of ``sweeps``.
+    Residual energy per spin ``(E_best − E_ref)/N``, with E_ref the lowest energy found by any
+    run (and by an optional SA reference run of ``reference_sweeps`` sweeps). Returns
+    ``sqa_sweeps``, ``updates`` and for ``"sa"`` and ``"sqa"`` dicts of arrays ``residual``,
+    ``error`` (over instances and reads), ``success`` and ``seconds``; ``references``;
+    ``energies`` (method × τ × instance × read)."""
+    t = 1.0 / int(slices) if temperature is None else float(temperature)
+    if not t > 0:
+        raise ValueError("temperature must be positive")
+    config = dict(
+        sqa=dict(slices=int(slices), beta=1.0 / t, gamma0=float(gamma0), gamma1=float(gamma1),
+                 schedule=_gamma_schedule(schedule), sweeps=1, reads=int(reads),
+                 cluster=bool(cluster), trace_every=1, seed=int(seed)),
+        sa_schedule=str(sa_schedule), sweeps=[int(s) for s in sweeps],
+        reference_sweeps=int(reference_sweeps), reference_reads=int(reference_reads),
+        seed=int(seed))
+    raw = json.loads(_glassbox.quantum_compare([_model(m) for m in models], json.dumps(config)))
+
+    def curve(points: List[Dict[str, Any]]) -> Dict[str, np.ndarray]:
+        return {k: np.array([p[k] for p in points]) for k in ("residual", "error", "success",
+                                                             "seconds")}
+
+    return {
+        "sqa_sweeps": np.array([p["sqa_sweeps"] for p in raw["sqa"]]),
+        "updates": np.array([p["updates"] for p in raw["sqa"]]),
+        "sa": curve(raw["sa"]),
+        "sqa": curve(raw["sqa"]),
+        "references": np.array(raw["references"]),
+        "energies": raw["energies"],
     }

@@ -714,6 +714,20 @@ mod tests {
         }
     }
 
+    /// The largest size: 2^19 amplitudes per sector, ≈ 360 MB peak, ≈ 10 s of CPU per Γ
+    /// (run with `--ignored`).
+    #[test]
+    #[ignore = "N = 20 takes about 10 s of CPU"]
+    fn chain_of_twenty_matches_free_fermions() {
+        let g = ground_state(&ring(20, 1.0), 1.0).unwrap();
+        let e0 = chain::ground_energy(20, 1.0, 1.0);
+        let e_odd = chain::odd_energy(20, 1.0, 1.0);
+        assert!((g.energy - e0).abs() < 1e-10, "{} vs {e0}", g.energy);
+        assert!((g.odd_energy.unwrap() - e_odd).abs() < 1e-10);
+        // Hellmann–Feynman: ⟨H⟩ = ⟨H_cl⟩ − Γ N ⟨σˣ⟩.
+        assert!((g.classical_energy - 20.0 * g.sigma_x - g.energy).abs() < 1e-8);
+    }
+
     #[test]
     fn lanczos_matches_dense_spectrum() {
         for (fields, seed) in [(true, 3), (false, 4)] {

@@ -20,8 +20,11 @@
 //!   error bars, extrapolation to infinitely many Trotter slices).
 //! - [`sqa`]: simulated quantum annealing (Martoňák, Santoro & Tosatti 2002), with the same
 //!   per-read output as classical [`anneal`](crate::mc::anneal::anneal).
+//! - [`compare`]: SQA against simulated annealing, residual energy against annealing time
+//!   over instances and reads.
 
 pub mod chain;
+pub mod compare;
 pub mod ed;
 pub mod pimc;
 pub mod sqa;

@@ -4,10 +4,14 @@
 //!
 //! A read starts from P independent uniformly random slices and performs one sweep (every
 //! spin of every slice once, Metropolis, plus N imaginary-time cluster moves when `cluster`
-//! is on) at each transverse field of the linear schedule
+//! is on) at each transverse field of the schedule ([`GammaSchedule`]; u = t / (S − 1),
+//! t = 0, …, S − 1):
 //!
 //! ```text
-//! Γ_t = Γ_0 + (Γ_1 − Γ_0) t / (S − 1),     t = 0, …, S − 1,
+//! linear:     Γ_t = Γ_0 + (Γ_1 − Γ_0) u
+//! geometric:  Γ_t = Γ_0 (Γ_1 / Γ_0)^u
+//! custom:     Γ_t = piecewise-linear interpolation of (g_0, …, g_{K−1}) at u (K ≥ 2 values
+//!             at evenly spaced times u = k / (K − 1))
 //! ```
 //!
 //! with classical weight `β/P` per slice and inter-slice coupling `K_t = −½ ln tanh(βΓ_t/P)`
@@ -37,6 +41,51 @@ use crate::quantum::pimc::{k_perp, Slices};
 use crate::quantum::QUANTUM_STREAM;
 use crate::rng::Streams;
 
+/// How the transverse field falls during a read (see the [module documentation](self)).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum GammaSchedule {
+    /// Γ linear in time from Γ_0 to Γ_1.
+    #[default]
+    Linear,
+    /// Γ geometric in time from Γ_0 to Γ_1 (equal ratios per sweep: more time at small Γ).
+    Geometric,
+    /// Piecewise-linear through these values (each finite and positive, at least 2) at evenly
+    /// spaced times; Γ_0 and Γ_1 are ignored.
+    Custom {
+        /// The values of Γ at u = 0, 1/(K−1), …, 1.
+        gammas: Vec<f64>,
+    },
+}
+
+impl GammaSchedule {
+    /// The Γ of each of `sweeps` sweeps, from Γ_0 to Γ_1 (ignored by a custom schedule).
+    pub fn gammas(&self, gamma0: f64, gamma1: f64, sweeps: u64) -> Vec<f64> {
+        let u = |t: u64| {
+            if sweeps <= 1 {
+                1.0
+            } else {
+                t as f64 / (sweeps - 1) as f64
+            }
+        };
+        (0..sweeps)
+            .map(|t| {
+                let u = u(t);
+                match self {
+                    GammaSchedule::Linear => gamma0 + (gamma1 - gamma0) * u,
+                    GammaSchedule::Geometric => gamma0 * (gamma1 / gamma0).powf(u),
+                    GammaSchedule::Custom { gammas } => {
+                        let x = u * (gammas.len() - 1) as f64;
+                        let k = (x.floor() as usize).min(gammas.len() - 2);
+                        let f = x - k as f64;
+                        gammas[k] + (gammas[k + 1] - gammas[k]) * f
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
 /// How to run [`sqa`].
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +98,9 @@ pub struct SqaConfig {
     pub gamma0: f64,
     /// Final transverse field Γ_1 (0 < Γ_1 ≤ Γ_0).
     pub gamma1: f64,
+    /// Shape of Γ(t) between Γ_0 and Γ_1 (linear when absent).
+    #[serde(default)]
+    pub schedule: GammaSchedule,
     /// Sweeps per read (each over all N·P spins).
     pub sweeps: u64,
     /// Independent restarts (≥ 1), run in parallel.
@@ -95,7 +147,23 @@ fn check(c: &SqaConfig) -> Result<()> {
             c.beta
         )));
     }
-    if !(c.gamma1.is_finite() && c.gamma1 > 0.0 && c.gamma0.is_finite() && c.gamma0 >= c.gamma1) {
+    if let GammaSchedule::Custom { gammas } = &c.schedule {
+        if gammas.len() < 2 {
+            return Err(invalid(format!(
+                "a custom transverse-field schedule needs at least 2 values, got {}",
+                gammas.len()
+            )));
+        }
+        if let Some(g) = gammas.iter().find(|g| !(g.is_finite() && **g > 0.0)) {
+            return Err(invalid(format!(
+                "every transverse field of a custom schedule must be finite and positive, got {g}"
+            )));
+        }
+    } else if !(c.gamma1.is_finite()
+        && c.gamma1 > 0.0
+        && c.gamma0.is_finite()
+        && c.gamma0 >= c.gamma1)
+    {
         return Err(invalid(format!(
             "the transverse-field schedule needs Γ_0 ≥ Γ_1 > 0, got Γ_0 = {}, Γ_1 = {}",
             c.gamma0, c.gamma1
@@ -114,15 +182,9 @@ fn check(c: &SqaConfig) -> Result<()> {
 pub fn sqa(model: &Ising, config: &SqaConfig) -> Result<SqaResult> {
     check(config)?;
     let s = config.sweeps;
-    let gammas: Vec<f64> = (0..s)
-        .map(|t| {
-            if s == 1 {
-                config.gamma1
-            } else {
-                config.gamma0 + (config.gamma1 - config.gamma0) * t as f64 / (s - 1) as f64
-            }
-        })
-        .collect();
+    let gammas = config
+        .schedule
+        .gammas(config.gamma0, config.gamma1, config.sweeps);
     let trace_sweeps: Vec<u64> = (1..=s)
         .filter(|k| k % config.trace_every == 0 || *k == s)
         .collect();
@@ -207,6 +269,7 @@ mod tests {
             beta: 16.0 * 0.5,
             gamma0: 3.0,
             gamma1: 1e-3,
+            schedule: GammaSchedule::Linear,
             sweeps,
             reads,
             cluster: true,
@@ -277,5 +340,38 @@ mod tests {
         assert!(sqa(&m, &c).is_err());
         c.gamma1 = 5.0;
         assert!(sqa(&m, &c).is_err());
+        c.schedule = GammaSchedule::Custom { gammas: vec![1.0] };
+        assert!(sqa(&m, &c).is_err());
+        c.schedule = GammaSchedule::Custom {
+            gammas: vec![1.0, -0.5],
+        };
+        assert!(sqa(&m, &c).is_err());
+    }
+
+    #[test]
+    fn schedules_run_from_gamma0_to_gamma1() {
+        let lin = GammaSchedule::Linear.gammas(3.0, 1.0, 5);
+        assert_eq!(lin, vec![3.0, 2.5, 2.0, 1.5, 1.0]);
+        let geo = GammaSchedule::Geometric.gammas(4.0, 0.25, 5);
+        for (g, want) in geo.iter().zip([4.0, 2.0, 1.0, 0.5, 0.25]) {
+            assert!((g - want).abs() < 1e-12, "{g} vs {want}");
+        }
+        let custom = GammaSchedule::Custom {
+            gammas: vec![2.0, 1.0, 0.5],
+        };
+        let c = custom.gammas(9.0, 9.0, 5);
+        for (g, want) in c.iter().zip([2.0, 1.5, 1.0, 0.75, 0.5]) {
+            assert!((g - want).abs() < 1e-12, "{g} vs {want}");
+        }
+        assert_eq!(GammaSchedule::Geometric.gammas(4.0, 0.25, 1), vec![0.25]);
+        // A geometric schedule ends as low as a linear one on a small instance.
+        let m = sk(14, 3);
+        let e0 = enumerate(&m, &[]).unwrap().ground_energy;
+        let mut cfg = config(300, 16, 1);
+        cfg.schedule = GammaSchedule::Geometric;
+        let r = sqa(&m, &cfg).unwrap();
+        assert!((r.best().best_energy - e0).abs() < 1e-9);
+        assert_eq!(r.gammas.len(), 300);
+        assert!((r.gammas[299] - 1e-3).abs() < 1e-15);
     }
 }
