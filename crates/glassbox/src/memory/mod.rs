@@ -15,11 +15,14 @@
 //! - [`retrieval`]: recall from corrupted patterns, basins of attraction, 3-mixtures;
 //! - [`modern`]: dense associative memory F(x) = xⁿ and the continuous modern Hopfield
 //!   network whose update is attention;
+//! - [`hybrid`]: the hybrid Boltzmann machine (binary visible, Gaussian hidden units) whose
+//!   visible marginal is the Hopfield Boltzmann distribution (Barra et al. 2012);
 //! - [`capacity`](mod@capacity): the capacity experiment, α_c(N) and its extrapolation to N → ∞, to set
 //!   against the AGS theory in [`theory::hopfield`](crate::theory::hopfield).
 
 pub mod capacity;
 pub mod dynamics;
+pub mod hybrid;
 pub mod learning;
 pub mod modern;
 pub mod network;
@@ -28,6 +31,7 @@ pub mod retrieval;
 
 pub use capacity::{capacity, Capacity, CapacitySpec};
 pub use dynamics::{run, Dynamics, Outcome};
+pub use hybrid::{HiddenDynamics, HybridBoltzmann, HybridSpec};
 pub use learning::{hebb, minover, pseudo_inverse, storkey, Minover, Rule, Weights};
 pub use network::{Dense, Hebbian, Network};
 pub use patterns::Patterns;
