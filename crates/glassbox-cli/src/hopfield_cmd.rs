@@ -217,6 +217,28 @@ pub enum Experiment {
         #[arg(long, default_value_t = 0.1)]
         flip: f64,
     },
+    /// Continuous modern Hopfield network (Ramsauer et al.): error after one update
+    /// ξ ← X softmax(β Xᵀ ξ) from a noisy pattern, against β and the number of patterns.
+    Continuous {
+        /// Pattern dimension d.
+        #[arg(long, default_value_t = 64)]
+        dim: usize,
+        /// Numbers of stored patterns M.
+        #[arg(long, value_delimiter = ',', default_values_t = [16, 64, 256, 1024, 4096])]
+        counts: Vec<usize>,
+        /// Inverse temperatures β.
+        #[arg(long, value_delimiter = ',', default_values_t = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0])]
+        betas: Vec<f64>,
+        /// Fraction of the query's components flipped.
+        #[arg(long, default_value_t = 0.1)]
+        flip: f64,
+        /// Pattern sets per point.
+        #[arg(long, default_value_t = 4)]
+        samples: usize,
+        /// Queries per set.
+        #[arg(long, default_value_t = 16)]
+        queries: usize,
+    },
     /// The hybrid Boltzmann machine (Barra et al.): binary visible units, Gaussian hidden
     /// units, weights ξ/√N; its sampled visible marginal against the exact Hopfield
     /// Boltzmann distribution, and ⟨z_μ⟩/√N against ⟨m_μ⟩.
@@ -261,6 +283,7 @@ impl Experiment {
             Experiment::Store { .. } => "store",
             Experiment::Scaling { .. } => "scaling",
             Experiment::Stability { .. } => "stability",
+            Experiment::Continuous { .. } => "continuous",
         }
     }
 }
@@ -330,22 +353,28 @@ fn alpha_c_plot(c: &Capacity) -> Plot {
         "1/√N",
         "α_c(N)",
     )
-    .with(Series::points(
-        format!("mean overlap = {}", c.spec.mean_threshold),
-        x.clone(),
-        c.critical
-            .iter()
-            .map(|k| k.alpha_c_mean.unwrap_or(f64::NAN))
-            .collect(),
-    ))
-    .with(Series::points(
-        format!("half of runs reach m ≥ {}", c.spec.success_overlap),
-        x.clone(),
-        c.critical
-            .iter()
-            .map(|k| k.alpha_c_half.unwrap_or(f64::NAN))
-            .collect(),
-    ));
+    .with(
+        Series::points(
+            format!("mean overlap = {}", c.spec.mean_threshold),
+            x.clone(),
+            c.critical
+                .iter()
+                .map(|k| k.alpha_c_mean.unwrap_or(f64::NAN))
+                .collect(),
+        )
+        .with_yerr(c.critical.iter().map(|k| k.alpha_c_mean_error).collect()),
+    )
+    .with(
+        Series::points(
+            format!("half of runs reach m ≥ {}", c.spec.success_overlap),
+            x.clone(),
+            c.critical
+                .iter()
+                .map(|k| k.alpha_c_half.unwrap_or(f64::NAN))
+                .collect(),
+        )
+        .with_yerr(c.critical.iter().map(|k| k.alpha_c_half_error).collect()),
+    );
     let xmax = x.iter().cloned().fold(0.0, f64::max);
     for (k, (fit, label)) in [
         (&c.extrapolation_mean.inverse_sqrt_n, "fit (mean)"),
@@ -384,14 +413,32 @@ pub fn capacity_experiment(spec: &CapacitySpec) -> Result<Output> {
         spec.starts,
         ags.alpha_c
     )];
-    for k in &c.critical {
-        let show = |v: Option<f64>| v.map_or("none on grid".into(), |v| format!("{v:.4}"));
+    let na = spec.alphas.len();
+    for (s, k) in c.critical.iter().enumerate() {
+        let show = |v: Option<f64>, e: f64| {
+            v.map_or("none on grid".into(), |v| format!("{v:.4} ± {e:.4}"))
+        };
+        // The retrieval state just below α_c: the largest load with most runs retrieved.
+        let below = c.points[s * na..(s + 1) * na]
+            .iter()
+            .filter(|p| p.success >= 0.5)
+            .last();
+        let retrieved = below.map_or("none".to_string(), |p| {
+            let ags_m = hopfield::zero_temperature_retrieval(p.alpha)
+                .ok()
+                .flatten()
+                .map_or(f64::NAN, |r| r.m);
+            format!(
+                "at α = {:.3} the retrieved runs end at m = {:.4} (AGS m(α) = {ags_m:.4})",
+                p.alpha, p.retrieved_overlap
+            )
+        });
         summary.push(format!(
-            "N = {}: α_c (mean m = {}) = {}, α_c (half retrieved) = {}",
+            "N = {}: α_c (mean m = {}) = {}, α_c (half retrieved) = {}; {retrieved}",
             k.n,
             spec.mean_threshold,
-            show(k.alpha_c_mean),
-            show(k.alpha_c_half)
+            show(k.alpha_c_mean, k.alpha_c_mean_error),
+            show(k.alpha_c_half, k.alpha_c_half_error)
         ));
     }
     summary.push(format!(
@@ -414,12 +461,12 @@ pub fn capacity_experiment(spec: &CapacitySpec) -> Result<Output> {
                 p.mean_overlap.to_string(),
                 p.error.to_string(),
                 p.success.to_string(),
+                p.retrieved_overlap.to_string(),
                 p.mean_sweeps.to_string(),
                 p.unconverged.to_string(),
             ]
         })
         .collect();
-    let na = spec.alphas.len();
     let mut success = Plot::new(
         "Hopfield network (Hebb): fraction of runs retrieved",
         "load α = p/N",
@@ -448,6 +495,7 @@ pub fn capacity_experiment(spec: &CapacitySpec) -> Result<Output> {
             "mean_overlap",
             "error",
             "success",
+            "retrieved_overlap",
             "mean_sweeps",
             "unconverged",
         ],
@@ -817,6 +865,24 @@ pub fn run(args: Args) -> Result<()> {
             grids = g;
             out
         }
+        Experiment::Continuous {
+            dim,
+            counts,
+            betas,
+            flip,
+            samples,
+            queries,
+        } => crate::hopfield_scaling::continuous_experiment(
+            &glassbox::memory::modern::ContinuousScanSpec {
+                dim: *dim,
+                counts: counts.clone(),
+                betas: betas.clone(),
+                flip: *flip,
+                samples: *samples,
+                queries: *queries,
+                seed,
+            },
+        )?,
         Experiment::Stability {
             rule,
             sizes,

@@ -90,3 +90,64 @@ pub fn scaling_experiment(
         arrays: vec![],
     })
 }
+
+/// The continuous modern network: one-update retrieval error against β per pattern count.
+pub fn continuous_experiment(
+    spec: &glassbox::memory::modern::ContinuousScanSpec,
+) -> Result<Output> {
+    let pts = glassbox::memory::modern::continuous_scan(spec)?;
+    let mut plot = Plot::new(
+        format!(
+            "Continuous modern Hopfield network (d = {}): error after one update from {:.0} % flipped",
+            spec.dim,
+            100.0 * spec.flip
+        ),
+        "β",
+        "relative error ‖ξ_new − x‖/‖x‖",
+    );
+    plot.log_x = true;
+    let mut summary = vec![];
+    for (k, &m) in spec.counts.iter().enumerate() {
+        let mine: Vec<_> = pts.iter().filter(|p| p.count == m).collect();
+        plot = plot.with(
+            Series::new(
+                format!("M = {m}"),
+                mine.iter().map(|p| p.beta).collect(),
+                mine.iter().map(|p| p.error).collect(),
+                Style::LinePoints,
+            )
+            .with_yerr(mine.iter().map(|p| p.error_err).collect())
+            .with_color(k + 1),
+        );
+        let first = mine
+            .iter()
+            .find(|p| p.error < 0.01)
+            .map_or("none in the grid".to_string(), |p| format!("{}", p.beta));
+        summary.push(format!(
+            "M = {m}: error {} ; smallest β with error < 0.01: {first}",
+            mine.iter()
+                .map(|p| format!("β {}→{:.2e}", p.beta, p.error))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(Output {
+        summary,
+        header: vec!["count", "beta", "error", "error_err", "success"],
+        rows: pts
+            .iter()
+            .map(|p| {
+                vec![
+                    p.count.to_string(),
+                    format!("{}", p.beta),
+                    format!("{}", p.error),
+                    format!("{}", p.error_err),
+                    format!("{}", p.success),
+                ]
+            })
+            .collect(),
+        json: serde_json::to_value(&pts)?,
+        plots: vec![("continuous", plot)],
+        arrays: vec![],
+    })
+}

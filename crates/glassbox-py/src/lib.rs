@@ -63,6 +63,7 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(memory::hopfield_recall_memory, m)?)?;
     m.add_function(wrap_pyfunction!(memory::hopfield_scaling, m)?)?;
     m.add_function(wrap_pyfunction!(memory::hopfield_stability, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::modern_hopfield_scan, m)?)?;
     m.add_function(wrap_pyfunction!(theory::sk_rs, m)?)?;
     m.add_function(wrap_pyfunction!(theory::at_line, m)?)?;
     m.add_function(wrap_pyfunction!(theory::hopfield_capacity, m)?)?;

@@ -382,3 +382,30 @@ pub fn hopfield_stability(
     };
     json(&detached(py, || stability(&spec)).py()?)
 }
+
+/// One-update retrieval error of the continuous modern network against β and the number of
+/// stored patterns (JSON list of `glassbox::memory::modern::ContinuousScanPoint`).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn modern_hopfield_scan(
+    py: Python<'_>,
+    dim: usize,
+    counts: Vec<usize>,
+    betas: Vec<f64>,
+    flip: f64,
+    samples: usize,
+    queries: usize,
+    seed: u64,
+) -> PyResult<String> {
+    use glassbox::memory::modern::{continuous_scan, ContinuousScanSpec};
+    let spec = ContinuousScanSpec {
+        dim,
+        counts,
+        betas,
+        flip,
+        samples,
+        queries,
+        seed,
+    };
+    json(&detached(py, || continuous_scan(&spec)).py()?)
+}

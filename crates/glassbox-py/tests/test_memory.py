@@ -106,3 +106,10 @@ def test_scaling_and_stability():
     assert pi["fixed_fraction"][0] == 1.0
     with pytest.raises(ValueError):
         memory.recall_memory(memory.patterns(10, 2), np.ones(10), 0, memory="nope")
+
+
+def test_modern_scan_error_falls_with_beta():
+    out = memory.modern_scan([16, 1024], [0.02, 0.5], seed=1)
+    err = {(int(c), b): e for c, b, e in zip(out["count"], out["beta"], out["error"])}
+    assert err[(16, 0.5)] < 1e-6 and err[(16, 0.02)] > 0.3
+    assert err[(1024, 0.02)] > err[(16, 0.02)]

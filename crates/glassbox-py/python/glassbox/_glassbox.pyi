@@ -190,6 +190,15 @@ def hopfield_scaling(
     max_sweeps: int,
     seed: int,
 ) -> str: ...
+def modern_hopfield_scan(
+    dim: int,
+    counts: list[int],
+    betas: list[float],
+    flip: float,
+    samples: int,
+    queries: int,
+    seed: int,
+) -> str: ...
 def hopfield_stability(
     rule: str,
     kappa: float,

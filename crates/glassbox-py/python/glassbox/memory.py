@@ -35,6 +35,7 @@ __all__ = [
     "store",
     "scaling",
     "stability",
+    "modern_scan",
 ]
 
 _RULES = ("hebb", "hebb-dense", "pseudo-inverse", "storkey", "minover")
@@ -365,3 +366,25 @@ def stability(
         )
     )
     return {k: np.array([q[k] for q in pts], dtype=float) for k in pts[0]}
+
+
+def modern_scan(
+    counts: Sequence[int],
+    betas: Union[float, Sequence[float]],
+    dim: int = 64,
+    flip: float = 0.1,
+    samples: int = 4,
+    queries: int = 16,
+    seed: int = 1,
+) -> Dict[str, np.ndarray]:
+    """Continuous modern Hopfield network: relative error ‖ξ_new − x‖/‖x‖ after one update
+    ξ ← X softmax(β Xᵀ ξ) from a stored ±1 pattern of dimension ``dim`` with ``flip`` of its
+    components flipped, for each count M in ``counts`` and β in ``betas``. Returns flat arrays
+    ``count``, ``beta``, ``error``, ``error_err``, ``success`` (M-major)."""
+    pts = json.loads(
+        _glassbox.modern_hopfield_scan(
+            _int("dim", dim, 1), [_int("count", m, 1) for m in counts], _floats(betas), float(flip),
+            _int("samples", samples, 1), _int("queries", queries, 1), _int("seed", seed),
+        )
+    )
+    return {k: np.array([p[k] for p in pts], dtype=float) for k in pts[0]}
