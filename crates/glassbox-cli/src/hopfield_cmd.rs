@@ -421,8 +421,7 @@ pub fn capacity_experiment(spec: &CapacitySpec) -> Result<Output> {
         // The retrieval state just below α_c: the largest load with most runs retrieved.
         let below = c.points[s * na..(s + 1) * na]
             .iter()
-            .filter(|p| p.success >= 0.5)
-            .last();
+            .rfind(|p| p.success >= 0.5);
         let retrieved = below.map_or("none".to_string(), |p| {
             let ags_m = hopfield::zero_temperature_retrieval(p.alpha)
                 .ok()

@@ -322,12 +322,11 @@ pub fn continuous_scan(spec: &ContinuousScanSpec) -> Result<Vec<ContinuousScanPo
                     .map(|mu| ps.pattern(mu).iter().map(|&v| v as f64).collect())
                     .collect();
                 let net = ContinuousHopfield::new(&rows, beta)?;
-                for q in 0..spec.queries.min(m) {
+                for (q, target) in rows.iter().enumerate().take(spec.queries.min(m)) {
                     let mut rng = streams.stream(&[crate::rng::purpose::MONTE_CARLO, q as u64]);
                     let start = super::dynamics::corrupt(ps.pattern(q), flips, &mut rng)?;
                     let x: Vec<f64> = start.iter().map(|&v| v as f64).collect();
                     let out = net.update(&x)?;
-                    let target = &rows[q];
                     let e = out
                         .iter()
                         .zip(target)
