@@ -418,10 +418,11 @@ pub fn capacity_experiment(spec: &CapacitySpec) -> Result<Output> {
         let show = |v: Option<f64>, e: f64| {
             v.map_or("none on grid".into(), |v| format!("{v:.4} ± {e:.4}"))
         };
-        // The retrieval state just below α_c: the largest load with most runs retrieved.
+        // The retrieval state just below α_c: the largest load ≤ AGS α_c with most runs
+        // retrieved.
         let below = c.points[s * na..(s + 1) * na]
             .iter()
-            .rfind(|p| p.success >= 0.5);
+            .rfind(|p| p.success >= 0.5 && p.alpha <= ags.alpha_c);
         let retrieved = below.map_or("none".to_string(), |p| {
             let ags_m = hopfield::zero_temperature_retrieval(p.alpha)
                 .ok()
