@@ -143,6 +143,134 @@ pub enum Experiment {
         #[arg(long, default_value_t = 1000)]
         sweeps: usize,
     },
+    /// Store binarized MNIST digits and recall them from corrupted and occluded starts in the
+    /// classical (Hebb) and modern (dense xⁿ, continuous softmax) networks; PNG grids.
+    Store {
+        /// MNIST folder with t10k-*-ubyte[.gz] (default: $GLASSBOX_MNIST or ../shared/data/mnist).
+        #[arg(long)]
+        mnist: Option<PathBuf>,
+        /// Digits stored (the first image of each class in turn).
+        #[arg(long, short = 'k', default_value_t = 10)]
+        digits: usize,
+        /// Pixel threshold of the binarization (pixels in [0, 1]).
+        #[arg(long, default_value_t = 0.5)]
+        threshold: f64,
+        /// Fraction of pixels flipped in the corrupted start.
+        #[arg(long, default_value_t = 0.2)]
+        flip: f64,
+        /// First row blanked (set to background) in the occluded start.
+        #[arg(long, default_value_t = 14)]
+        occlude_from: usize,
+        /// Power n of the dense associative memory F(x) = xⁿ.
+        #[arg(long, default_value_t = 20)]
+        power: u32,
+        /// β of the continuous modern network.
+        #[arg(long, default_value_t = 0.1)]
+        beta: f64,
+    },
+    /// Capacity of dense associative memory F(x) = xⁿ against N (Krotov–Hopfield p_c ∝
+    /// N^{n−1}): p_c(N) where half the patterns are retrieved, and the fitted exponent.
+    Scaling {
+        /// Powers n.
+        #[arg(long, value_delimiter = ',', default_values_t = [2, 3, 4])]
+        powers: Vec<u32>,
+        /// Sizes for each power, `;`-separated lists in the order of --powers (the last list
+        /// serves the remaining powers).
+        #[arg(long, default_value = "100,200,400,800;40,80,160;20,30,45")]
+        sizes: String,
+        /// Pattern sets per probed p.
+        #[arg(long, default_value_t = 8)]
+        samples: usize,
+        /// Patterns recalled per set.
+        #[arg(long, default_value_t = 4)]
+        starts: usize,
+        /// Fraction of units flipped in the start state.
+        #[arg(long, default_value_t = 0.0)]
+        flip: f64,
+        /// Final overlap that counts as retrieved.
+        #[arg(long, default_value_t = 0.95)]
+        success: f64,
+    },
+    /// Exact fixed points and recall against the load for a learning rule: the Hebbian
+    /// error-free regime p ≲ N/(4 ln N) (against signal-to-noise theory), the pseudo-inverse
+    /// rule up to α → 1.
+    Stability {
+        /// Learning rule.
+        #[arg(long, value_enum, default_value_t = RuleArg::Hebb)]
+        rule: RuleArg,
+        /// Network sizes N.
+        #[arg(long, short = 'n', value_delimiter = ',', default_values_t = [250, 500, 1000, 2000])]
+        sizes: Vec<usize>,
+        /// Loads α = p/N (default for rules other than Hebb: 0.05 to 0.95).
+        #[arg(long, short = 'a', value_delimiter = ',')]
+        alphas: Option<Vec<f64>>,
+        /// Loads x = p ln N / N (default for Hebb: 0.05 to 0.8); ignored with --alphas.
+        #[arg(long, value_delimiter = ',')]
+        x: Option<Vec<f64>>,
+        /// Pattern sets per load.
+        #[arg(long, default_value_t = 10)]
+        samples: usize,
+        /// Patterns recalled per set.
+        #[arg(long, default_value_t = 5)]
+        starts: usize,
+        /// Fraction of units flipped at the start of a recall.
+        #[arg(long, default_value_t = 0.1)]
+        flip: f64,
+    },
+    /// Continuous modern Hopfield network (Ramsauer et al.): error after one update
+    /// ξ ← X softmax(β Xᵀ ξ) from a noisy pattern, against β and the number of patterns.
+    Continuous {
+        /// Pattern dimension d.
+        #[arg(long, default_value_t = 64)]
+        dim: usize,
+        /// Numbers of stored patterns M.
+        #[arg(long, value_delimiter = ',', default_values_t = [16, 64, 256, 1024, 4096])]
+        counts: Vec<usize>,
+        /// Inverse temperatures β.
+        #[arg(long, value_delimiter = ',', default_values_t = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0])]
+        betas: Vec<f64>,
+        /// Fraction of the query's components flipped.
+        #[arg(long, default_value_t = 0.1)]
+        flip: f64,
+        /// Pattern sets per point.
+        #[arg(long, default_value_t = 4)]
+        samples: usize,
+        /// Queries per set.
+        #[arg(long, default_value_t = 16)]
+        queries: usize,
+    },
+    /// The hybrid Boltzmann machine (Barra et al.): binary visible units, Gaussian hidden
+    /// units, weights ξ/√N; its sampled visible marginal against the exact Hopfield
+    /// Boltzmann distribution, and ⟨z_μ⟩/√N against ⟨m_μ⟩.
+    Hybrid {
+        /// Visible units N (≤ 20: the states are enumerated).
+        #[arg(long, short = 'n', default_value_t = 10)]
+        n: usize,
+        /// Patterns = hidden units p.
+        #[arg(long, short = 'p', default_value_t = 3)]
+        p: usize,
+        /// Inverse temperature β.
+        #[arg(long, default_value_t = 1.5, allow_hyphen_values = true)]
+        beta: f64,
+        /// Visible field h along pattern 1 (h_i = h ξ_i^1; breaks the σ → −σ symmetry).
+        #[arg(long, default_value_t = 0.15, allow_hyphen_values = true)]
+        field: f64,
+        /// Hidden-unit update.
+        #[arg(long, value_enum, default_value_t = crate::hopfield_hybrid::HiddenArg::Gibbs)]
+        hidden: crate::hopfield_hybrid::HiddenArg,
+        /// Langevin time step Δt/τ.
+        #[arg(long, default_value_t = 0.5, allow_hyphen_values = true)]
+        dt: f64,
+        /// Recorded samples.
+        #[arg(long, default_value_t = 200_000)]
+        samples: usize,
+        /// Steps (hidden update + visible heat bath) between samples.
+        #[arg(long, default_value_t = 2)]
+        thin: usize,
+        /// Steps discarded first.
+        #[arg(long, default_value_t = 1000)]
+        burn_in: usize,
+    },
 }
 
 impl Experiment {
@@ -151,6 +279,11 @@ impl Experiment {
             Experiment::Capacity { .. } => "capacity",
             Experiment::Basins { .. } => "basins",
             Experiment::Recall { .. } => "recall",
+            Experiment::Hybrid { .. } => "hybrid",
+            Experiment::Store { .. } => "store",
+            Experiment::Scaling { .. } => "scaling",
+            Experiment::Stability { .. } => "stability",
+            Experiment::Continuous { .. } => "continuous",
         }
     }
 }
@@ -220,22 +353,28 @@ fn alpha_c_plot(c: &Capacity) -> Plot {
         "1/√N",
         "α_c(N)",
     )
-    .with(Series::points(
-        format!("mean overlap = {}", c.spec.mean_threshold),
-        x.clone(),
-        c.critical
-            .iter()
-            .map(|k| k.alpha_c_mean.unwrap_or(f64::NAN))
-            .collect(),
-    ))
-    .with(Series::points(
-        format!("half of runs reach m ≥ {}", c.spec.success_overlap),
-        x.clone(),
-        c.critical
-            .iter()
-            .map(|k| k.alpha_c_half.unwrap_or(f64::NAN))
-            .collect(),
-    ));
+    .with(
+        Series::points(
+            format!("mean overlap = {}", c.spec.mean_threshold),
+            x.clone(),
+            c.critical
+                .iter()
+                .map(|k| k.alpha_c_mean.unwrap_or(f64::NAN))
+                .collect(),
+        )
+        .with_yerr(c.critical.iter().map(|k| k.alpha_c_mean_error).collect()),
+    )
+    .with(
+        Series::points(
+            format!("half of runs reach m ≥ {}", c.spec.success_overlap),
+            x.clone(),
+            c.critical
+                .iter()
+                .map(|k| k.alpha_c_half.unwrap_or(f64::NAN))
+                .collect(),
+        )
+        .with_yerr(c.critical.iter().map(|k| k.alpha_c_half_error).collect()),
+    );
     let xmax = x.iter().cloned().fold(0.0, f64::max);
     for (k, (fit, label)) in [
         (&c.extrapolation_mean.inverse_sqrt_n, "fit (mean)"),
@@ -274,14 +413,32 @@ pub fn capacity_experiment(spec: &CapacitySpec) -> Result<Output> {
         spec.starts,
         ags.alpha_c
     )];
-    for k in &c.critical {
-        let show = |v: Option<f64>| v.map_or("none on grid".into(), |v| format!("{v:.4}"));
+    let na = spec.alphas.len();
+    for (s, k) in c.critical.iter().enumerate() {
+        let show = |v: Option<f64>, e: f64| {
+            v.map_or("none on grid".into(), |v| format!("{v:.4} ± {e:.4}"))
+        };
+        // The retrieval state just below α_c: the largest load ≤ AGS α_c with most runs
+        // retrieved.
+        let below = c.points[s * na..(s + 1) * na]
+            .iter()
+            .rfind(|p| p.success >= 0.5 && p.alpha <= ags.alpha_c);
+        let retrieved = below.map_or("none".to_string(), |p| {
+            let ags_m = hopfield::zero_temperature_retrieval(p.alpha)
+                .ok()
+                .flatten()
+                .map_or(f64::NAN, |r| r.m);
+            format!(
+                "at α = {:.3} the retrieved runs end at m = {:.4} (AGS m(α) = {ags_m:.4})",
+                p.alpha, p.retrieved_overlap
+            )
+        });
         summary.push(format!(
-            "N = {}: α_c (mean m = {}) = {}, α_c (half retrieved) = {}",
+            "N = {}: α_c (mean m = {}) = {}, α_c (half retrieved) = {}; {retrieved}",
             k.n,
             spec.mean_threshold,
-            show(k.alpha_c_mean),
-            show(k.alpha_c_half)
+            show(k.alpha_c_mean, k.alpha_c_mean_error),
+            show(k.alpha_c_half, k.alpha_c_half_error)
         ));
     }
     summary.push(format!(
@@ -304,12 +461,12 @@ pub fn capacity_experiment(spec: &CapacitySpec) -> Result<Output> {
                 p.mean_overlap.to_string(),
                 p.error.to_string(),
                 p.success.to_string(),
+                p.retrieved_overlap.to_string(),
                 p.mean_sweeps.to_string(),
                 p.unconverged.to_string(),
             ]
         })
         .collect();
-    let na = spec.alphas.len();
     let mut success = Plot::new(
         "Hopfield network (Hebb): fraction of runs retrieved",
         "load α = p/N",
@@ -338,6 +495,7 @@ pub fn capacity_experiment(spec: &CapacitySpec) -> Result<Output> {
             "mean_overlap",
             "error",
             "success",
+            "retrieved_overlap",
             "mean_sweeps",
             "unconverged",
         ],
@@ -590,6 +748,11 @@ fn grid(step: f64, max: f64) -> Result<Vec<f64>> {
 pub fn run(args: Args) -> Result<()> {
     let name = args.experiment.name();
     let seed = args.seed;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("runs/hopfield-{name}")));
+    let mut grids = vec![];
     let out = match &args.experiment {
         Experiment::Capacity {
             sizes,
@@ -657,16 +820,146 @@ pub fn run(args: Args) -> Result<()> {
             sweeps: *sweeps,
             seed,
         })?,
+        Experiment::Hybrid {
+            n,
+            p,
+            beta,
+            field,
+            hidden,
+            dt,
+            samples,
+            thin,
+            burn_in,
+        } => crate::hopfield_hybrid::hybrid_experiment(&crate::hopfield_hybrid::HybridArgs {
+            n: *n,
+            p: *p,
+            beta: *beta,
+            field: *field,
+            hidden: *hidden,
+            dt: *dt,
+            samples: *samples,
+            thin: *thin,
+            burn_in: *burn_in,
+            seed,
+        })?,
+        Experiment::Store {
+            mnist,
+            digits,
+            threshold,
+            flip,
+            occlude_from,
+            power,
+            beta,
+        } => {
+            let (out, g) =
+                crate::hopfield_store::store_experiment(&crate::hopfield_store::StoreArgs {
+                    mnist: mnist.clone(),
+                    digits: *digits,
+                    threshold: *threshold,
+                    flip: *flip,
+                    occlude_from: *occlude_from,
+                    power: *power,
+                    beta: *beta,
+                    seed,
+                })?;
+            grids = g;
+            out
+        }
+        Experiment::Continuous {
+            dim,
+            counts,
+            betas,
+            flip,
+            samples,
+            queries,
+        } => crate::hopfield_scaling::continuous_experiment(
+            &glassbox::memory::modern::ContinuousScanSpec {
+                dim: *dim,
+                counts: counts.clone(),
+                betas: betas.clone(),
+                flip: *flip,
+                samples: *samples,
+                queries: *queries,
+                seed,
+            },
+        )?,
+        Experiment::Stability {
+            rule,
+            sizes,
+            alphas,
+            x,
+            samples,
+            starts,
+            flip,
+        } => {
+            let rule = match rule {
+                RuleArg::Hebb | RuleArg::HebbDense => Rule::Hebb,
+                RuleArg::PseudoInverse => Rule::PseudoInverse,
+                RuleArg::Storkey => Rule::Storkey,
+                RuleArg::Minover => Rule::Minover(Minover::default()),
+            };
+            let hebb = matches!(rule, Rule::Hebb);
+            let (loads, by_x) = match (alphas, x) {
+                (Some(a), _) => (a.clone(), false),
+                (None, Some(x)) => (x.clone(), true),
+                (None, None) if hebb => ((1..=16).map(|k| 0.05 * k as f64).collect(), true),
+                (None, None) => ((1..=19).map(|k| 0.05 * k as f64).collect(), false),
+            };
+            crate::hopfield_stability::stability_experiment(
+                &glassbox::memory::stability::StabilitySpec {
+                    rule,
+                    n: 2,
+                    patterns: vec![],
+                    samples: *samples,
+                    starts: *starts,
+                    flip: *flip,
+                    max_sweeps: 1000,
+                    seed,
+                },
+                sizes,
+                &loads,
+                by_x,
+            )?
+        }
+        Experiment::Scaling {
+            powers,
+            sizes,
+            samples,
+            starts,
+            flip,
+            success,
+        } => {
+            let sizes = sizes
+                .split(';')
+                .map(|l| {
+                    l.split(',')
+                        .map(|x| x.trim().parse::<usize>())
+                        .collect::<std::result::Result<Vec<_>, _>>()
+                })
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("--sizes: {e}"))?;
+            crate::hopfield_scaling::scaling_experiment(
+                powers,
+                &sizes,
+                &glassbox::memory::scaling::ScalingSpec {
+                    power: 2,
+                    sizes: vec![],
+                    samples: *samples,
+                    starts: *starts,
+                    flip: *flip,
+                    success_overlap: *success,
+                    max_sweeps: 50,
+                    seed,
+                },
+            )?
+        }
     };
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("runs/hopfield-{name}")));
     out.emit(
         &dir,
         args.overwrite,
         &format!("hopfield {name}"),
         serde_json::json!({ "experiment": format!("{:?}", args.experiment) }),
         seed,
-    )
+    )?;
+    crate::hopfield_store::write_grids(&dir.join("plots"), &grids)
 }

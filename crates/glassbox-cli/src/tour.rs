@@ -740,19 +740,77 @@ fn associative_memory(section: &mut Section, folder: &RunFolder, args: &Args) ->
         .plot(&cap.plots[2].1)
         .checks(&["check", "measured", "reference"], rows, status)
         .table(&["summary"], cap.summary.iter().map(|l| vec![l.clone()]).collect())
-        .plot(&basins.plots[0].1)
-        .paragraph("Reproduce from the shell:")
-        .code(format!(
-            "glassbox hopfield capacity -n 250,500,1000,2000 --alphas {} --samples {} --seed {}\n\
+        .plot(&basins.plots[0].1);
+    // Real patterns: MNIST digits are strongly correlated (shared background).
+    match glassbox::data::mnist_dir() {
+        Some(dir) => {
+            let (out, grids) =
+                crate::hopfield_store::store_experiment(&crate::hopfield_store::StoreArgs {
+                    mnist: Some(dir),
+                    digits: 10,
+                    threshold: 0.5,
+                    flip: 0.2,
+                    occlude_from: 14,
+                    power: 20,
+                    beta: 0.1,
+                    seed: args.seed,
+                })?;
+            crate::hopfield_store::write_grids(&folder.path("memory"), &grids)?;
+            folder.write_json("memory/store.json", &out.json)?;
+            let got = |kind: &str, m: &str| out.json[kind][m]["recalled"].as_u64().unwrap_or(0);
+            let mut rows = vec![];
+            let mut status = vec![];
+            for kind in ["corrupted", "occluded"] {
+                rows.push(vec![
+                    format!("10 MNIST digits, {kind} start: recalled by Hebb"),
+                    format!("{}/10", got(kind, "Hebb")),
+                    "≤ 2/10 (correlated patterns: mixture states)".into(),
+                ]);
+                status.push(got(kind, "Hebb") <= 2);
+                for m in ["dense", "continuous"] {
+                    rows.push(vec![
+                        format!("10 MNIST digits, {kind} start: recalled by {m} modern network"),
+                        format!("{}/10", got(kind, m)),
+                        "≥ 9/10".into(),
+                    ]);
+                    status.push(got(kind, m) >= 9);
+                }
+            }
+            section
+                .paragraph(
+                    "Real patterns: ten binarized MNIST digits (one per class) are far from \
+                     random — they share most of their background, mean overlap between digits \
+                     about 0.6 — and the Hebbian network turns every start into a mixture state. \
+                     The modern networks (dense associative memory F(x) = x²⁰ and the continuous \
+                     network ξ ← X softmax(β Xᵀ ξ), β = 0.1) separate the patterns sharply and \
+                     recall each digit from 20 % flipped pixels or from its upper half alone. \
+                     Rows: original, start, Hebb, dense, continuous.",
+                )
+                .svg(
+                    "<img src=\"memory/recall_corrupted.png\" alt=\"recall from corrupted digits\"> \
+                     <img src=\"memory/recall_occluded.png\" alt=\"recall from occluded digits\">",
+                )
+                .checks(&["check", "measured", "reference"], rows, status);
+        }
+        None => {
+            section.paragraph(
+                "MNIST recall grid skipped: MNIST not found (set GLASSBOX_MNIST or put the \
+                 t10k files in ../shared/data/mnist).",
+            );
+        }
+    }
+    section.paragraph("Reproduce from the shell:").code(format!(
+        "glassbox hopfield capacity -n 250,500,1000,2000 --alphas {} --samples {} --seed {}\n\
              glassbox hopfield basins -n 1000 --alphas 0.05,0.1,0.13 --flip-step 0.05 --samples 3\n\
-             glassbox hopfield recall --rule minover --alpha 1.5 -n 200 --kappa 0.05",
-            spec.alphas
-                .iter()
-                .map(|a| format!("{a:.2}"))
-                .collect::<Vec<_>>()
-                .join(","),
-            spec.samples,
-            args.seed
-        ));
+             glassbox hopfield recall --rule minover --alpha 1.5 -n 200 --kappa 0.05\n\
+             glassbox hopfield store -k 10 --flip 0.2 --occlude-from 14",
+        spec.alphas
+            .iter()
+            .map(|a| format!("{a:.2}"))
+            .collect::<Vec<_>>()
+            .join(","),
+        spec.samples,
+        args.seed
+    ));
     Ok(())
 }

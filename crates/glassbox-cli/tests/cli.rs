@@ -1148,6 +1148,113 @@ fn hopfield_experiments_write_run_folders() {
 }
 
 #[test]
+fn hopfield_hybrid_samples_the_hopfield_marginal() {
+    let dir = temp_dir("hopfield-hybrid");
+    let out = dir.join("hyb");
+    let o = glassbox(&[
+        "hopfield",
+        "hybrid",
+        "--hidden",
+        "langevin",
+        "--samples",
+        "60000",
+        "--seed",
+        "2",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&read(&out.join("results.json"))).unwrap();
+    let tv = json["total_variation"].as_f64().unwrap();
+    let iid = &json["exact_sampler_tv"];
+    let (mean, sd) = (
+        iid["mean"].as_f64().unwrap(),
+        iid["error"].as_f64().unwrap(),
+    );
+    assert!(
+        tv < mean + 4.0 * sd,
+        "TV {tv} vs exact sampler {mean} ± {sd}"
+    );
+    for (h, m) in json["hidden_over_sqrt_n"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(json["exact"]["overlaps"].as_array().unwrap())
+    {
+        let (v, e, x) = (
+            h["mean"].as_f64().unwrap(),
+            h["error"].as_f64().unwrap(),
+            m.as_f64().unwrap(),
+        );
+        assert!((v - x).abs() < 4.0 * e, "{v} ± {e} vs {x}");
+    }
+    assert!(read(&out.join("plots/marginal.svg")).contains("<svg"));
+    let bad = dir.join("bad");
+    fails_with(
+        &[
+            "hopfield",
+            "hybrid",
+            "-n",
+            "30",
+            "-o",
+            bad.to_str().unwrap(),
+        ],
+        "at most 20",
+    );
+    fails_with(
+        &[
+            "hopfield",
+            "hybrid",
+            "--beta",
+            "0",
+            "-o",
+            bad.to_str().unwrap(),
+        ],
+        "β must be",
+    );
+}
+
+#[test]
+fn hopfield_store_recalls_mnist_digits() {
+    let Some(mnist) = glassbox::data::mnist_dir() else {
+        eprintln!("MNIST not found; skipped");
+        return;
+    };
+    let dir = temp_dir("hopfield-store");
+    let out = dir.join("store");
+    let o = glassbox(&[
+        "hopfield",
+        "store",
+        "--mnist",
+        mnist.to_str().unwrap(),
+        "-k",
+        "10",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&read(&out.join("results.json"))).unwrap();
+    for kind in ["corrupted", "occluded"] {
+        let r = |m: &str| json[kind][m]["recalled"].as_u64().unwrap();
+        assert!(r("Hebb") <= 2, "{kind}: {json}");
+        assert!(r("dense") >= 9 && r("continuous") >= 9, "{kind}: {json}");
+    }
+    let png = std::fs::read(out.join("plots/recall_corrupted.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    fails_with(
+        &[
+            "hopfield",
+            "store",
+            "--mnist",
+            dir.join("nowhere").to_str().unwrap(),
+            "-o",
+            dir.join("bad").to_str().unwrap(),
+        ],
+        "MNIST",
+    );
+}
+
+#[test]
 fn cavity_commands_write_bp_and_amp_tables() {
     let dir = temp_dir("cavity");
     let bp = dir.join("bp");

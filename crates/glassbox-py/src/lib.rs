@@ -58,6 +58,12 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(memory::hopfield_capacity_experiment, m)?)?;
     m.add_function(wrap_pyfunction!(memory::hopfield_basins, m)?)?;
     m.add_function(wrap_pyfunction!(memory::modern_hopfield_update, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::hopfield_hybrid, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::hopfield_mnist_patterns, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::hopfield_recall_memory, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::hopfield_scaling, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::hopfield_stability, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::modern_hopfield_scan, m)?)?;
     m.add_function(wrap_pyfunction!(theory::sk_rs, m)?)?;
     m.add_function(wrap_pyfunction!(theory::at_line, m)?)?;
     m.add_function(wrap_pyfunction!(theory::hopfield_capacity, m)?)?;

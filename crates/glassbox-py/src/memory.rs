@@ -203,3 +203,209 @@ pub fn modern_hopfield_update<'py>(
         .py()?
         .into_pyarray(py))
 }
+
+/// Samples the hybrid Boltzmann machine (binary visible, Gaussian hidden, weights ξ/√N) of
+/// `patterns` and compares its visible marginal with the exact Hopfield distribution
+/// (N ≤ 20). JSON with the run, the exact marginal and the total-variation distances.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn hopfield_hybrid(
+    py: Python<'_>,
+    patterns: PyReadonlyArray2<'_, i8>,
+    beta: f64,
+    field: Vec<f64>,
+    hidden: &str,
+    dt: f64,
+    burn_in: usize,
+    samples: usize,
+    thin: usize,
+    seed: u64,
+) -> PyResult<String> {
+    use glassbox::memory::hybrid::{
+        exact_sampler_tv, total_variation, HiddenDynamics, HybridBoltzmann, HybridSpec,
+    };
+    let pats = patterns_from(&patterns)?;
+    let hidden = match hidden.trim().to_lowercase().as_str() {
+        "gibbs" => HiddenDynamics::Gibbs,
+        "langevin" => HiddenDynamics::Langevin { step: dt },
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown hidden update `{other}`; expected gibbs or langevin"
+            )))
+        }
+    };
+    let machine = HybridBoltzmann::new(pats, beta, field).py()?;
+    let spec = HybridSpec {
+        hidden,
+        burn_in,
+        samples,
+        thin,
+    };
+    let streams = Streams::new(seed);
+    let out = detached(py, || -> glassbox::Result<serde_json::Value> {
+        let run = machine.sample(&spec, &streams)?;
+        let exact = machine.exact_marginal()?;
+        let counts = run.counts.clone().unwrap_or_default();
+        let tv = total_variation(&exact.probabilities, &counts)?;
+        let eff = ((samples as f64 / (2.0 * run.tau_int)) as usize).max(1);
+        let iid = exact_sampler_tv(&exact.probabilities, eff, 10, &streams.child(&[7]))?;
+        Ok(serde_json::json!({
+            "run": run,
+            "exact": exact,
+            "total_variation": tv,
+            "effective_samples": eff,
+            "exact_sampler_tv": iid,
+        }))
+    })
+    .py()?;
+    json(&out)
+}
+
+/// Binarized MNIST digits (t10k set in `dir`, or the default location): the first image of
+/// each class in turn, `count` of them, +1 where the pixel exceeds `threshold`. Returns
+/// (patterns count × 784 int8, labels, image indices).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub fn hopfield_mnist_patterns<'py>(
+    py: Python<'py>,
+    dir: Option<String>,
+    count: usize,
+    threshold: f64,
+) -> PyResult<(Bound<'py, PyArray2<i8>>, Vec<u8>, Vec<usize>)> {
+    use glassbox::memory::images::{binarize, one_per_class};
+    let dir = dir
+        .map(std::path::PathBuf::from)
+        .or_else(glassbox::data::mnist_dir)
+        .ok_or_else(|| PyValueError::new_err("MNIST not found: pass dir or set GLASSBOX_MNIST"))?;
+    let images = detached(py, || glassbox::data::mnist(&dir, "t10k")).py()?;
+    let chosen = one_per_class(&images, count).py()?;
+    let pats = binarize(&images, &chosen, threshold).py()?;
+    let labels = chosen.iter().map(|&k| images.labels[k]).collect();
+    let n = pats.n();
+    let flat: Vec<i8> = (0..count)
+        .flat_map(|mu| pats.pattern(mu).to_vec())
+        .collect();
+    Ok((flat.into_pyarray(py).reshape([count, n])?, labels, chosen))
+}
+
+/// Recall from `start` in the memory (`hebb`, `dense` with `power`, `continuous` with
+/// `beta`) storing `patterns`, scored against pattern `target`: JSON of
+/// `glassbox::memory::images::Recalled`.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn hopfield_recall_memory(
+    py: Python<'_>,
+    patterns: PyReadonlyArray2<'_, i8>,
+    start: PyReadonlyArray1<'_, i8>,
+    target: usize,
+    memory: &str,
+    power: u32,
+    beta: f64,
+    max_sweeps: usize,
+    seed: u64,
+) -> PyResult<String> {
+    use glassbox::memory::images::{recall_in, Memory};
+    let pats = patterns_from(&patterns)?;
+    let memory = match memory.trim().to_lowercase().as_str() {
+        "hebb" => Memory::Hebb,
+        "dense" => Memory::Dense { power },
+        "continuous" => Memory::Continuous { beta },
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown memory `{other}`; expected hebb, dense or continuous"
+            )))
+        }
+    };
+    let s = start.as_array().to_vec();
+    let out = detached(py, || {
+        let mut rng = Streams::new(seed).stream(&[glassbox::rng::purpose::MONTE_CARLO]);
+        recall_in(&pats, memory, &s, target, max_sweeps, &mut rng)
+    })
+    .py()?;
+    json(&out)
+}
+
+/// Capacity of dense associative memory F(x) = xⁿ against N (JSON of
+/// `glassbox::memory::scaling::Scaling`).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn hopfield_scaling(
+    py: Python<'_>,
+    power: u32,
+    sizes: Vec<usize>,
+    samples: usize,
+    starts: usize,
+    flip: f64,
+    success: f64,
+    max_sweeps: usize,
+    seed: u64,
+) -> PyResult<String> {
+    use glassbox::memory::scaling::{scaling, ScalingSpec};
+    let spec = ScalingSpec {
+        power,
+        sizes,
+        samples,
+        starts,
+        flip,
+        success_overlap: success,
+        max_sweeps,
+        seed,
+    };
+    json(&detached(py, || scaling(&spec)).py()?)
+}
+
+/// Exact fixed points and recall against the number of patterns for a rule (JSON list of
+/// `glassbox::memory::stability::StabilityPoint`).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn hopfield_stability(
+    py: Python<'_>,
+    rule: &str,
+    kappa: f64,
+    n: usize,
+    patterns: Vec<usize>,
+    samples: usize,
+    starts: usize,
+    flip: f64,
+    seed: u64,
+) -> PyResult<String> {
+    use glassbox::memory::stability::{stability, StabilitySpec};
+    let spec = StabilitySpec {
+        rule: rule_from(rule, kappa)?.unwrap_or(Rule::Hebb),
+        n,
+        patterns,
+        samples,
+        starts,
+        flip,
+        max_sweeps: 1000,
+        seed,
+    };
+    json(&detached(py, || stability(&spec)).py()?)
+}
+
+/// One-update retrieval error of the continuous modern network against β and the number of
+/// stored patterns (JSON list of `glassbox::memory::modern::ContinuousScanPoint`).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn modern_hopfield_scan(
+    py: Python<'_>,
+    dim: usize,
+    counts: Vec<usize>,
+    betas: Vec<f64>,
+    flip: f64,
+    samples: usize,
+    queries: usize,
+    seed: u64,
+) -> PyResult<String> {
+    use glassbox::memory::modern::{continuous_scan, ContinuousScanSpec};
+    let spec = ContinuousScanSpec {
+        dim,
+        counts,
+        betas,
+        flip,
+        samples,
+        queries,
+        seed,
+    };
+    json(&detached(py, || continuous_scan(&spec)).py()?)
+}

@@ -64,3 +64,52 @@ def test_bad_input():
         memory.couplings(xi, rule="oja")
     with pytest.raises(ValueError, match="increasing"):
         memory.capacity([100], [0.2, 0.1])
+
+
+def test_hybrid_boltzmann_marginal_is_hopfield():
+    xi = memory.patterns(10, 3, seed=11)
+    out = memory.hybrid(xi, beta=1.5, field=0.15 * xi[0], samples=100_000, seed=3)
+    assert out["counts"].sum() == 100_000 and out["exact"].shape == (1024,)
+    # Brute force: P(σ) ∝ exp(β [(N/2) Σ m² + h·σ]) over all 1024 states.
+    states = np.array([[1 if (k >> i) & 1 else -1 for i in range(10)] for k in range(1024)])
+    m = states @ xi.T.astype(float) / 10
+    logw = 1.5 * (5.0 * (m**2).sum(axis=1) + states @ (0.15 * xi[0]))
+    p = np.exp(logw - logw.max())
+    np.testing.assert_allclose(out["exact"], p / p.sum(), rtol=1e-9)
+    mean, sd = out["exact_sampler_tv"]
+    assert out["total_variation"] < mean + 4 * sd
+    np.testing.assert_array_less(np.abs(out["hidden"] - out["exact_overlap"]), 4 * out["hidden_error"])
+    with pytest.raises(ValueError):
+        memory.hybrid(xi, hidden="euler")
+
+
+def test_mnist_store_classical_fails_modern_succeeds():
+    try:
+        out = memory.store(count=10, seed=2)
+    except ValueError as e:
+        pytest.skip(f"MNIST not available: {e}")
+    assert out["patterns"].shape == (10, 784)
+    assert sorted(out["labels"].tolist()) == list(range(10))
+    for kind in ("corrupted", "occluded"):
+        assert out["recalled_ok"][(kind, "hebb")].sum() <= 2
+        assert out["recalled_ok"][(kind, "dense")].sum() >= 9
+        assert out["recalled_ok"][(kind, "continuous")].sum() >= 9
+
+
+def test_scaling_and_stability():
+    s = memory.scaling(3, [40, 80], samples=4, starts=4, seed=2)
+    assert 1.4 < s["exponent"] < 2.5 and s["p_c"][1] > s["p_c"][0]
+    st = memory.stability(500, [10, 80], samples=10, starts=2, flip=0.0, seed=3)
+    assert st["all_fixed"][0] == 1.0 and st["fixed_fraction"][1] < 0.3
+    assert abs(st["fixed_fraction"][1] - st["hebb_fixed_fraction"][1]) < 0.1
+    pi = memory.stability(100, [90], rule="pseudo-inverse", samples=2, starts=2)
+    assert pi["fixed_fraction"][0] == 1.0
+    with pytest.raises(ValueError):
+        memory.recall_memory(memory.patterns(10, 2), np.ones(10), 0, memory="nope")
+
+
+def test_modern_scan_error_falls_with_beta():
+    out = memory.modern_scan([16, 1024], [0.02, 0.5], seed=1)
+    err = {(int(c), b): e for c, b, e in zip(out["count"], out["beta"], out["error"])}
+    assert err[(16, 0.5)] < 1e-6 and err[(16, 0.02)] > 0.3
+    assert err[(1024, 0.02)] > err[(16, 0.02)]

@@ -156,6 +156,59 @@ def hopfield_basins(
     seed: int,
 ) -> str: ...
 def modern_hopfield_update(patterns: _F64, state: _F64, beta: float) -> _F64: ...
+def hopfield_hybrid(
+    patterns: npt.NDArray[np.int8],
+    beta: float,
+    field: list[float],
+    hidden: str,
+    dt: float,
+    burn_in: int,
+    samples: int,
+    thin: int,
+    seed: int,
+) -> str: ...
+def hopfield_mnist_patterns(
+    dir: Optional[str], count: int, threshold: float
+) -> tuple[npt.NDArray[np.int8], list[int], list[int]]: ...
+def hopfield_recall_memory(
+    patterns: npt.NDArray[np.int8],
+    start: npt.NDArray[np.int8],
+    target: int,
+    memory: str,
+    power: int,
+    beta: float,
+    max_sweeps: int,
+    seed: int,
+) -> str: ...
+def hopfield_scaling(
+    power: int,
+    sizes: list[int],
+    samples: int,
+    starts: int,
+    flip: float,
+    success: float,
+    max_sweeps: int,
+    seed: int,
+) -> str: ...
+def modern_hopfield_scan(
+    dim: int,
+    counts: list[int],
+    betas: list[float],
+    flip: float,
+    samples: int,
+    queries: int,
+    seed: int,
+) -> str: ...
+def hopfield_stability(
+    rule: str,
+    kappa: float,
+    n: int,
+    patterns: list[int],
+    samples: int,
+    starts: int,
+    flip: float,
+    seed: int,
+) -> str: ...
 
 # Mean-field theory (glassbox.theory): JSON strings unless noted.
 def sk_rs(temperatures: list[float], h: float) -> str: ...

@@ -29,6 +29,13 @@ __all__ = [
     "capacity",
     "basins",
     "modern_update",
+    "hybrid",
+    "mnist_patterns",
+    "recall_memory",
+    "store",
+    "scaling",
+    "stability",
+    "modern_scan",
 ]
 
 _RULES = ("hebb", "hebb-dense", "pseudo-inverse", "storkey", "minover")
@@ -182,3 +189,202 @@ def modern_update(x: Any, state: Any, beta: float) -> np.ndarray:
     return _glassbox.modern_hopfield_update(
         xa, np.ascontiguousarray(state, dtype=np.float64), float(beta)
     )
+
+
+def hybrid(
+    xi: Any,
+    beta: float = 1.5,
+    field: Optional[Any] = None,
+    hidden: str = "gibbs",
+    dt: float = 0.5,
+    samples: int = 200_000,
+    thin: int = 2,
+    burn_in: int = 1000,
+    seed: int = 1,
+) -> Dict[str, Any]:
+    """Sample the hybrid Boltzmann machine of Barra et al. (2012) and compare its visible
+    marginal with the exact Hopfield Boltzmann distribution (N ≤ 20 units).
+
+    Visible σ_i = ±1, hidden z_μ ∈ ℝ (one per pattern, the rows of ``xi``), weights ξ/√N,
+    visible ``field`` h (length N, default 0): H = ½ Σ z² − Σ_μ z_μ (1/√N) Σ_i ξ_i^μ σ_i − h·σ
+    at inverse temperature ``beta``. Integrating z out gives P(σ) ∝ exp{β[(N/2) Σ_μ m_μ² + h·σ]},
+    the Hopfield distribution, and ⟨z_μ⟩/√N = ⟨m_μ⟩. ``hidden`` is ``"gibbs"`` (exact Gaussian
+    draw) or ``"langevin"`` (the paper's SDE τ dz = (−z + g) dt + √(2τ/β) dW over ``dt``·τ,
+    exact Ornstein–Uhlenbeck propagator); the visible units get a heat-bath update.
+
+    Returns ``counts`` (visits per visible state, index Σ_i [σ_i=+1] 2^i), ``exact``
+    (probabilities of the same states), ``total_variation``, ``exact_sampler_tv`` (mean, sd of
+    the TV of an exact sampler with ``effective_samples`` draws), ``tau_int``, and arrays
+    ``overlap``/``overlap_error`` (sampled ⟨m_μ⟩), ``hidden``/``hidden_error`` (⟨z_μ⟩/√N),
+    ``exact_overlap``.
+    """
+    x = _pm1("xi", xi, 2)
+    h = [] if field is None else [float(v) for v in np.asarray(field, dtype=float).ravel()]
+    raw = json.loads(
+        _glassbox.hopfield_hybrid(
+            x, float(beta), h, str(hidden), float(dt), _int("burn_in", burn_in),
+            _int("samples", samples, 2), _int("thin", thin, 1), _int("seed", seed),
+        )
+    )
+    run, exact = raw["run"], raw["exact"]
+    return {
+        "counts": np.array(run["counts"], dtype=np.int64),
+        "exact": np.array(exact["probabilities"], dtype=float),
+        "total_variation": raw["total_variation"],
+        "exact_sampler_tv": (raw["exact_sampler_tv"]["mean"], raw["exact_sampler_tv"]["error"]),
+        "effective_samples": raw["effective_samples"],
+        "tau_int": run["tau_int"],
+        "overlap": np.array([e["mean"] for e in run["overlaps"]]),
+        "overlap_error": np.array([e["error"] for e in run["overlaps"]]),
+        "hidden": np.array([e["mean"] for e in run["hidden"]]),
+        "hidden_error": np.array([e["error"] for e in run["hidden"]]),
+        "exact_overlap": np.array(exact["overlaps"], dtype=float),
+    }
+
+
+def mnist_patterns(count: int = 10, threshold: float = 0.5, path: Optional[str] = None) -> Dict[str, Any]:
+    """``count`` binarized MNIST test digits, the first image of each class in turn (so
+    ``count`` ≤ 10 gives distinct digits): ``patterns`` (count × 784 int8, +1 where the pixel
+    exceeds ``threshold``), ``labels`` and ``indices``. ``path``: the MNIST folder (default:
+    ``$GLASSBOX_MNIST`` or ``../shared/data/mnist``)."""
+    pats, labels, idx = _glassbox.hopfield_mnist_patterns(
+        None if path is None else str(path), _int("count", count, 1), float(threshold)
+    )
+    return {"patterns": pats, "labels": np.array(labels), "indices": np.array(idx)}
+
+
+def recall_memory(
+    xi: Any,
+    start: Any,
+    target: int,
+    memory: str = "hebb",
+    power: int = 20,
+    beta: float = 0.1,
+    max_sweeps: int = 200,
+    seed: int = 1,
+) -> Dict[str, Any]:
+    """Recall from ``start`` in a memory storing the rows of ``xi``: ``"hebb"`` (classical,
+    T = 0 asynchronous), ``"dense"`` (F(x) = x^power, Krotov–Hopfield) or ``"continuous"``
+    (ξ ← X softmax(β Xᵀ ξ), Ramsauer et al.). Returns ``state`` (float array), ``overlap``
+    with pattern ``target``, ``nearest`` (stored pattern of largest overlap) and ``steps``."""
+    out = json.loads(
+        _glassbox.hopfield_recall_memory(
+            _pm1("xi", xi, 2), _pm1("start", start, 1), _int("target", target), str(memory),
+            _int("power", power, 2), float(beta), _int("max_sweeps", max_sweeps, 1),
+            _int("seed", seed),
+        )
+    )
+    out["state"] = np.array(out["state"], dtype=float)
+    return out
+
+
+def store(
+    count: int = 10,
+    flip: float = 0.2,
+    occlude_from: int = 14,
+    power: int = 20,
+    beta: float = 0.1,
+    threshold: float = 0.5,
+    path: Optional[str] = None,
+    seed: int = 1,
+) -> Dict[str, Any]:
+    """Store ``count`` binarized MNIST digits and recall each from a corrupted start
+    (``flip`` of the pixels flipped, numpy RNG from ``seed``) and an occluded one (rows from
+    ``occlude_from`` on set to background) in the classical Hebbian network and the modern
+    dense and continuous networks. Returns ``patterns``, ``labels``, ``starts`` (dict kind →
+    count × 784), ``recalled`` (dict (kind, memory) → count × 784 float), ``overlap`` and
+    ``recalled_ok`` (dict (kind, memory) → arrays; ok = nearest pattern right and m > 0.95)."""
+    d = mnist_patterns(count, threshold, path)
+    xi = d["patterns"]
+    rng = np.random.default_rng(_int("seed", seed))
+    n = xi.shape[1]
+    cols = int(round(np.sqrt(n)))
+    corrupted = np.array([corrupt(x, flip, seed=int(rng.integers(2**31))) for x in xi])
+    occluded = xi.copy()
+    occluded[:, int(occlude_from) * cols:] = -1
+    starts = {"corrupted": corrupted, "occluded": occluded}
+    recalled, overlap, ok = {}, {}, {}
+    for kind, st in starts.items():
+        for mem in ("hebb", "dense", "continuous"):
+            outs = [recall_memory(xi, st[mu], mu, mem, power, beta, seed=seed) for mu in range(len(xi))]
+            recalled[(kind, mem)] = np.array([o["state"] for o in outs])
+            overlap[(kind, mem)] = np.array([o["overlap"] for o in outs])
+            ok[(kind, mem)] = np.array([o["nearest"] == mu and o["overlap"] > 0.95 for mu, o in enumerate(outs)])
+    return {"patterns": xi, "labels": d["labels"], "starts": starts, "recalled": recalled,
+            "overlap": overlap, "recalled_ok": ok}
+
+
+def scaling(
+    power: int,
+    sizes: Sequence[int],
+    samples: int = 8,
+    starts: int = 4,
+    flip: float = 0.0,
+    success: float = 0.95,
+    max_sweeps: int = 50,
+    seed: int = 1,
+) -> Dict[str, Any]:
+    """Capacity of dense associative memory F(x) = x^power against N: for each N in
+    ``sizes``, p_c where half the recalls (T = 0 from a pattern with ``flip`` of the units
+    flipped) end with overlap ≥ ``success``. Returns ``n``, ``p_c`` arrays and ``exponent``,
+    ``exponent_log_corrected`` (slopes of ln p_c and ln(p_c ln N) against ln N; Krotov–Hopfield
+    predict power − 1)."""
+    raw = json.loads(
+        _glassbox.hopfield_scaling(
+            _int("power", power, 2), [_int("size", n, 4) for n in sizes], _int("samples", samples, 1),
+            _int("starts", starts, 1), float(flip), float(success), _int("max_sweeps", max_sweeps, 1),
+            _int("seed", seed),
+        )
+    )
+    slope = lambda f: None if f is None else f["slope"]  # noqa: E731
+    return {
+        "n": np.array([p["n"] for p in raw["points"]]),
+        "p_c": np.array([p["p_c"] for p in raw["points"]], dtype=float),
+        "exponent": slope(raw["exponent"]),
+        "exponent_log_corrected": slope(raw["exponent_log_corrected"]),
+    }
+
+
+def stability(
+    n: int,
+    p: Sequence[int],
+    rule: str = "hebb",
+    samples: int = 10,
+    starts: int = 5,
+    flip: float = 0.1,
+    kappa: float = 0.0,
+    seed: int = 1,
+) -> Dict[str, np.ndarray]:
+    """Exact fixed points and recall against the number of patterns ``p`` (a list) for a
+    learning rule: arrays ``p``, ``alpha``, ``x`` (= p ln N / N), ``fixed_fraction``,
+    ``all_fixed``, ``bit_error``, ``hebb_fixed_fraction`` (signal-to-noise theory
+    (1 − H(√((N−1)/(p−1))))^N), ``mean_overlap``, ``error`` (recall from ``flip`` flipped)."""
+    pts = json.loads(
+        _glassbox.hopfield_stability(
+            str(rule), float(kappa), _int("n", n, 2), [_int("p", q, 1) for q in p],
+            _int("samples", samples, 1), _int("starts", starts, 1), float(flip), _int("seed", seed),
+        )
+    )
+    return {k: np.array([q[k] for q in pts], dtype=float) for k in pts[0]}
+
+
+def modern_scan(
+    counts: Sequence[int],
+    betas: Union[float, Sequence[float]],
+    dim: int = 64,
+    flip: float = 0.1,
+    samples: int = 4,
+    queries: int = 16,
+    seed: int = 1,
+) -> Dict[str, np.ndarray]:
+    """Continuous modern Hopfield network: relative error ‖ξ_new − x‖/‖x‖ after one update
+    ξ ← X softmax(β Xᵀ ξ) from a stored ±1 pattern of dimension ``dim`` with ``flip`` of its
+    components flipped, for each count M in ``counts`` and β in ``betas``. Returns flat arrays
+    ``count``, ``beta``, ``error``, ``error_err``, ``success`` (M-major)."""
+    pts = json.loads(
+        _glassbox.modern_hopfield_scan(
+            _int("dim", dim, 1), [_int("count", m, 1) for m in counts], _floats(betas), float(flip),
+            _int("samples", samples, 1), _int("queries", queries, 1), _int("seed", seed),
+        )
+    )
+    return {k: np.array([p[k] for p in pts], dtype=float) for k in pts[0]}

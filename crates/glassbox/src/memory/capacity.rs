@@ -82,6 +82,9 @@ pub struct CapacityPoint {
     pub error: f64,
     /// Fraction of runs with m ≥ success overlap.
     pub success: f64,
+    /// Mean final overlap of the retrieved runs (m ≥ success overlap; NaN if none): the
+    /// retrieval state's overlap, AGS m(α) ≥ 0.967 up to α_c.
+    pub retrieved_overlap: f64,
     /// Mean sweeps to the fixed point.
     pub mean_sweeps: f64,
     /// Runs that hit the sweep limit.
@@ -97,6 +100,11 @@ pub struct CriticalLoad {
     pub n: usize,
     /// Where the mean final overlap crosses the threshold (None: no crossing on the grid).
     pub alpha_c_mean: Option<f64>,
+    /// Its error: the interpolated error bar of the mean overlap at the crossing divided by
+    /// the slope there (NaN without a crossing).
+    pub alpha_c_mean_error: f64,
+    /// The error of `alpha_c_half`, from the binomial error of the success fraction.
+    pub alpha_c_half_error: f64,
     /// Where the success fraction crosses 1/2.
     pub alpha_c_half: Option<f64>,
 }
@@ -171,6 +179,21 @@ pub fn fit_line(x: &[f64], y: &[f64]) -> Option<LineFit> {
         slope,
         points: k,
     })
+}
+
+/// The error of [`crossing`]: the error bar `dy` interpolated at the crossing divided by the
+/// slope of the interpolating segment (NaN without a crossing).
+pub fn crossing_error(x: &[f64], y: &[f64], dy: &[f64], level: f64) -> f64 {
+    (0..x.len().saturating_sub(1))
+        .find_map(|k| {
+            let (y0, y1) = (y[k], y[k + 1]);
+            (y0 >= level && y1 < level).then(|| {
+                let t = (y0 - level) / (y0 - y1);
+                let e = dy[k] * (1.0 - t) + dy[k + 1] * t;
+                e * (x[k + 1] - x[k]) / (y0 - y1)
+            })
+        })
+        .unwrap_or(f64::NAN)
 }
 
 /// The first downward crossing of `level` by y(x), linearly interpolated.
@@ -280,6 +303,18 @@ pub fn capacity(spec: &CapacitySpec) -> Result<Capacity> {
                 error,
                 success: all.iter().filter(|r| r.0 >= spec.success_overlap).count() as f64
                     / all.len() as f64,
+                retrieved_overlap: {
+                    let good: Vec<f64> = all
+                        .iter()
+                        .filter(|r| r.0 >= spec.success_overlap)
+                        .map(|r| r.0)
+                        .collect();
+                    if good.is_empty() {
+                        f64::NAN
+                    } else {
+                        good.iter().sum::<f64>() / good.len() as f64
+                    }
+                },
                 mean_sweeps: all.iter().map(|r| r.1 as f64).sum::<f64>() / all.len() as f64,
                 unconverged: all.iter().filter(|r| !r.2).count(),
                 histogram,
@@ -294,10 +329,21 @@ pub fn capacity(spec: &CapacitySpec) -> Result<Capacity> {
             let pts = &points[s * na..(s + 1) * na];
             let m: Vec<f64> = pts.iter().map(|p| p.mean_overlap).collect();
             let f: Vec<f64> = pts.iter().map(|p| p.success).collect();
+            let dm: Vec<f64> = pts.iter().map(|p| p.error).collect();
+            // Binomial error of the success fraction, at least that of one run in the count.
+            let df: Vec<f64> = pts
+                .iter()
+                .map(|p| {
+                    let r = p.runs as f64;
+                    (p.success * (1.0 - p.success) / r).sqrt().max(0.5 / r)
+                })
+                .collect();
             CriticalLoad {
                 n,
                 alpha_c_mean: crossing(&spec.alphas, &m, spec.mean_threshold),
+                alpha_c_mean_error: crossing_error(&spec.alphas, &m, &dm, spec.mean_threshold),
                 alpha_c_half: crossing(&spec.alphas, &f, 0.5),
+                alpha_c_half_error: crossing_error(&spec.alphas, &f, &df, 0.5),
             }
         })
         .collect();

@@ -15,19 +15,31 @@
 //! - [`retrieval`]: recall from corrupted patterns, basins of attraction, 3-mixtures;
 //! - [`modern`]: dense associative memory F(x) = xⁿ and the continuous modern Hopfield
 //!   network whose update is attention;
+//! - [`images`]: binarized images (MNIST) as patterns, occlusion, and recall in the
+//!   classical and modern networks side by side;
+//! - [`hybrid`]: the hybrid Boltzmann machine (binary visible, Gaussian hidden units) whose
+//!   visible marginal is the Hopfield Boltzmann distribution (Barra et al. 2012);
+//! - [`stability`]: exact fixed points and recall against the load for any rule (the
+//!   error-free regime p ≲ N/(4 ln N) of Hebb; the pseudo-inverse rule up to α → 1);
+//! - [`scaling`]: the capacity of dense associative memory against N (p_c ∝ N^{n−1});
 //! - [`capacity`](mod@capacity): the capacity experiment, α_c(N) and its extrapolation to N → ∞, to set
 //!   against the AGS theory in [`theory::hopfield`](crate::theory::hopfield).
 
 pub mod capacity;
 pub mod dynamics;
+pub mod hybrid;
+pub mod images;
 pub mod learning;
 pub mod modern;
 pub mod network;
 pub mod patterns;
 pub mod retrieval;
+pub mod scaling;
+pub mod stability;
 
 pub use capacity::{capacity, Capacity, CapacitySpec};
 pub use dynamics::{run, Dynamics, Outcome};
+pub use hybrid::{HiddenDynamics, HybridBoltzmann, HybridSpec};
 pub use learning::{hebb, minover, pseudo_inverse, storkey, Minover, Rule, Weights};
 pub use network::{Dense, Hebbian, Network};
 pub use patterns::Patterns;

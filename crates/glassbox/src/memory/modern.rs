@@ -253,6 +253,105 @@ impl ContinuousHopfield {
     }
 }
 
+/// Settings of the retrieval-error scan of the continuous network.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ContinuousScanSpec {
+    /// Pattern dimension d (patterns are random ±1 vectors).
+    pub dim: usize,
+    /// Numbers of stored patterns M.
+    pub counts: Vec<usize>,
+    /// Inverse temperatures β.
+    pub betas: Vec<f64>,
+    /// Fraction of the query's components flipped (the query is a noisy stored pattern).
+    pub flip: f64,
+    /// Independent pattern sets per (M, β).
+    pub samples: usize,
+    /// Queries per set.
+    pub queries: usize,
+    /// Seed.
+    pub seed: u64,
+}
+
+/// One point of the scan.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ContinuousScanPoint {
+    /// M.
+    pub count: usize,
+    /// β.
+    pub beta: f64,
+    /// Mean relative error ‖ξ_new − x_target‖ / ‖x_target‖ after one update.
+    pub error: f64,
+    /// Its standard error over the queries.
+    pub error_err: f64,
+    /// Fraction of queries whose updated state has the target as the nearest pattern and
+    /// every component of the target's sign.
+    pub success: f64,
+}
+
+/// Retrieval error of the continuous modern network after one update (Ramsauer et al.:
+/// retrieval in one step with an error exponentially small in β times the separation),
+/// against β and the number of stored patterns.
+pub fn continuous_scan(spec: &ContinuousScanSpec) -> Result<Vec<ContinuousScanPoint>> {
+    use rayon::prelude::*;
+    if spec.dim == 0 || spec.samples == 0 || spec.queries == 0 || spec.counts.contains(&0) {
+        return Err(invalid(
+            "need dim ≥ 1, samples ≥ 1, queries ≥ 1 and counts ≥ 1",
+        ));
+    }
+    if !(0.0..=0.5).contains(&spec.flip) {
+        return Err(invalid(format!(
+            "the flipped fraction must lie in [0, 1/2], got {}",
+            spec.flip
+        )));
+    }
+    let root = crate::rng::Streams::new(spec.seed);
+    let flips = (spec.flip * spec.dim as f64).round() as usize;
+    let grid: Vec<(usize, f64)> = spec
+        .counts
+        .iter()
+        .flat_map(|&m| spec.betas.iter().map(move |&b| (m, b)))
+        .collect();
+    grid.par_iter()
+        .map(|&(m, beta)| -> Result<ContinuousScanPoint> {
+            let mut errs = vec![];
+            let mut ok = 0usize;
+            for k in 0..spec.samples {
+                let streams = root.child(&[m as u64, k as u64]);
+                let ps = Patterns::random(spec.dim, m, 0.0, &streams)?;
+                let rows: Vec<Vec<f64>> = (0..m)
+                    .map(|mu| ps.pattern(mu).iter().map(|&v| v as f64).collect())
+                    .collect();
+                let net = ContinuousHopfield::new(&rows, beta)?;
+                for (q, target) in rows.iter().enumerate().take(spec.queries.min(m)) {
+                    let mut rng = streams.stream(&[crate::rng::purpose::MONTE_CARLO, q as u64]);
+                    let start = super::dynamics::corrupt(ps.pattern(q), flips, &mut rng)?;
+                    let x: Vec<f64> = start.iter().map(|&v| v as f64).collect();
+                    let out = net.update(&x)?;
+                    let e = out
+                        .iter()
+                        .zip(target)
+                        .map(|(a, b)| (a - b).powi(2))
+                        .sum::<f64>()
+                        .sqrt()
+                        / (spec.dim as f64).sqrt();
+                    errs.push(e);
+                    ok += out.iter().zip(target).all(|(a, b)| a * b > 0.0) as usize;
+                }
+            }
+            let k = errs.len() as f64;
+            let mean = errs.iter().sum::<f64>() / k;
+            let var = errs.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / (k - 1.0).max(1.0);
+            Ok(ContinuousScanPoint {
+                count: m,
+                beta,
+                error: mean,
+                error_err: (var / k).sqrt(),
+                success: ok as f64 / k,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,5 +486,31 @@ mod tests {
             .map(|(a, b)| (a - b).abs())
             .fold(0.0, f64::max);
         assert!(err < 1e-6, "{err}");
+    }
+
+    /// The one-step error falls with β and grows with the number of stored patterns.
+    #[test]
+    fn continuous_error_falls_with_beta_and_grows_with_count() {
+        let spec = ContinuousScanSpec {
+            dim: 64,
+            counts: vec![16, 1024],
+            betas: vec![0.02, 0.5],
+            flip: 0.1,
+            samples: 2,
+            queries: 8,
+            seed: 1,
+        };
+        let pts = continuous_scan(&spec).unwrap();
+        let e = |m: usize, b: f64| {
+            pts.iter()
+                .find(|p| p.count == m && p.beta == b)
+                .unwrap()
+                .clone()
+        };
+        assert!(e(16, 0.5).error < 1e-6 && e(16, 0.5).success == 1.0);
+        assert!(e(16, 0.02).error > 0.3, "{:?}", e(16, 0.02));
+        assert!(e(1024, 0.02).error > e(16, 0.02).error);
+        assert!(e(1024, 0.5).error < 0.05);
+        assert!(continuous_scan(&ContinuousScanSpec { dim: 0, ..spec }).is_err());
     }
 }
