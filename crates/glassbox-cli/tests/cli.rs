@@ -1877,3 +1877,142 @@ fn rg_blocks_flows_and_learns_order_parameters() {
         "epochs",
     );
 }
+
+/// Every file of a run folder except the manifest (timings) as (relative path, bytes).
+fn folder_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else if p.file_name().unwrap() != "manifest.json" {
+                out.push((
+                    p.strip_prefix(root).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn shards_merge_into_the_unsharded_run() {
+    let dir = temp_dir("shards");
+    let p = |s: &str| dir.join(s).to_str().unwrap().to_string();
+    let base = |seed: &str, extra: &[&str], out: &str| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "temper",
+            "--lattice",
+            "4x4",
+            "--couplings",
+            "gaussian",
+            "-T",
+            "0.5,0.8,1.2",
+            "--sweeps",
+            "300",
+            "--samples",
+            "5",
+            "--seed",
+            seed,
+            "-o",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.push(out.to_string());
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let run = |a: Vec<String>| {
+        let o = glassbox(&strs(&a));
+        assert!(
+            o.status.success(),
+            "{a:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    run(base("3", &[], &p("full")));
+    run(base("3", &["--shard", "2/2"], &p("s2")));
+    run(base("3", &["--shard", "1/2"], &p("s1")));
+    let o = glassbox(&["merge", &p("s2"), &p("s1"), "-o", &p("merged")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (full, merged) = (
+        folder_files(&dir.join("full")),
+        folder_files(&dir.join("merged")),
+    );
+    assert!(full.iter().any(|(f, _)| f == Path::new("results.csv")));
+    assert_eq!(
+        full.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        merged.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for (a, b) in full.iter().zip(&merged) {
+        assert!(a.1 == b.1, "{} differs after merging", a.0.display());
+    }
+    // The same for `sample`, three shards.
+    let s = |k: &str, out: &str| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "sample",
+            "--lattice",
+            "4x4",
+            "--couplings",
+            "pm",
+            "-T",
+            "1,2",
+            "--sweeps",
+            "200",
+            "--samples",
+            "3",
+            "--seed",
+            "2",
+            "-o",
+            out,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if !k.is_empty() {
+            a.extend(["--shard".to_string(), k.to_string()]);
+        }
+        a
+    };
+    run(s("", &p("sfull")));
+    for k in 1..=3 {
+        run(s(&format!("{k}/3"), &p(&format!("sp{k}"))));
+    }
+    let o = glassbox(&[
+        "merge",
+        &p("sp3"),
+        &p("sp1"),
+        &p("sp2"),
+        "-o",
+        &p("smerged"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(folder_files(&dir.join("sfull")) == folder_files(&dir.join("smerged")));
+    // Refusals: another seed, a shard twice, a missing shard, mixed commands, bad --shard.
+    run(base("4", &["--shard", "2/2"], &p("other")));
+    fails_with(&["merge", &p("s1"), &p("other"), "-o", &p("x1")], "seed");
+    fails_with(
+        &["merge", &p("s1"), &p("s1"), "-o", &p("x2")],
+        "given twice",
+    );
+    fails_with(&["merge", &p("s1"), "-o", &p("x3")], "2/2 missing");
+    fails_with(&["merge", &p("s1"), &p("sp2"), "-o", &p("x4")], "differ in");
+    fails_with(
+        &["merge", &p("full"), "-o", &p("x5")],
+        "not a finished shard",
+    );
+    fails_with(
+        &strs(&base("3", &["--shard", "3/2"], &p("x6"))),
+        "1 ≤ K ≤ N",
+    );
+    fails_with(
+        &strs(&base("3", &["--shard", "6/6"], &p("x7"))),
+        "at most 5 shards",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
