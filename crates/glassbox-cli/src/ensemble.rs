@@ -549,14 +549,17 @@ pub mod mpi {
             }
         };
         if rank != 0 {
+            // Each request carries the number of samples this rank has finished.
+            let mut finished = 0u64;
             loop {
-                world.process_at_rank(0).send_with_tag(&0u64, REQUEST);
+                world.process_at_rank(0).send_with_tag(&finished, REQUEST);
                 let (i, _) = world.process_at_rank(0).receive_with_tag::<u64>(ASSIGN);
                 if i == STOP {
                     return Ok(());
                 }
                 let mut job = Job::open(e, i as usize, &folder)?;
                 while !job.step(e, &folder, every)? {}
+                finished += 1;
             }
         }
         let manifest = folder.begin(manifest(e)?)?;
@@ -566,7 +569,8 @@ pub mod mpi {
         let mut next = 0;
         let mut stopped = 0;
         let mut job: Option<Job<E>> = None;
-        let mut answer = |source: i32, next: &mut usize, stopped: &mut i32| {
+        let mut per_rank = vec![0u64; size as usize];
+        let answer = |source: i32, next: &mut usize, stopped: &mut i32| {
             let reply = if *next < todo.len() {
                 *next += 1;
                 todo[*next - 1] as u64
@@ -581,7 +585,8 @@ pub mod mpi {
                 .any_process()
                 .immediate_matched_probe_with_tag(REQUEST)
             {
-                let (_, status) = msg.matched_receive::<u64>();
+                let (count, status) = msg.matched_receive::<u64>();
+                per_rank[status.source_rank() as usize] = count;
                 answer(status.source_rank(), &mut next, &mut stopped);
             }
             if job.is_none() && next < todo.len() {
@@ -591,13 +596,15 @@ pub mod mpi {
             if let Some(j) = job.as_mut() {
                 if j.step(e, &folder, every)? {
                     job = None;
+                    per_rank[0] += 1;
                 }
                 continue;
             }
             if stopped == size - 1 {
                 break;
             }
-            let (_, status) = world.any_process().receive_with_tag::<u64>(REQUEST);
+            let (count, status) = world.any_process().receive_with_tag::<u64>(REQUEST);
+            per_rank[status.source_rank() as usize] = count;
             answer(status.source_rank(), &mut next, &mut stopped);
         }
         let parts = super::read_parts::<E::Part>(&folder.path(""), 0..e.samples())?;
@@ -605,9 +612,14 @@ pub mod mpi {
         let _ = std::fs::remove_dir_all(folder.path(PARTS_DIR));
         manifest.finish(RunStatus::Completed)?;
         println!(
-            "{} samples over {size} MPI rank(s), {} run now, {} kept from before",
+            "{} samples over {size} MPI rank(s): {} run now (per rank: {}), {} kept from before",
             e.samples(),
             todo.len(),
+            per_rank
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             e.samples() - todo.len()
         );
         Ok(())
