@@ -2131,7 +2131,7 @@ fn mpi_job_with_a_killed_rank_resumes_without_losing_samples() {
             "-T",
             "0.5,0.7,1.0,1.4",
             "--sweeps",
-            "6000",
+            "10000",
             "--samples",
             "12",
             "--seed",
