@@ -11,7 +11,7 @@
 //!   version and spec; shards 1…N each exactly once) and writes the run folder the unsharded
 //!   run writes, from the parts;
 //! - with the cargo feature `mpi`, `--mpi` under `mpirun` hands sample indices out to the ranks
-//!   one at a time ([`mpi`]), each rank writing the parts of the samples it ran.
+//!   one at a time (module `mpi`), each rank writing the parts of the samples it ran.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
