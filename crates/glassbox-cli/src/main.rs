@@ -5,6 +5,7 @@
 mod anneal_cmd;
 mod bench;
 mod cavity_cmd;
+mod ensemble;
 mod exact_cmd;
 mod graph_cmd;
 mod ground_cmd;
@@ -63,6 +64,9 @@ enum Command {
     /// P(q), link overlap) per temperature, exchange rates and round trips; optional Houdayer
     /// cluster moves.
     Temper(temper_cmd::Args),
+    /// Combine the shard folders of an ensemble run (`--shard K/N`) into the run folder of
+    /// the unsharded run; refuses shards of different runs, duplicated or missing shards.
+    Merge(ensemble::MergeArgs),
     /// Ground-state search: annealing restarts until a time, read or energy/cut target, best
     /// energy and cut, time-to-target statistics over repeated searches.
     Ground(ground_cmd::Args),
@@ -168,6 +172,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sample(a) => sample::run(a),
         Command::Anneal(a) => anneal_cmd::run(a),
         Command::Temper(a) => temper_cmd::run(a),
+        Command::Merge(a) => ensemble::run_merge(a),
         Command::Ground(a) => ground_cmd::run(a),
         Command::Population(a) => population_cmd::run(a),
         Command::Exact(a) => exact_cmd::run(a),

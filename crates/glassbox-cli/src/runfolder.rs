@@ -154,6 +154,14 @@ impl RunFolder {
         Ok(Self { root })
     }
 
+    /// A run folder another process prepares (nothing is checked).
+    #[cfg(feature = "mpi")]
+    pub fn open_unchecked(path: impl AsRef<Path>) -> Self {
+        Self {
+            root: path.as_ref().to_path_buf(),
+        }
+    }
+
     /// The full path of `rel` inside the folder (nothing is created).
     pub fn path(&self, rel: impl AsRef<Path>) -> PathBuf {
         self.root.join(rel)

@@ -1,6 +1,6 @@
 //! `glassbox sample`: a Monte Carlo temperature scan written to a run folder.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,8 +11,9 @@ use glassbox::mc::{disorder_averages, Order, PointResult, Rule, Scan};
 use glassbox::model::Ising;
 use rayon::prelude::*;
 
+use crate::ensemble::CHECKPOINT;
 use crate::plot::{Plot, Series, Style};
-use crate::runfolder::{Manifest, RunFolder, RunStatus, RunningManifest};
+use crate::runfolder::{RunFolder, RunStatus, RunningManifest};
 use crate::spec::{ModelArgs, SampleSpec, ScanSpec, TemperatureArgs};
 
 /// Flags of `glassbox sample`.
@@ -63,6 +64,14 @@ pub struct Args {
     /// Seconds between checkpoints.
     #[arg(long, default_value_t = 30.0)]
     pub checkpoint_every: f64,
+    /// Run only shard K of N of the disorder samples (a contiguous slice; K = 1…N), for batch
+    /// schedulers; combine the N shard folders with `glassbox merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::ensemble::Shard>,
+    /// Distribute the disorder samples over the MPI ranks (run under `mpirun`).
+    #[cfg(feature = "mpi")]
+    #[arg(long, conflicts_with = "shard")]
+    pub mpi: bool,
 }
 
 /// Acceptance-rule flag.
@@ -151,7 +160,116 @@ impl Args {
     }
 }
 
-const CHECKPOINT: &str = "checkpoint.json";
+/// The results of one disorder sample of `glassbox sample`: its scan and final spins (one
+/// configuration per temperature, concatenated).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct SamplePart {
+    /// Results per temperature.
+    pub results: Vec<PointResult>,
+    /// Final configurations, temperature after temperature.
+    pub spins: Vec<i8>,
+}
+
+/// A `glassbox sample` ensemble: its resolved spec and sample 0 (for the array shapes).
+pub struct SampleEnsemble {
+    spec: SampleSpec,
+    config: glassbox::mc::ScanConfig,
+    model0: Ising,
+}
+
+impl SampleEnsemble {
+    /// The ensemble of a resolved spec.
+    pub fn new(spec: SampleSpec) -> Result<Self> {
+        anyhow::ensure!(
+            spec.samples >= 1,
+            "the number of disorder samples must be at least 1"
+        );
+        let config = spec.scan_config();
+        config.validate()?;
+        let model0 = spec.model.sample(0, spec.samples).build()?;
+        Ok(Self {
+            spec,
+            config,
+            model0,
+        })
+    }
+
+    /// The ensemble of a spec read back from `shard.json`.
+    pub fn from_spec_json(v: serde_json::Value) -> Result<Self> {
+        Self::new(serde_json::from_value(v).context("the shards' spec is not a sample spec")?)
+    }
+}
+
+impl crate::ensemble::Ensemble for SampleEnsemble {
+    type State = Scan;
+    type Part = SamplePart;
+
+    fn command(&self) -> &'static str {
+        "sample"
+    }
+    fn spec_json(&self) -> Result<serde_json::Value> {
+        Ok(serde_json::to_value(&self.spec)?)
+    }
+    fn spec_toml(&self) -> Result<String> {
+        Ok(toml::to_string_pretty(&self.spec)?)
+    }
+    fn seed(&self) -> u64 {
+        self.spec.seed
+    }
+    fn samples(&self) -> usize {
+        self.spec.samples
+    }
+    fn model(&self, i: usize) -> Result<Ising> {
+        if i == 0 {
+            return Ok(self.model0.clone());
+        }
+        Ok(self.spec.model.sample(i, self.spec.samples).build()?)
+    }
+    fn start(&self, i: usize, model: &Ising) -> Result<Scan> {
+        Ok(Scan::new(model, self.config.sample(i, self.spec.samples))?)
+    }
+    fn matches(&self, i: usize, state: &Scan) -> bool {
+        state.config == self.config.sample(i, self.spec.samples)
+    }
+    fn advance(&self, state: &mut Scan, model: &Ising) {
+        let block = (self.config.thermalization + self.config.sweeps)
+            .div_ceil(200)
+            .max(1);
+        state.step(model, block);
+    }
+    fn progress(&self, state: &Scan) -> (bool, u64) {
+        (state.finished(), state.sweeps_done())
+    }
+    fn total(&self, state: &Scan) -> u64 {
+        state.total_sweeps()
+    }
+    fn part(&self, state: &Scan, model: &Ising) -> SamplePart {
+        SamplePart {
+            results: state.results(model),
+            spins: state
+                .chains
+                .iter()
+                .flat_map(|c| c.spins().to_vec())
+                .collect(),
+        }
+    }
+    fn finish(&self, folder: &RunFolder, out: &Path, parts: Vec<SamplePart>) -> Result<()> {
+        let spec = &self.spec;
+        let per_sample: Vec<Vec<PointResult>> = parts.iter().map(|p| p.results.clone()).collect();
+        let results = if per_sample.len() == 1 {
+            per_sample[0].clone()
+        } else {
+            disorder_averages(&per_sample)
+        };
+        let spins: Vec<&[i8]> = parts.iter().map(|p| &p.spins[..]).collect();
+        write_outputs(folder, &self.model0, spec, &spins, &results)?;
+        if spec.samples > 1 {
+            write_samples(folder, &per_sample)?;
+        }
+        print_summary(spec, &results, out);
+        Ok(())
+    }
+}
 
 /// Runs `glassbox sample`.
 pub fn run(args: Args) -> Result<()> {
@@ -160,90 +278,53 @@ pub fn run(args: Args) -> Result<()> {
     spec.model.couplings = Some(spec.model.law());
     spec.scan.thermalization = Some(spec.scan_config().thermalization);
     // Validate and build everything before touching the output folder.
-    anyhow::ensure!(
-        spec.samples >= 1,
-        "the number of disorder samples must be at least 1"
-    );
-    let config = spec.scan_config();
-    config.validate()?;
-    let k = spec.samples;
-    let models = (0..k)
-        .map(|s| spec.model.sample(s, k).build())
-        .collect::<glassbox::Result<Vec<Ising>>>()?;
+    let ensemble = SampleEnsemble::new(spec.clone())?;
+    if let Some(shard) = args.shard {
+        shard.range(spec.samples)?;
+    }
+    #[cfg(feature = "mpi")]
+    if args.mpi {
+        return crate::ensemble::mpi::run(
+            &ensemble,
+            &args.out,
+            args.overwrite,
+            args.resume,
+            args.checkpoint_every,
+            |folder| check_resumable(folder, &spec, &args.out),
+        );
+    }
     let folder = if args.resume {
         RunFolder::open(&args.out)?
     } else {
         RunFolder::create(&args.out, args.overwrite)?
     };
-    let mut scans: Vec<Scan> = if args.resume {
-        let previous: SampleSpec = toml::from_str(
-            &std::fs::read_to_string(folder.path("spec.toml"))
-                .context("no spec.toml in the folder to resume")?,
-        )
-        .context("spec.toml of the folder to resume is malformed")?;
-        if previous != spec {
-            bail!(
-                "cannot resume {}: its spec differs from the one given now",
-                args.out.display()
-            );
-        }
-        let text = std::fs::read_to_string(folder.path(CHECKPOINT))
-            .with_context(|| format!("no {CHECKPOINT} in {}", args.out.display()))?;
-        let scans: Vec<Scan> = serde_json::from_str(&text).context("checkpoint is corrupt")?;
-        if scans.len() != k
-            || scans
-                .iter()
-                .enumerate()
-                .any(|(s, sc)| sc.config != config.sample(s, k))
-        {
-            bail!("checkpoint was written for another configuration");
-        }
-        scans
-    } else {
-        models
-            .iter()
-            .enumerate()
-            .map(|(s, m)| Scan::new(m, config.sample(s, k)))
-            .collect::<glassbox::Result<_>>()?
-    };
-    folder.write_atomic("spec.toml", toml::to_string_pretty(&spec)?.as_bytes())?;
-    let manifest = folder.begin(Manifest::new(
-        "sample",
-        serde_json::to_value(&spec)?,
-        spec.seed,
-        rayon::current_num_threads(),
-    ))?;
-
-    let total: u64 = scans.iter().map(|s| s.total_sweeps()).sum();
-    let block = (config.thermalization + config.sweeps).div_ceil(200).max(1);
-    let manifest = run_checkpointed(
-        &mut scans,
-        &models,
-        &folder,
-        manifest,
-        (total, args.checkpoint_every),
-        |scan, model| {
-            scan.step(model, block);
-        },
-        |scan| (scan.finished(), scan.sweeps_done()),
-    )?;
-    let per_sample: Vec<Vec<PointResult>> = scans
-        .iter()
-        .zip(&models)
-        .map(|(s, m)| s.results(m))
-        .collect();
-    let results = if k == 1 {
-        per_sample[0].clone()
-    } else {
-        disorder_averages(&per_sample)
-    };
-    write_outputs(&folder, &models[0], &spec, &scans, &results)?;
-    if k > 1 {
-        write_samples(&folder, &per_sample)?;
+    if args.resume {
+        check_resumable(&folder, &spec, &args.out)?;
     }
-    let _ = std::fs::remove_file(folder.path(CHECKPOINT));
-    manifest.finish(RunStatus::Completed)?;
-    print_summary(&spec, &results, &args.out);
+    folder.write_atomic("spec.toml", toml::to_string_pretty(&spec)?.as_bytes())?;
+    crate::ensemble::run_main(
+        &ensemble,
+        args.shard,
+        &folder,
+        &args.out,
+        args.resume,
+        args.checkpoint_every,
+    )
+}
+
+/// Refuses to resume a folder whose `spec.toml` differs from `spec`.
+fn check_resumable(folder: &RunFolder, spec: &SampleSpec, out: &Path) -> Result<()> {
+    let previous: SampleSpec = toml::from_str(
+        &std::fs::read_to_string(folder.path("spec.toml"))
+            .context("no spec.toml in the folder to resume")?,
+    )
+    .context("spec.toml of the folder to resume is malformed")?;
+    if &previous != spec {
+        bail!(
+            "cannot resume {}: its spec differs from the one given now",
+            out.display()
+        );
+    }
     Ok(())
 }
 
@@ -309,7 +390,7 @@ fn write_outputs(
     folder: &RunFolder,
     model: &Ising,
     spec: &SampleSpec,
-    scans: &[Scan],
+    spins: &[&[i8]],
     results: &[PointResult],
 ) -> Result<()> {
     let (header, rows) = csv_table(results);
@@ -317,8 +398,8 @@ fn write_outputs(
     folder.write_csv("results.csv", &header, &rows)?;
     folder.write_json("results.json", &results)?;
     // Final configurations: [sample,] temperature, then the lattice shape when there is one.
-    let mut shape = if scans.len() > 1 {
-        vec![scans.len(), results.len()]
+    let mut shape = if spins.len() > 1 {
+        vec![spins.len(), results.len()]
     } else {
         vec![results.len()]
     };
@@ -326,11 +407,7 @@ fn write_outputs(
         glassbox::model::GraphSpec::Lattice { dims, .. } => shape.extend(dims.iter().rev()),
         _ => shape.push(model.n()),
     }
-    let spins: Vec<i8> = scans
-        .iter()
-        .flat_map(|s| s.chains.iter().flat_map(|c| c.spins().to_vec()))
-        .collect();
-    folder.write_array("final_spins", &shape, &spins)?;
+    folder.write_array("final_spins", &shape, &spins.concat())?;
     let what = spec.model.describe();
     for (k, (name, _, label)) in OBSERVABLES.iter().enumerate() {
         if *name == "m4" || *name == "m2" {

@@ -15,7 +15,7 @@ use glassbox::model::{CouplingLaw, Ising, ModelSpec};
 use glassbox::rng::Streams;
 
 use crate::plot::{Plot, Series, Style};
-use crate::runfolder::{Manifest, RunFolder, RunStatus};
+use crate::runfolder::RunFolder;
 use crate::sample::{OrderArg, RuleArg};
 use crate::spec::ModelArgs;
 
@@ -91,6 +91,14 @@ pub struct Args {
     /// Seconds between checkpoints.
     #[arg(long, default_value_t = 30.0)]
     pub checkpoint_every: f64,
+    /// Run only shard K of N of the disorder samples (a contiguous slice; K = 1…N), for batch
+    /// schedulers; combine the N shard folders with `glassbox merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::ensemble::Shard>,
+    /// Distribute the disorder samples over the MPI ranks (run under `mpirun`).
+    #[cfg(feature = "mpi")]
+    #[arg(long, conflicts_with = "shard")]
+    pub mpi: bool,
 }
 
 /// What `glassbox temper` was asked to run, written to `spec.toml` (the temperatures are the
@@ -111,8 +119,6 @@ pub struct TemperSpec {
     /// The tempering configuration (requested temperatures).
     pub tempering: TemperingConfig,
 }
-
-const CHECKPOINT: &str = "checkpoint.json";
 
 fn one() -> usize {
     1
@@ -171,6 +177,138 @@ impl Args {
     }
 }
 
+/// A `glassbox temper` ensemble: its spec, sample 0 (for the tuning and the checks) and the
+/// temperatures every sample uses.
+pub struct TemperEnsemble {
+    spec: TemperSpec,
+    model0: Ising,
+    temperatures: Vec<f64>,
+}
+
+impl TemperEnsemble {
+    /// The ensemble of a resolved spec (tunes the temperatures on sample 0 when asked).
+    pub fn new(spec: TemperSpec) -> Result<Self> {
+        anyhow::ensure!(
+            spec.samples >= 1,
+            "the number of disorder samples must be at least 1"
+        );
+        spec.tempering.validate()?;
+        let model0 = spec.model.sample(0, spec.samples).build()?;
+        // Tuned on sample 0; every sample then uses the same temperatures.
+        let mut temperatures = spec.tempering.temperatures.clone();
+        if spec.tune > 0 {
+            temperatures =
+                tune_temperatures(&model0, &spec.tempering, spec.tune, spec.tune_sweeps)?;
+        }
+        Ok(Self {
+            spec,
+            model0,
+            temperatures,
+        })
+    }
+
+    /// The ensemble of a spec read back from `shard.json`.
+    pub fn from_spec_json(v: serde_json::Value) -> Result<Self> {
+        Self::new(serde_json::from_value(v).context("the shards' spec is not a temper spec")?)
+    }
+}
+
+impl crate::ensemble::Ensemble for TemperEnsemble {
+    type State = Tempering;
+    type Part = TemperingResult;
+
+    fn command(&self) -> &'static str {
+        "temper"
+    }
+    fn spec_json(&self) -> Result<serde_json::Value> {
+        Ok(serde_json::to_value(&self.spec)?)
+    }
+    fn spec_toml(&self) -> Result<String> {
+        Ok(toml::to_string_pretty(&self.spec)?)
+    }
+    fn seed(&self) -> u64 {
+        self.spec.seed
+    }
+    fn samples(&self) -> usize {
+        self.spec.samples
+    }
+    fn model(&self, i: usize) -> Result<Ising> {
+        if i == 0 {
+            return Ok(self.model0.clone());
+        }
+        Ok(self.spec.model.sample(i, self.spec.samples).build()?)
+    }
+    fn start(&self, i: usize, model: &Ising) -> Result<Tempering> {
+        let mut c = self.spec.sample_config(i);
+        c.temperatures = self.temperatures.clone();
+        Ok(Tempering::new(model, c)?)
+    }
+    fn matches(&self, i: usize, state: &Tempering) -> bool {
+        let mut c = self.spec.sample_config(i);
+        c.temperatures = state.config.temperatures.clone();
+        state.config == c
+    }
+    fn advance(&self, state: &mut Tempering, model: &Ising) {
+        let block = state.total_sweeps().div_ceil(200).max(1);
+        state.advance(model, block);
+    }
+    fn progress(&self, state: &Tempering) -> (bool, u64) {
+        (state.finished(), state.sweeps_done())
+    }
+    fn total(&self, state: &Tempering) -> u64 {
+        state.total_sweeps()
+    }
+    fn part(&self, state: &Tempering, model: &Ising) -> TemperingResult {
+        state.results(model)
+    }
+    fn finish(
+        &self,
+        folder: &RunFolder,
+        out: &std::path::Path,
+        per_sample: Vec<TemperingResult>,
+    ) -> Result<()> {
+        let spec = &self.spec;
+        let result = disorder_average_tempering(&per_sample)?;
+        write_outputs(folder, spec, &result)?;
+        let identity = link_identity(&spec.model, &self.model0, &per_sample);
+        if let Some(rows) = &identity {
+            folder.write_csv(
+                "link_identity.csv",
+                &["T", "residual", "residual_err"],
+                rows,
+            )?;
+        }
+        if spec.samples > 1 {
+            write_samples(folder, &per_sample)?;
+        }
+        if let Some(rows) = &identity {
+            let worst = rows
+                .iter()
+                .map(|r| {
+                    let (m, e): (f64, f64) = (
+                        r[1].parse().unwrap_or(f64::NAN),
+                        r[2].parse().unwrap_or(f64::NAN),
+                    );
+                    m.abs() / e
+                })
+                .fold(0.0, f64::max);
+            println!(
+                "thermalization check (Gaussian couplings): residual of [e] = −(N_b/N) β σ² (1 − [q_l]) averaged over {} sample(s), largest |residual| = {worst:.1}σ (link_identity.csv){}",
+                per_sample.len(),
+                if per_sample.len() < 10 {
+                    "; the identity holds only in the disorder average, use --samples"
+                } else if worst > 4.0 {
+                    "; NOT thermalized (or too few samples)"
+                } else {
+                    ""
+                }
+            );
+        }
+        print_summary(spec, &result, out);
+        Ok(())
+    }
+}
+
 /// Runs `glassbox temper`.
 pub fn run(args: Args) -> Result<()> {
     anyhow::ensure!(
@@ -179,118 +317,55 @@ pub fn run(args: Args) -> Result<()> {
     );
     let mut mspec = args.model.to_spec(args.seed)?;
     mspec.couplings = Some(mspec.law());
-    let k = args.samples;
-    let models = (0..k)
-        .map(|s| mspec.sample(s, k).build())
-        .collect::<glassbox::Result<Vec<Ising>>>()?;
-    let spec = args.spec(models[0].n(), mspec)?;
+    let spec = args.spec(mspec.n()?, mspec)?;
     spec.tempering.validate()?;
+    if let Some(shard) = args.shard {
+        shard.range(spec.samples)?;
+    }
+    let ensemble = TemperEnsemble::new(spec.clone())?;
+    #[cfg(feature = "mpi")]
+    if args.mpi {
+        return crate::ensemble::mpi::run(
+            &ensemble,
+            &args.out,
+            args.overwrite,
+            args.resume,
+            args.checkpoint_every,
+            |folder| check_resumable(folder, &spec, &args.out),
+        );
+    }
     let folder = if args.resume {
         RunFolder::open(&args.out)?
     } else {
         RunFolder::create(&args.out, args.overwrite)?
     };
-    let mut states: Vec<Tempering> = if args.resume {
-        let previous: TemperSpec = toml::from_str(
-            &std::fs::read_to_string(folder.path("spec.toml"))
-                .context("no spec.toml in the folder to resume")?,
-        )
-        .context("spec.toml of the folder to resume is malformed")?;
-        if previous != spec {
-            bail!(
-                "cannot resume {}: its spec differs from the one given now",
-                args.out.display()
-            );
-        }
-        let text = std::fs::read_to_string(folder.path(CHECKPOINT))
-            .with_context(|| format!("no {CHECKPOINT} in {}", args.out.display()))?;
-        let states: Vec<Tempering> =
-            serde_json::from_str(&text).context("checkpoint is corrupt")?;
-        if states.len() != k {
-            bail!("checkpoint was written for another configuration");
-        }
-        states
-    } else {
-        // Tuned on sample 0; every sample then uses the same temperatures.
-        let mut temperatures = spec.tempering.temperatures.clone();
-        if spec.tune > 0 {
-            temperatures =
-                tune_temperatures(&models[0], &spec.tempering, spec.tune, spec.tune_sweeps)?;
-        }
-        models
-            .iter()
-            .enumerate()
-            .map(|(s, m)| {
-                let mut c = spec.sample_config(s);
-                c.temperatures = temperatures.clone();
-                Tempering::new(m, c)
-            })
-            .collect::<glassbox::Result<_>>()?
-    };
+    if args.resume {
+        check_resumable(&folder, &spec, &args.out)?;
+    }
     folder.write_atomic("spec.toml", toml::to_string_pretty(&spec)?.as_bytes())?;
-    let manifest = folder.begin(Manifest::new(
-        "temper",
-        serde_json::to_value(&spec)?,
-        spec.seed,
-        rayon::current_num_threads(),
-    ))?;
-    let total: u64 = states.iter().map(|s| s.total_sweeps()).sum();
-    let block = states[0].total_sweeps().div_ceil(200).max(1);
-    let manifest = crate::sample::run_checkpointed(
-        &mut states,
-        &models,
+    crate::ensemble::run_main(
+        &ensemble,
+        args.shard,
         &folder,
-        manifest,
-        (total, args.checkpoint_every),
-        |s, m| {
-            s.advance(m, block);
-        },
-        |s| (s.finished(), s.sweeps_done()),
-    )?;
-    let per_sample: Vec<TemperingResult> = states
-        .iter()
-        .zip(&models)
-        .map(|(s, m)| s.results(m))
-        .collect();
-    let result = disorder_average_tempering(&per_sample)?;
-    write_outputs(&folder, &spec, &result)?;
-    let identity = link_identity(&spec.model, &models[0], &per_sample);
-    if let Some(rows) = &identity {
-        folder.write_csv(
-            "link_identity.csv",
-            &["T", "residual", "residual_err"],
-            rows,
-        )?;
-    }
-    if k > 1 {
-        write_samples(&folder, &per_sample)?;
-    }
-    let _ = std::fs::remove_file(folder.path(CHECKPOINT));
-    manifest.finish(RunStatus::Completed)?;
-    if let Some(rows) = &identity {
-        let worst = rows
-            .iter()
-            .map(|r| {
-                let (m, e): (f64, f64) = (
-                    r[1].parse().unwrap_or(f64::NAN),
-                    r[2].parse().unwrap_or(f64::NAN),
-                );
-                m.abs() / e
-            })
-            .fold(0.0, f64::max);
-        println!(
-            "thermalization check (Gaussian couplings): residual of [e] = −(N_b/N) β σ² (1 − [q_l]) averaged over {} sample(s), largest |residual| = {worst:.1}σ (link_identity.csv){}",
-            per_sample.len(),
-            if per_sample.len() < 10 {
-                "; the identity holds only in the disorder average, use --samples"
-            } else if worst > 4.0 {
-                "; NOT thermalized (or too few samples)"
-            } else {
-                ""
-            }
+        &args.out,
+        args.resume,
+        args.checkpoint_every,
+    )
+}
+
+/// Refuses to resume a folder whose `spec.toml` differs from `spec`.
+fn check_resumable(folder: &RunFolder, spec: &TemperSpec, out: &std::path::Path) -> Result<()> {
+    let previous: TemperSpec = toml::from_str(
+        &std::fs::read_to_string(folder.path("spec.toml"))
+            .context("no spec.toml in the folder to resume")?,
+    )
+    .context("spec.toml of the folder to resume is malformed")?;
+    if &previous != spec {
+        bail!(
+            "cannot resume {}: its spec differs from the one given now",
+            out.display()
         );
     }
-    print_summary(&spec, &result, &args.out);
     Ok(())
 }
 

@@ -2046,3 +2046,336 @@ fn rg_blocks_flows_and_learns_order_parameters() {
         "epochs",
     );
 }
+
+/// Every file of a run folder except the manifest (timings) as (relative path, bytes).
+fn folder_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else if p.file_name().unwrap() != "manifest.json" {
+                out.push((
+                    p.strip_prefix(root).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn shards_merge_into_the_unsharded_run() {
+    let dir = temp_dir("shards");
+    let p = |s: &str| dir.join(s).to_str().unwrap().to_string();
+    let base = |seed: &str, extra: &[&str], out: &str| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "temper",
+            "--lattice",
+            "4x4",
+            "--couplings",
+            "gaussian",
+            "-T",
+            "0.5,0.8,1.2",
+            "--sweeps",
+            "300",
+            "--samples",
+            "5",
+            "--seed",
+            seed,
+            "-o",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.push(out.to_string());
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let run = |a: Vec<String>| {
+        let o = glassbox(&strs(&a));
+        assert!(
+            o.status.success(),
+            "{a:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    run(base("3", &[], &p("full")));
+    run(base("3", &["--shard", "2/2"], &p("s2")));
+    run(base("3", &["--shard", "1/2"], &p("s1")));
+    let o = glassbox(&["merge", &p("s2"), &p("s1"), "-o", &p("merged")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (full, merged) = (
+        folder_files(&dir.join("full")),
+        folder_files(&dir.join("merged")),
+    );
+    assert!(full.iter().any(|(f, _)| f == Path::new("results.csv")));
+    assert_eq!(
+        full.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        merged.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for (a, b) in full.iter().zip(&merged) {
+        assert!(a.1 == b.1, "{} differs after merging", a.0.display());
+    }
+    // The same for `sample`, three shards.
+    let s = |k: &str, out: &str| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "sample",
+            "--lattice",
+            "4x4",
+            "--couplings",
+            "pm",
+            "-T",
+            "1,2",
+            "--sweeps",
+            "200",
+            "--samples",
+            "3",
+            "--seed",
+            "2",
+            "-o",
+            out,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if !k.is_empty() {
+            a.extend(["--shard".to_string(), k.to_string()]);
+        }
+        a
+    };
+    run(s("", &p("sfull")));
+    for k in 1..=3 {
+        run(s(&format!("{k}/3"), &p(&format!("sp{k}"))));
+    }
+    let o = glassbox(&[
+        "merge",
+        &p("sp3"),
+        &p("sp1"),
+        &p("sp2"),
+        "-o",
+        &p("smerged"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(folder_files(&dir.join("sfull")) == folder_files(&dir.join("smerged")));
+    // Refusals: another seed, a shard twice, a missing shard, mixed commands, bad --shard.
+    run(base("4", &["--shard", "2/2"], &p("other")));
+    fails_with(&["merge", &p("s1"), &p("other"), "-o", &p("x1")], "seed");
+    fails_with(
+        &["merge", &p("s1"), &p("s1"), "-o", &p("x2")],
+        "given twice",
+    );
+    fails_with(&["merge", &p("s1"), "-o", &p("x3")], "2/2 missing");
+    fails_with(&["merge", &p("s1"), &p("sp2"), "-o", &p("x4")], "differ in");
+    fails_with(
+        &["merge", &p("full"), "-o", &p("x5")],
+        "not a finished shard",
+    );
+    fails_with(
+        &strs(&base("3", &["--shard", "3/2"], &p("x6"))),
+        "1 ≤ K ≤ N",
+    );
+    fails_with(
+        &strs(&base("3", &["--shard", "6/6"], &p("x7"))),
+        "at most 5 shards",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `mpirun -np <ranks> glassbox <args>` on localhost (as root in CI containers too).
+#[cfg(feature = "mpi")]
+fn mpirun(ranks: usize, args: &[&str]) -> Command {
+    let mut c = Command::new("mpirun");
+    c.args([
+        "-np",
+        &ranks.to_string(),
+        "--allow-run-as-root",
+        "--oversubscribe",
+    ])
+    .arg(env!("CARGO_BIN_EXE_glassbox"))
+    .args(args)
+    // OpenMPI refuses to run as root without these in some versions.
+    .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+    .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+    c
+}
+
+#[cfg(feature = "mpi")]
+#[test]
+fn mpi_ensemble_equals_the_single_process_run() {
+    let dir = temp_dir("mpi");
+    let p = |s: &str| dir.join(s).to_str().unwrap().to_string();
+    let t = |out: &str| -> Vec<String> {
+        [
+            "--threads",
+            "1",
+            "temper",
+            "--lattice",
+            "4x4",
+            "--couplings",
+            "gaussian",
+            "-T",
+            "0.5,0.8,1.2",
+            "--sweeps",
+            "300",
+            "--samples",
+            "5",
+            "--seed",
+            "3",
+            "-o",
+            out,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let o = glassbox(&strs(&t(&p("one"))));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut a = t(&p("two"));
+    a.push("--mpi".into());
+    let o = mpirun(2, &strs(&a)).output().unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout.contains("5 samples over 2 MPI rank(s)"), "{stdout}");
+    assert!(folder_files(&dir.join("one")) == folder_files(&dir.join("two")));
+    // `sample` too.
+    let s = |out: &str| -> Vec<String> {
+        [
+            "--threads",
+            "1",
+            "sample",
+            "--lattice",
+            "4x4",
+            "--couplings",
+            "pm",
+            "-T",
+            "1,2",
+            "--sweeps",
+            "200",
+            "--samples",
+            "3",
+            "--seed",
+            "2",
+            "-o",
+            out,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    assert!(glassbox(&strs(&s(&p("sone")))).status.success());
+    let mut a = s(&p("stwo"));
+    a.push("--mpi".into());
+    let o = mpirun(2, &strs(&a)).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(folder_files(&dir.join("sone")) == folder_files(&dir.join("stwo")));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A rank killed (SIGKILL) mid-run takes the MPI job down; `--resume` keeps the finished
+/// samples, continues the checkpointed ones and ends with the uninterrupted result.
+#[cfg(feature = "mpi")]
+#[test]
+fn mpi_job_with_a_killed_rank_resumes_without_losing_samples() {
+    let dir = temp_dir("mpikill");
+    let p = |s: &str| dir.join(s).to_str().unwrap().to_string();
+    let samples = 12;
+    let t = |out: &str| -> Vec<String> {
+        [
+            "--threads",
+            "1",
+            "temper",
+            "--lattice",
+            "8x8",
+            "--couplings",
+            "gaussian",
+            "-T",
+            "0.5,0.7,1.0,1.4",
+            "--sweeps",
+            "10000",
+            "--samples",
+            "12",
+            "--seed",
+            "5",
+            "--checkpoint-every",
+            "0",
+            "-o",
+            out,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let mut a = t(&p("job"));
+    a.push("--mpi".into());
+    let mut job = mpirun(2, &strs(&a))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let parts = dir.join("job/parts");
+    let finished = || {
+        std::fs::read_dir(&parts).map_or(0, |d| {
+            d.filter(|e| {
+                let n = e.as_ref().unwrap().file_name();
+                let n = n.to_string_lossy();
+                n.starts_with("sample-") && n.ends_with(".json") && !n.ends_with(".state.json")
+            })
+            .count()
+        })
+    };
+    let start = std::time::Instant::now();
+    while finished() < 2 {
+        assert!(start.elapsed().as_secs() < 120, "no sample finished");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Kill the rank mpirun started last (a glassbox process, child of mpirun).
+    let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", job.id()))
+        .unwrap_or_default();
+    let rank: i32 = children
+        .split_whitespace()
+        .filter_map(|c| c.parse().ok())
+        .max()
+        .expect("mpirun has rank processes");
+    unsafe_kill(rank);
+    let status = job.wait().unwrap();
+    let kept = finished();
+    assert!(!status.success(), "the job survived a killed rank");
+    assert!(
+        kept >= 2 && kept < samples,
+        "{kept} samples finished before the kill"
+    );
+    a.push("--resume".into());
+    let o = mpirun(2, &strs(&a)).output().unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("{} kept from before", kept)),
+        "{stdout}"
+    );
+    let o = glassbox(&strs(&t(&p("one"))));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(folder_files(&dir.join("one")) == folder_files(&dir.join("job")));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(feature = "mpi")]
+fn unsafe_kill(pid: i32) {
+    let s = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(s.success());
+}
