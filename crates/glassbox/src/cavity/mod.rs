@@ -16,8 +16,11 @@
 //!   N → ∞ limit that BP on single large random regular graphs approaches).
 //! * [`tap`]: the TAP equations and TAP free energy for SK, and Bolthausen's AMP iteration
 //!   with its state evolution.
+//! * [`hopfield`]: AMP for the Hopfield model (retrieval with one condensed pattern), whose
+//!   state evolution has the Amit–Gutfreund–Sompolinsky equations as fixed points.
 
 pub mod bp;
+pub mod hopfield;
 pub mod maxsum;
 pub mod population;
 pub mod stability;
