@@ -125,21 +125,32 @@ fn default_temperatures(a: f64, b: f64, k: usize, given: &[f64]) -> Vec<f64> {
     }
 }
 
+/// An instance read from `path` (G-set or edge list), couplings from the file's weights: the
+/// file input shared by `bp`, `maxsum`, `tap` and `amp`.
+pub fn file_spec(
+    path: &std::path::Path,
+    format: crate::spec::FormatArg,
+    field: f64,
+    seed: u64,
+) -> ModelSpec {
+    ModelSpec {
+        graph: GraphSpec::File {
+            path: path.to_path_buf(),
+            format: match format {
+                crate::spec::FormatArg::Gset => glassbox::graph::FileFormat::Gset,
+                crate::spec::FormatArg::EdgeList => glassbox::graph::FileFormat::EdgeList,
+            },
+        },
+        couplings: Some(CouplingLaw::File),
+        field: FieldSpec::Uniform(field),
+        seed,
+    }
+}
+
 /// The instance `glassbox bp` solves: the file given, or a random regular graph.
 pub fn bp_spec(a: &BpArgs) -> ModelSpec {
     match &a.graph {
-        Some(path) => ModelSpec {
-            graph: GraphSpec::File {
-                path: path.clone(),
-                format: match a.format {
-                    crate::spec::FormatArg::Gset => glassbox::graph::FileFormat::Gset,
-                    crate::spec::FormatArg::EdgeList => glassbox::graph::FileFormat::EdgeList,
-                },
-            },
-            couplings: Some(CouplingLaw::File),
-            field: FieldSpec::Uniform(a.field),
-            seed: a.seed,
-        },
+        Some(path) => file_spec(path, a.format, a.field, a.seed),
         None => ModelSpec {
             graph: GraphSpec::RandomRegular {
                 n: a.n,
@@ -335,16 +346,42 @@ pub fn run_bp(a: BpArgs) -> Result<()> {
     )
 }
 
+/// Model of `glassbox amp`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum MeanFieldModel {
+    /// Sherrington–Kirkpatrick, J_ij ~ N(0, 1/N), random fields ±h.
+    #[default]
+    Sk,
+    /// Hopfield network with random patterns, started near pattern 0 (AMP only).
+    Hopfield,
+}
+
 /// Flags of `glassbox tap` and `glassbox amp`.
 #[derive(clap::Args, Debug)]
 pub struct MeanFieldArgs {
-    /// Number of spins N of the SK instance (J_ij ~ N(0, 1/N)).
+    /// Model: SK (or the --graph file) or, for `amp`, the Hopfield network.
+    #[arg(long, value_enum, default_value_t = MeanFieldModel::Sk)]
+    pub model: MeanFieldModel,
+    /// Instance file instead of a generated SK instance (weights from the file, fields ±h as
+    /// for SK; the equations assume many weak couplings, on sparse files they are a heuristic).
+    #[arg(long, value_name = "FILE")]
+    pub graph: Option<PathBuf>,
+    /// Format of --graph.
+    #[arg(long, value_enum, default_value = "gset")]
+    pub format: crate::spec::FormatArg,
+    /// Number of spins N of the SK instance (J_ij ~ N(0, 1/N)) or Hopfield network.
     #[arg(long, short = 'n', default_value_t = 1000)]
     pub n: usize,
+    /// Hopfield: number of stored patterns p (load α = p/N).
+    #[arg(long, default_value_t = 50)]
+    pub patterns: usize,
+    /// Hopfield: fraction of pattern 0's units flipped in the start state.
+    #[arg(long, default_value_t = 0.2)]
+    pub flip: f64,
     /// Field magnitude: h_i = ±h with random signs.
     #[arg(long, default_value_t = 0.3)]
     pub field: f64,
-    /// Temperatures (default: 12 values from 1.2 to 3).
+    /// Temperatures (default: 12 values from 1.2 to 3; Hopfield: 0.05 to 0.5).
     #[arg(long, short = 'T', value_delimiter = ',')]
     pub temperatures: Vec<f64>,
     /// Largest number of iterations.
@@ -366,6 +403,11 @@ pub struct MeanFieldArgs {
 
 /// The `tap` (`amp == false`) or `amp` table and plot.
 pub fn mean_field_output(a: &MeanFieldArgs, amp: bool) -> Result<Output> {
+    if a.model == MeanFieldModel::Hopfield {
+        anyhow::ensure!(amp, "--model hopfield is available for `amp` only");
+        anyhow::ensure!(a.graph.is_none(), "--model hopfield does not read --graph");
+        return hopfield_output(a);
+    }
     let temps = default_temperatures(1.2, 3.0, 12, &a.temperatures);
     check_temperatures(&temps)?;
     anyhow::ensure!(a.field.is_finite(), "--field must be finite");
@@ -381,17 +423,27 @@ pub fn mean_field_output(a: &MeanFieldArgs, amp: bool) -> Result<Output> {
             -1.0
         }
     };
-    let fields: Vec<f64> = (0..a.n as u64).map(|i| sign(i) * a.field).collect();
-    let spec = ModelSpec {
-        graph: GraphSpec::Complete { n: a.n },
-        couplings: Some(CouplingLaw::Gaussian {
-            mean: 0.0,
-            std: 1.0,
-        }),
-        field: FieldSpec::PerSite(fields),
-        seed: a.seed,
+    let model = match &a.graph {
+        Some(path) => {
+            let file = file_spec(path, a.format, 0.0, a.seed).build()?;
+            let fields = (0..file.n() as u64).map(|i| sign(i) * a.field).collect();
+            glassbox::model::Ising::new(file.couplings().clone(), fields)?
+        }
+        None => ModelSpec {
+            graph: GraphSpec::Complete { n: a.n },
+            couplings: Some(CouplingLaw::Gaussian {
+                mean: 0.0,
+                std: 1.0,
+            }),
+            field: FieldSpec::PerSite((0..a.n as u64).map(|i| sign(i) * a.field).collect()),
+            seed: a.seed,
+        }
+        .build()?,
     };
-    let model = spec.build()?;
+    let instance = match &a.graph {
+        Some(p) => format!("{}, N = {}", p.display(), model.n()),
+        None => format!("an SK instance, N = {}", a.n),
+    };
     let v = tap::coupling_variance(&model);
     let name = if amp { "AMP" } else { "TAP" };
     let (mut qs, mut qse, mut rows, mut points) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -434,7 +486,7 @@ pub fn mean_field_output(a: &MeanFieldArgs, amp: bool) -> Result<Output> {
         }));
     }
     let plot = Plot::new(
-        format!("{name} on SK, N = {}, h = ±{}", a.n, a.field),
+        format!("{name} on {instance}, h = ±{}", a.field),
         "temperature T",
         "overlap q = |m|²/N",
     )
@@ -448,8 +500,7 @@ pub fn mean_field_output(a: &MeanFieldArgs, amp: bool) -> Result<Output> {
     .vline(1.0, "T = 1 (h = 0 transition)");
     Ok(Output {
         summary: vec![format!(
-            "{name} on an SK instance, N = {}, fields ±{}: converged at {ok} of {} temperatures",
-            a.n,
+            "{name} on {instance}, fields ±{}: converged at {ok} of {} temperatures",
             a.field,
             temps.len()
         )],
@@ -467,6 +518,160 @@ pub fn mean_field_output(a: &MeanFieldArgs, amp: bool) -> Result<Output> {
         plots: vec![(if amp { "amp" } else { "tap" }, plot)],
         arrays: Vec::new(),
     })
+}
+
+/// `glassbox amp --model hopfield`: AMP on a Hopfield network from a corrupted pattern at each
+/// temperature, with its state evolution and the AGS retrieval state.
+fn hopfield_output(a: &MeanFieldArgs) -> Result<Output> {
+    use glassbox::cavity::hopfield;
+    use glassbox::memory::{dynamics::corrupt, Patterns};
+    use glassbox::rng::Streams;
+    let temps = default_temperatures(0.05, 0.5, 10, &a.temperatures);
+    check_temperatures(&temps)?;
+    anyhow::ensure!(a.patterns >= 1, "--patterns must be at least 1");
+    anyhow::ensure!(
+        (0.0..=0.5).contains(&a.flip),
+        "--flip must be in [0, 0.5], got {}",
+        a.flip
+    );
+    let streams = Streams::new(a.seed);
+    let patterns = Patterns::random(a.n, a.patterns, 0.0, &streams)?;
+    let flips = (a.flip * a.n as f64).round() as usize;
+    let s0 = corrupt(
+        patterns.pattern(0),
+        flips,
+        &mut streams.stream(&[glassbox::rng::purpose::INITIAL_STATE, 0]),
+    )?;
+    let start: Vec<f64> = s0.iter().map(|&x| x as f64).collect();
+    let (mut rows, mut points) = (Vec::new(), Vec::new());
+    let (mut m_amp, mut m_se, mut m_ags) = (Vec::new(), Vec::new(), Vec::new());
+    let mut trajectory: Option<(Vec<f64>, Vec<f64>, Vec<f64>, f64)> = None;
+    let mut ok = 0usize;
+    let alpha = (a.patterns - 1) as f64 / a.n as f64;
+    for &t in &temps {
+        let beta = 1.0 / t;
+        let r = hopfield::amp(&patterns, beta, &start, 0, a.max_iterations, 1e-9);
+        let ags = glassbox::theory::hopfield::ags(alpha.max(1e-12), beta, 1.0)
+            .map(|s| s.m)
+            .unwrap_or(f64::NAN);
+        let (m, q, its, conv, note) = match &r {
+            Ok(r) => (
+                *r.mattis.last().expect("entries"),
+                *r.overlaps.last().expect("entries"),
+                r.iterations,
+                r.converged,
+                String::new(),
+            ),
+            Err(e) => (f64::NAN, f64::NAN, 0, false, e.to_string()),
+        };
+        let steps = r.as_ref().map_or(a.max_iterations, |r| r.iterations);
+        let se =
+            hopfield::state_evolution(alpha, beta, start_mattis(&patterns, &start), 1.0, steps);
+        let (ms, qs) = se.as_ref().map_or((f64::NAN, f64::NAN), |e| {
+            (
+                *e.mattis.last().expect("entries"),
+                *e.overlaps.last().expect("entries"),
+            )
+        });
+        if let (Ok(r), Ok(e), None) = (&r, &se, &trajectory) {
+            if r.converged {
+                let ts: Vec<f64> = (0..r.mattis.len()).map(|k| k as f64).collect();
+                trajectory = Some((ts, r.mattis.clone(), e.mattis.clone(), t));
+            }
+        }
+        ok += conv as usize;
+        m_amp.push(m);
+        m_se.push(ms);
+        m_ags.push(ags);
+        rows.push(vec![
+            t.to_string(),
+            conv.to_string(),
+            its.to_string(),
+            m.to_string(),
+            ms.to_string(),
+            q.to_string(),
+            qs.to_string(),
+            ags.to_string(),
+        ]);
+        points.push(serde_json::json!({
+            "T": t, "converged": conv, "iterations": its, "M": m, "M_state_evolution": ms,
+            "q": q, "q_state_evolution": qs, "M_ags": ags, "error": note,
+            "mattis": r.as_ref().map(|r| r.mattis.clone()).unwrap_or_default(),
+            "mattis_state_evolution": se.as_ref().map(|e| e.mattis.clone()).unwrap_or_default(),
+        }));
+    }
+    let mut plots = vec![(
+        "amp",
+        Plot::new(
+            format!(
+                "Hopfield AMP, N = {}, α = {alpha:.3}, start: {:.0}% of pattern 0 flipped",
+                a.n,
+                100.0 * a.flip
+            ),
+            "temperature T",
+            "Mattis overlap M",
+        )
+        .with(Series::new(
+            "AMP fixed point",
+            temps.clone(),
+            m_amp,
+            Style::Points,
+        ))
+        .with(Series::new(
+            "state evolution",
+            temps.clone(),
+            m_se,
+            Style::Dashed,
+        ))
+        .with(Series::new(
+            "AGS retrieval state",
+            temps.clone(),
+            m_ags,
+            Style::Line,
+        )),
+    )];
+    if let Some((ts, am, sm, t)) = trajectory {
+        plots.push((
+            "amp_trajectory",
+            Plot::new(
+                format!("Hopfield AMP iterates at T = {t}"),
+                "iteration t",
+                "Mattis overlap M_t",
+            )
+            .with(Series::new("AMP", ts.clone(), am, Style::Points))
+            .with(Series::new("state evolution", ts, sm, Style::Dashed)),
+        ));
+    }
+    Ok(Output {
+        summary: vec![format!(
+            "AMP on a Hopfield network, N = {}, p = {} (α = {alpha:.4} uncondensed), {flips} units of pattern 0 flipped: converged at {ok} of {} temperatures (the others left the region β(1 − q) < 1)",
+            a.n,
+            a.patterns,
+            temps.len()
+        )],
+        header: vec![
+            "T",
+            "converged",
+            "iterations",
+            "M",
+            "M_state_evolution",
+            "q",
+            "q_state_evolution",
+            "M_ags",
+        ],
+        rows,
+        json: serde_json::json!({ "method": "AMP", "model": "hopfield", "alpha": alpha, "points": points }),
+        plots,
+        arrays: Vec::new(),
+    })
+}
+
+fn start_mattis(patterns: &glassbox::memory::Patterns, m: &[f64]) -> f64 {
+    m.iter()
+        .zip(patterns.pattern(0))
+        .map(|(a, &x)| a * x as f64)
+        .sum::<f64>()
+        / m.len() as f64
 }
 
 /// `glassbox tap` / `glassbox amp`.
@@ -489,6 +694,13 @@ pub fn run_mean_field(a: MeanFieldArgs, amp: bool) -> Result<()> {
 /// Flags of `glassbox maxsum`.
 #[derive(clap::Args, Debug)]
 pub struct MaxSumArgs {
+    /// Instance file instead of generated random regular graphs (weights from the file;
+    /// --n, --degree, --couplings and --samples are then ignored).
+    #[arg(long, value_name = "FILE")]
+    pub graph: Option<PathBuf>,
+    /// Format of --graph.
+    #[arg(long, value_enum, default_value = "gset")]
+    pub format: crate::spec::FormatArg,
     /// Number of spins N.
     #[arg(long, short = 'n', default_value_t = 1000)]
     pub n: usize,
@@ -526,6 +738,7 @@ pub fn maxsum_output(a: &MaxSumArgs) -> Result<Output> {
     use glassbox::cavity::maxsum::{self, MaxSumOptions};
     use glassbox::mc::anneal::{anneal, AnnealConfig, Schedule as AnnealSchedule, ScheduleKind};
     anyhow::ensure!(a.samples >= 1, "--samples must be at least 1");
+    let samples = if a.graph.is_some() { 1 } else { a.samples };
     let base = ModelSpec {
         graph: GraphSpec::RandomRegular {
             n: a.n,
@@ -537,8 +750,11 @@ pub fn maxsum_output(a: &MaxSumArgs) -> Result<Output> {
     };
     let (mut rows, mut points) = (Vec::new(), Vec::new());
     let (mut sum_ms, mut sum_sa) = (0.0, 0.0);
-    for k in 0..a.samples {
-        let model = base.sample(k, a.samples).build()?;
+    for k in 0..samples {
+        let model = match &a.graph {
+            Some(path) => file_spec(path, a.format, a.field, a.seed).build()?,
+            None => base.sample(k, samples).build()?,
+        };
         let n = model.n() as f64;
         let r = maxsum::ground_state(
             &model,
@@ -579,13 +795,17 @@ pub fn maxsum_output(a: &MaxSumArgs) -> Result<Output> {
             "energy_anneal": sa,
         }));
     }
-    let s = a.samples as f64;
+    let s = samples as f64;
+    let instance = match &a.graph {
+        Some(p) => p.display().to_string(),
+        None => format!(
+            "random {}-regular graphs, N = {}, {:?} couplings",
+            a.degree, a.n, a.couplings
+        ),
+    };
     Ok(Output {
         summary: vec![format!(
-            "max-sum with decimation on random {}-regular graphs, N = {}, {:?} couplings: mean e = {:.5}; simulated annealing (8 reads × {} sweeps) {:.5}",
-            a.degree,
-            a.n,
-            a.couplings,
+            "max-sum with decimation on {instance}: mean e = {:.5}; simulated annealing (8 reads × {} sweeps) {:.5}",
             sum_ms / s,
             a.anneal_sweeps,
             sum_sa / s

@@ -1227,8 +1227,65 @@ fn cavity_commands_write_bp_and_amp_tables() {
         // A 3-regular Gaussian glass: e is well below 0 (−1.1 per spin at N = 1000).
         assert!(p["energy_maxsum"].as_f64().unwrap() < -0.8, "{p}");
     }
+    // The same file through maxsum (ground state of the ferromagnetic ring: e = −1), tap and
+    // amp.
+    let ms_ring = dir.join("maxsum-ring");
+    let o = glassbox(&[
+        "maxsum",
+        "--graph",
+        gset.to_str().unwrap(),
+        "--anneal-sweeps",
+        "0",
+        "-o",
+        ms_ring.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&ms_ring.join("results.json"))).unwrap();
+    let e = json["points"][0]["energy_maxsum"].as_f64().unwrap();
+    assert!((e + 1.0).abs() < 1e-12, "{e}");
+    for cmd in ["tap", "amp"] {
+        let out = dir.join(format!("{cmd}-ring"));
+        let o = glassbox(&[
+            cmd,
+            "--graph",
+            gset.to_str().unwrap(),
+            "-T",
+            "3",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("ring.gset, N = 4"));
+    }
+    // AMP on the Hopfield model: the fixed point is the AGS retrieval state at T = 0.3.
+    let hop = dir.join("amp-hopfield");
+    let o = glassbox(&[
+        "amp",
+        "--model",
+        "hopfield",
+        "-n",
+        "1000",
+        "--patterns",
+        "51",
+        "-T",
+        "0.3",
+        "-o",
+        hop.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&read(&hop.join("results.json"))).unwrap();
+    let p = &json["points"][0];
+    assert_eq!(p["converged"], true);
+    let (m, ags) = (p["M"].as_f64().unwrap(), p["M_ags"].as_f64().unwrap());
+    assert!((m - ags).abs() < 4.0 / 1000f64.sqrt(), "{m} {ags}");
     let fresh = dir.join("fresh");
     let fresh = fresh.to_str().unwrap();
+    fails_with(&["tap", "--model", "hopfield", "-o", fresh], "amp");
+    fails_with(
+        &["amp", "--model", "hopfield", "--flip", "0.9", "-o", fresh],
+        "[0, 0.5]",
+    );
     fails_with(&["bp", "-T", "0", "-o", fresh], "positive");
     fails_with(&["bp", "-c", "3", "-n", "11", "-o", fresh], "even");
 }
