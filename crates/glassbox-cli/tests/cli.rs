@@ -1282,6 +1282,29 @@ fn cavity_commands_write_bp_and_amp_tables() {
     let fresh = dir.join("fresh");
     let fresh = fresh.to_str().unwrap();
     fails_with(&["tap", "--model", "hopfield", "-o", fresh], "amp");
+    fails_with(&["cavity-field", "-T", "0", "-o", fresh], "positive");
+    let cf = dir.join("cavity-field");
+    let o = glassbox(&[
+        "cavity-field",
+        "-n",
+        "200",
+        "--sweeps",
+        "4000",
+        "--draws",
+        "1000",
+        "-o",
+        cf.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&read(&cf.join("results.json"))).unwrap();
+    let (q, v) = (json["q_rs"].as_f64().unwrap(), &json["mean_field_variance"]);
+    let (vm, ve) = (v["mean"].as_f64().unwrap(), v["error"].as_f64().unwrap());
+    // The variance of h̃ is the instance's q (up to the J_0 sampling error), which lies within
+    // the finite-N sample-to-sample spread (≈ 0.03 at N = 200) of the RS value.
+    let q_mc = json["q_mc"].as_f64().unwrap();
+    assert!((vm - q_mc).abs() < 4.0 * ve, "{vm} ± {ve} vs {q_mc}");
+    assert!((q_mc - q).abs() < 0.06, "{q_mc} vs {q}");
+    assert!(read(&cf.join("plots/cavity_field.svg")).contains("<svg"));
     fails_with(
         &["amp", "--model", "hopfield", "--flip", "0.9", "-o", fresh],
         "[0, 0.5]",

@@ -236,8 +236,6 @@ mod tests {
             "{tv:?}"
         );
         assert!(ks < 1.63 / (r.mean_fields.len() as f64).sqrt(), "KS {ks}");
-        // The thermal mean of h_0 for the first draw is that draw's h̃.
-        assert!(r.thermal_mean.sigmas_from(r.mean_fields[0]) < 4.0);
     }
 
     #[test]
