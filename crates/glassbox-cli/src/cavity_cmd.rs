@@ -545,7 +545,7 @@ fn hopfield_output(a: &MeanFieldArgs) -> Result<Output> {
     let start: Vec<f64> = s0.iter().map(|&x| x as f64).collect();
     let (mut rows, mut points) = (Vec::new(), Vec::new());
     let (mut m_amp, mut m_se, mut m_ags) = (Vec::new(), Vec::new(), Vec::new());
-    let mut trajectory: Option<(Vec<f64>, Vec<f64>, Vec<f64>, f64)> = None;
+    let mut trajectory: Option<(f64, Vec<f64>, Vec<f64>)> = None;
     let mut ok = 0usize;
     let alpha = (a.patterns - 1) as f64 / a.n as f64;
     for &t in &temps {
@@ -575,8 +575,7 @@ fn hopfield_output(a: &MeanFieldArgs) -> Result<Output> {
         });
         if let (Ok(r), Ok(e), None) = (&r, &se, &trajectory) {
             if r.converged {
-                let ts: Vec<f64> = (0..r.mattis.len()).map(|k| k as f64).collect();
-                trajectory = Some((ts, r.mattis.clone(), e.mattis.clone(), t));
+                trajectory = Some((t, r.mattis.clone(), e.mattis.clone()));
             }
         }
         ok += conv as usize;
@@ -630,7 +629,8 @@ fn hopfield_output(a: &MeanFieldArgs) -> Result<Output> {
             Style::Line,
         )),
     )];
-    if let Some((ts, am, sm, t)) = trajectory {
+    if let Some((t, am, sm)) = trajectory {
+        let ts: Vec<f64> = (0..am.len()).map(|k| k as f64).collect();
         plots.push((
             "amp_trajectory",
             Plot::new(

@@ -116,7 +116,7 @@ pub fn amp(
             start.len()
         )));
     }
-    if start.iter().any(|x| !(x.abs() <= 1.0)) {
+    if start.iter().any(|x| x.is_nan() || x.abs() > 1.0) {
         return Err(invalid("start magnetizations must lie in [−1, 1]"));
     }
     if !(tolerance.is_finite() && tolerance > 0.0) {
