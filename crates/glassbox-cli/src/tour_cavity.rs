@@ -25,6 +25,7 @@ pub fn cavity(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<
         tolerance: 1e-10,
         start: 0.5,
         population: if args.quick { 500 } else { 5000 },
+        instances: 1,
         out: None,
         overwrite: false,
         seed: args.seed,
