@@ -99,9 +99,12 @@ enum Command {
     /// TAP equations on an SK instance with random fields: overlap and TAP free energy vs T,
     /// next to the AMP state evolution.
     Tap(cavity_cmd::MeanFieldArgs),
-    /// Approximate message passing (Bolthausen) on an SK instance with random fields: overlap
-    /// vs T against its state evolution.
+    /// Approximate message passing (Bolthausen) on an SK instance with random fields (or a
+    /// file, or `--model hopfield`): overlap vs T against its state evolution.
     Amp(cavity_cmd::MeanFieldArgs),
+    /// The cavity field acting on a spin removed from SK, measured by Monte Carlo, against the
+    /// replica-symmetric Gaussian of variance q.
+    CavityField(cavity_cmd::CavityFieldArgs),
     /// The renormalization group on Ising configurations (block spins, Monte Carlo RG, flow)
     /// and learned order parameters (PCA, variational autoencoder).
     Rg(rg_cmd::Args),
@@ -186,6 +189,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Maxsum(a) => cavity_cmd::run_maxsum(a),
         Command::Tap(a) => cavity_cmd::run_mean_field(a, false),
         Command::Amp(a) => cavity_cmd::run_mean_field(a, true),
+        Command::CavityField(a) => cavity_cmd::run_cavity_field(a),
         Command::Rg(a) => rg_cmd::run(a),
         Command::Tour(a) => tour::run(a),
         Command::Bench(a) => bench::run(a),

@@ -1334,9 +1334,116 @@ fn cavity_commands_write_bp_and_amp_tables() {
         // A 3-regular Gaussian glass: e is well below 0 (−1.1 per spin at N = 1000).
         assert!(p["energy_maxsum"].as_f64().unwrap() < -0.8, "{p}");
     }
+    // The same file through maxsum (ground state of the ferromagnetic ring: e = −1), tap and
+    // amp.
+    let ms_ring = dir.join("maxsum-ring");
+    let o = glassbox(&[
+        "maxsum",
+        "--graph",
+        gset.to_str().unwrap(),
+        "--anneal-sweeps",
+        "0",
+        "-o",
+        ms_ring.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&ms_ring.join("results.json"))).unwrap();
+    let e = json["points"][0]["energy_maxsum"].as_f64().unwrap();
+    assert!((e + 1.0).abs() < 1e-12, "{e}");
+    for cmd in ["tap", "amp"] {
+        let out = dir.join(format!("{cmd}-ring"));
+        let o = glassbox(&[
+            cmd,
+            "--graph",
+            gset.to_str().unwrap(),
+            "-T",
+            "3",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("ring.gset, N = 4"));
+    }
+    // AMP on the Hopfield model: the fixed point is the AGS retrieval state at T = 0.3.
+    let hop = dir.join("amp-hopfield");
+    let o = glassbox(&[
+        "amp",
+        "--model",
+        "hopfield",
+        "-n",
+        "1000",
+        "--patterns",
+        "51",
+        "-T",
+        "0.3",
+        "-o",
+        hop.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&read(&hop.join("results.json"))).unwrap();
+    let p = &json["points"][0];
+    assert_eq!(p["converged"], true);
+    let (m, ags) = (p["M"].as_f64().unwrap(), p["M_ags"].as_f64().unwrap());
+    assert!((m - ags).abs() < 4.0 / 1000f64.sqrt(), "{m} {ags}");
     let fresh = dir.join("fresh");
     let fresh = fresh.to_str().unwrap();
+    fails_with(&["tap", "--model", "hopfield", "-o", fresh], "amp");
+    fails_with(&["cavity-field", "-T", "0", "-o", fresh], "positive");
+    let cf = dir.join("cavity-field");
+    let o = glassbox(&[
+        "cavity-field",
+        "-n",
+        "200",
+        "--sweeps",
+        "4000",
+        "--draws",
+        "1000",
+        "-o",
+        cf.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&read(&cf.join("results.json"))).unwrap();
+    let (q, v) = (json["q_rs"].as_f64().unwrap(), &json["mean_field_variance"]);
+    let (vm, ve) = (v["mean"].as_f64().unwrap(), v["error"].as_f64().unwrap());
+    // The variance of h̃ is the instance's q (up to the J_0 sampling error), which lies within
+    // the finite-N sample-to-sample spread (≈ 0.03 at N = 200) of the RS value.
+    let q_mc = json["q_mc"].as_f64().unwrap();
+    assert!((vm - q_mc).abs() < 4.0 * ve, "{vm} ± {ve} vs {q_mc}");
+    assert!((q_mc - q).abs() < 0.06, "{q_mc} vs {q}");
+    assert!(read(&cf.join("plots/cavity_field.svg")).contains("<svg"));
+    fails_with(
+        &["amp", "--model", "hopfield", "--flip", "0.9", "-o", fresh],
+        "[0, 0.5]",
+    );
     fails_with(&["bp", "-T", "0", "-o", fresh], "positive");
+    // Gaussian couplings: the spin-glass instability temperature averaged over graphs agrees
+    // with the Bethe value 0.7479 (single graphs scatter by ~0.01 at N = 2000).
+    let avg = dir.join("bp-avg");
+    let o = glassbox(&[
+        "bp",
+        "-n",
+        "500",
+        "--couplings",
+        "gaussian",
+        "-T",
+        "2",
+        "--population",
+        "0",
+        "--instances",
+        "4",
+        "-o",
+        avg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&read(&avg.join("results.json"))).unwrap();
+    let inst = &json["transition"]["instances"];
+    assert_eq!(inst["spin_glass"].as_array().unwrap().len(), 4);
+    let (m, e) = (
+        inst["mean"].as_f64().unwrap(),
+        inst["error"].as_f64().unwrap(),
+    );
+    assert!(e > 0.0 && (m - 0.7479).abs() < 4.0 * e + 0.01, "{m} ± {e}");
     fails_with(&["bp", "-c", "3", "-n", "11", "-o", fresh], "even");
 }
 

@@ -6,7 +6,8 @@ use pyo3::prelude::*;
 
 use crate::convert::{detached, json, PyResultExt};
 use crate::model::Ising;
-use glassbox::cavity::{bp, tap};
+use glassbox::cavity::{bp, field, hopfield, tap};
+use numpy::PyReadonlyArray2;
 
 fn beta(temperature: f64) -> PyResult<f64> {
     if temperature.is_finite() && temperature > 0.0 {
@@ -102,4 +103,63 @@ pub fn state_evolution(
     steps: usize,
 ) -> PyResult<Vec<f64>> {
     tap::state_evolution(beta(temperature)?, &fields, v, steps).py()
+}
+
+/// Hopfield AMP with pattern `condensed` in mean field, from magnetizations `start` (JSON with
+/// the Mattis overlaps M_t and q_t per iteration). `patterns`: p × N array of ±1.
+#[pyfunction(name = "cavity_hopfield_amp")]
+#[pyo3(signature = (patterns, temperature, start, condensed=0, iterations=200, tolerance=1e-10))]
+pub fn hopfield_amp<'py>(
+    py: Python<'py>,
+    patterns: PyReadonlyArray2<'py, i8>,
+    temperature: f64,
+    start: Vec<f64>,
+    condensed: usize,
+    iterations: usize,
+    tolerance: f64,
+) -> PyResult<String> {
+    let pats = crate::memory::patterns_from(&patterns)?;
+    let b = beta(temperature)?;
+    json(
+        &detached(py, || {
+            hopfield::amp(&pats, b, &start, condensed, iterations, tolerance)
+        })
+        .py()?,
+    )
+}
+
+/// State evolution of the Hopfield AMP at load `alpha` from (M₀, q₀) (JSON: mattis, overlaps).
+#[pyfunction(name = "cavity_hopfield_state_evolution")]
+#[pyo3(signature = (alpha, temperature, m0, q0=1.0, steps=50))]
+pub fn hopfield_state_evolution(
+    alpha: f64,
+    temperature: f64,
+    m0: f64,
+    q0: f64,
+    steps: usize,
+) -> PyResult<String> {
+    json(&hopfield::state_evolution(alpha, beta(temperature)?, m0, q0, steps).py()?)
+}
+
+/// Monte Carlo measurement of the cavity field of a spin removed from `model` (JSON).
+#[pyfunction(name = "cavity_field")]
+#[pyo3(signature = (model, temperature, thermalization=1000, sweeps=20000, draws=4000, seed=1))]
+pub fn cavity_field<'py>(
+    py: Python<'py>,
+    model: &Bound<'py, Ising>,
+    temperature: f64,
+    thermalization: u64,
+    sweeps: u64,
+    draws: usize,
+    seed: u64,
+) -> PyResult<String> {
+    let model = &model.get().model;
+    let opts = field::CavityFieldOptions {
+        beta: beta(temperature)?,
+        thermalization,
+        sweeps,
+        draws,
+        seed,
+    };
+    json(&detached(py, || field::measure(model, &opts)).py()?)
 }

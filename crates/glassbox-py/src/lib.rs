@@ -35,6 +35,9 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cavity::tap_run, m)?)?;
     m.add_function(wrap_pyfunction!(cavity::amp_run, m)?)?;
     m.add_function(wrap_pyfunction!(cavity::state_evolution, m)?)?;
+    m.add_function(wrap_pyfunction!(cavity::hopfield_amp, m)?)?;
+    m.add_function(wrap_pyfunction!(cavity::hopfield_state_evolution, m)?)?;
+    m.add_function(wrap_pyfunction!(cavity::cavity_field, m)?)?;
     m.add_function(wrap_pyfunction!(learning::double_descent, m)?)?;
     m.add_function(wrap_pyfunction!(learning::generalization_error, m)?)?;
     m.add_function(wrap_pyfunction!(learning::separable_fraction, m)?)?;

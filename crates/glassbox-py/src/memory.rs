@@ -12,7 +12,7 @@ use glassbox::memory::retrieval::{basins, BasinSpec};
 use glassbox::memory::{run, Dense, Dynamics, Hebbian, Minover, Patterns, Rule};
 use glassbox::rng::Streams;
 
-fn patterns_from(a: &PyReadonlyArray2<'_, i8>) -> PyResult<Patterns> {
+pub(crate) fn patterns_from(a: &PyReadonlyArray2<'_, i8>) -> PyResult<Patterns> {
     let arr = a.as_array();
     let rows: Vec<Vec<i8>> = arr.rows().into_iter().map(|r| r.to_vec()).collect();
     Patterns::from_rows(&rows).py()

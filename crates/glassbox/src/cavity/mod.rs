@@ -16,8 +16,14 @@
 //!   N → ∞ limit that BP on single large random regular graphs approaches).
 //! * [`tap`]: the TAP equations and TAP free energy for SK, and Bolthausen's AMP iteration
 //!   with its state evolution.
+//! * [`field`]: Monte Carlo measurement of the cavity field acting on a removed SK spin,
+//!   against the replica-symmetric Gaussian of variance q.
+//! * [`hopfield`]: AMP for the Hopfield model (retrieval with one condensed pattern), whose
+//!   state evolution has the Amit–Gutfreund–Sompolinsky equations as fixed points.
 
 pub mod bp;
+pub mod field;
+pub mod hopfield;
 pub mod maxsum;
 pub mod population;
 pub mod stability;
