@@ -19,7 +19,9 @@
 //! Gaussian visible units ([`VisibleUnits::Gaussian`]): σ_i is fixed at the data's standard
 //! deviation of unit i (1 where it vanishes) and a_i starts at its mean; the gradient is the
 //! same difference of phases with v_i replaced by v_i/σ_i in ∂W and
-//! `∂/∂a_i = (⟨v_i⟩_data − ⟨v_i⟩_model)/σ_i²`. The pseudo-likelihood monitor is reported as
+//! `∂/∂a_i = (⟨v_i⟩_data − ⟨v_i⟩_model)/σ_i²`; a is stepped as SGD in the standardized
+//! coordinate ã_i = a_i/σ_i, i.e. by ε σ_i² ∂/∂a_i = ε (⟨v_i⟩_data − ⟨v_i⟩_model), so that
+//! units with small σ_i do not get unstable steps. The pseudo-likelihood monitor is reported as
 //! NaN for Gaussian units (their conditionals p(v_i | v_{−i}) have no closed form).
 //!
 //! The update is SGD with momentum μ and L2 weight decay λ on W:
@@ -419,15 +421,11 @@ impl Trainer {
                 }
                 s.iter().map(|v| v / rows as f64).collect()
             };
-            let inv_var: Vec<f64> = match self.rbm.visible_sigma() {
-                None => vec![1.0; nv],
-                Some(s) => s.iter().map(|s| 1.0 / (s * s)).collect(),
-            };
+            // (Gaussian units: σ_i² ∂/∂a_i, the step in standardized coordinates.)
             let ga: Vec<f64> = col_mean(&v0, nv, b)
                 .iter()
                 .zip(col_mean(&vk, nv, nneg))
-                .zip(&inv_var)
-                .map(|((p, q), iv)| (p - q) * iv)
+                .map(|(p, q)| p - q)
                 .collect();
             let gb: Vec<f64> = col_mean(&ph0, nh, b)
                 .iter()
@@ -456,7 +454,13 @@ impl Trainer {
                 *x += *d;
             }
         }
-        if self.rbm.weights().iter().any(|x| !x.is_finite()) {
+        if self
+            .rbm
+            .weights()
+            .iter()
+            .chain(self.rbm.visible_bias())
+            .any(|x| !x.is_finite())
+        {
             return Err(invalid(format!(
                 "training diverged in epoch {} (non-finite weights); lower the learning rate",
                 self.epoch + 1
