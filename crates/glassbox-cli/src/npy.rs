@@ -186,9 +186,12 @@ pub fn write_npz(path: &Path, arrays: &[(&str, &[usize], &[f64])]) -> Result<()>
     write_atomic(path, &out)
 }
 
+/// One member of a `.npz` file: (name without `.npy`, shape, data as f64).
+pub type NpzArray = (String, Vec<usize>, Vec<f64>);
+
 /// Reads every member of a `.npz` file (stored or deflated, as `numpy.savez` and
 /// `numpy.savez_compressed` write them) as `f64`: (name without `.npy`, shape, data).
-pub fn read_npz_f64(path: &Path) -> Result<Vec<(String, Vec<usize>, Vec<f64>)>> {
+pub fn read_npz_f64(path: &Path) -> Result<Vec<NpzArray>> {
     use std::io::Read as _;
     let bytes =
         std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;

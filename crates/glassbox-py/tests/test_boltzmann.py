@@ -78,3 +78,30 @@ def test_gaussian_visible_units_match_numpy_and_train_with_pt():
     assert np.isfinite(boltzmann.log_likelihood(t, x[:50]))
     with pytest.raises(ValueError):
         boltzmann.train(x, hidden=2, epochs=1, visible="poisson")
+
+
+def _cli():
+    import os
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    for d in [os.environ.get("CARGO_TARGET_DIR"), root / "target"]:
+        if d and (Path(d) / "release" / "glassbox").exists():
+            return str(Path(d) / "release" / "glassbox")
+    return None
+
+
+@pytest.mark.skipif(_cli() is None, reason="needs a release build of the glassbox CLI")
+def test_cli_model_npz_is_read_by_numpy(tmp_path):
+    import subprocess
+
+    rows = np.array([[1, 0, 1, 0], [0, 1, 0, 1]] * 30, dtype=np.float64)
+    np.save(tmp_path / "d.npy", rows)
+    subprocess.run([_cli(), "rbm", "train", "--data", str(tmp_path / "d.npy"), "--train-size", "50",
+                    "--held-out", "10", "--hidden", "3", "--epochs", "2", "--batch-size", "10",
+                    "-o", str(tmp_path / "run")], check=True, capture_output=True)
+    z = np.load(tmp_path / "run" / "model" / "model.npz")
+    assert sorted(z.files) == ["W", "a", "b"]
+    assert z["W"].shape == (4, 3) and z["W"].dtype == np.float64
+    m = boltzmann.load(tmp_path / "run")
+    np.testing.assert_array_equal(m.W, z["W"])
