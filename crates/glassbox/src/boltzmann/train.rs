@@ -149,7 +149,7 @@ impl Default for TrainSpec {
 
 impl TrainSpec {
     /// The inverse temperatures of the persistent chains: 1, …, β_min linearly spaced for
-    /// [`Method::Pt`] (R values), just [1] otherwise.
+    /// [`Method::Pt`] (R values), just `[1.0]` otherwise.
     pub fn ladder(&self) -> Vec<f64> {
         if self.method != Method::Pt {
             return vec![1.0];
