@@ -94,8 +94,9 @@ def main():
                            "--batch-size", str(a.batch_size), "--lr", str(a.lr), "--momentum", "0.5",
                            "--no-monitor", "-o", str(out / "glassbox-train"), "--overwrite"])
     with open(out / "glassbox-train" / "results.csv") as f:
-        rows = [line.strip().split(",") for line in f][1:]
-    gb_per_epoch = sum(float(r[-1]) for r in rows) / len(rows)
+        table = [line.rstrip("\n").split(",") for line in f]
+    col = table[0].index("seconds")
+    gb_per_epoch = sum(float(r[col]) for r in table[1:]) / len(table[1:])
 
     results = {"sklearn_version": sklearn.__version__, "hidden": a.hidden, "epochs": a.epochs,
                "batch_size": a.batch_size, "lr": a.lr, "threads": threads,

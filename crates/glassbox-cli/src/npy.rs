@@ -8,9 +8,9 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, ensure, Result};
 
-use crate::runfolder::write_atomic_with;
+use crate::runfolder::{write_atomic, write_atomic_with};
 
 /// An element type that can be stored in a `.npy` file.
 pub trait NpyElement: Copy {
@@ -122,7 +122,145 @@ pub fn write_npy<T: NpyElement>(path: &Path, shape: &[usize], data: &[T]) -> Res
 pub fn read_npy_f64(path: &Path) -> Result<(Vec<usize>, Vec<f64>)> {
     let bytes =
         std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    let bad = |why: &str| anyhow::anyhow!("{}: not a readable .npy file ({why})", path.display());
+    parse_npy_f64(&bytes, &path.display().to_string())
+}
+
+/// Writes float64 arrays `(name, shape, data)` as an uncompressed `.npz` (a zip archive of
+/// `name.npy` members, what `numpy.savez` writes), atomically. The zip container is the
+/// minimal "stored" form: local headers, data, central directory, end record, CRC-32 from
+/// flate2.
+pub fn write_npz(path: &Path, arrays: &[(&str, &[usize], &[f64])]) -> Result<()> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for &(name, shape, data) in arrays {
+        check_shape(shape, data.len())?;
+        let mut body = npy_header(f64::DESCR, shape)?;
+        for &x in data {
+            x.put(&mut body);
+        }
+        let mut crc = flate2::Crc::new();
+        crc.update(&body);
+        let file_name = format!("{name}.npy");
+        ensure!(
+            body.len() < u32::MAX as usize && out.len() < u32::MAX as usize,
+            "{}: array {name} is too large for a zip32 archive",
+            path.display()
+        );
+        let offset = out.len() as u32;
+        let size = body.len() as u32;
+        // Shared fields: version 2.0, no flags, stored, time/date 0, CRC, sizes, name length.
+        let fields = |v: &mut Vec<u8>| {
+            v.extend_from_slice(&20u16.to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes());
+            v.extend_from_slice(&0x21u16.to_le_bytes());
+            v.extend_from_slice(&crc.sum().to_le_bytes());
+            v.extend_from_slice(&size.to_le_bytes());
+            v.extend_from_slice(&size.to_le_bytes());
+            v.extend_from_slice(&(file_name.len() as u16).to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes());
+        };
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        fields(&mut out);
+        out.extend_from_slice(file_name.as_bytes());
+        out.extend_from_slice(&body);
+        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central.extend_from_slice(&20u16.to_le_bytes());
+        fields(&mut central);
+        central.extend_from_slice(&[0; 6]); // comment length, disk, internal attributes
+        central.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(file_name.as_bytes());
+    }
+    let cd_offset = out.len() as u32;
+    let count = arrays.len() as u16;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&cd_offset.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    write_atomic(path, &out)
+}
+
+/// One member of a `.npz` file: (name without `.npy`, shape, data as f64).
+pub type NpzArray = (String, Vec<usize>, Vec<f64>);
+
+/// Reads every member of a `.npz` file (stored or deflated, as `numpy.savez` and
+/// `numpy.savez_compressed` write them) as `f64`: (name without `.npy`, shape, data).
+pub fn read_npz_f64(path: &Path) -> Result<Vec<NpzArray>> {
+    use std::io::Read as _;
+    let bytes =
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let bad = |why: &str| anyhow::anyhow!("{}: not a readable .npz file ({why})", path.display());
+    let u16_at = |k: usize| -> Result<usize> {
+        Ok(u16::from_le_bytes(
+            bytes
+                .get(k..k + 2)
+                .ok_or_else(|| bad("truncated"))?
+                .try_into()?,
+        ) as usize)
+    };
+    let u32_at = |k: usize| -> Result<usize> {
+        Ok(u32::from_le_bytes(
+            bytes
+                .get(k..k + 4)
+                .ok_or_else(|| bad("truncated"))?
+                .try_into()?,
+        ) as usize)
+    };
+    // The end-of-central-directory record: the last "PK\x05\x06".
+    let end = (0..bytes.len().saturating_sub(21))
+        .rev()
+        .find(|&k| bytes[k..k + 4] == [0x50, 0x4b, 0x05, 0x06])
+        .ok_or_else(|| bad("no zip directory"))?;
+    let count = u16_at(end + 10)?;
+    let mut at = u32_at(end + 16)?;
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        if u32_at(at)? != 0x0201_4b50 {
+            return Err(bad("bad central directory"));
+        }
+        let method = u16_at(at + 10)?;
+        let csize = u32_at(at + 20)?;
+        let usize_ = u32_at(at + 24)?;
+        let (nlen, xlen, clen) = (u16_at(at + 28)?, u16_at(at + 30)?, u16_at(at + 32)?);
+        let local = u32_at(at + 42)?;
+        let name = String::from_utf8_lossy(
+            bytes
+                .get(at + 46..at + 46 + nlen)
+                .ok_or_else(|| bad("truncated"))?,
+        )
+        .to_string();
+        at += 46 + nlen + xlen + clen;
+        let start = local + 30 + u16_at(local + 26)? + u16_at(local + 28)?;
+        let raw = bytes
+            .get(start..start + csize)
+            .ok_or_else(|| bad("truncated member"))?;
+        let data = match method {
+            0 => raw.to_vec(),
+            8 => {
+                let mut v = Vec::with_capacity(usize_);
+                flate2::read::DeflateDecoder::new(raw)
+                    .read_to_end(&mut v)
+                    .map_err(|_| bad("bad deflate stream"))?;
+                v
+            }
+            _ => return Err(bad("compression method other than stored or deflate")),
+        };
+        let label = format!("{}:{name}", path.display());
+        let (shape, x) = parse_npy_f64(&data, &label)?;
+        out.push((name.trim_end_matches(".npy").to_string(), shape, x));
+    }
+    Ok(out)
+}
+
+/// Parses the bytes of a `.npy` file (`label` names it in errors).
+fn parse_npy_f64(bytes: &[u8], label: &str) -> Result<(Vec<usize>, Vec<f64>)> {
+    let bad = |why: &str| anyhow::anyhow!("{label}: not a readable .npy file ({why})");
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
         return Err(bad("bad magic"));
     }
@@ -215,6 +353,25 @@ mod tests {
             .map(|s| s.parse().unwrap())
             .collect();
         (descr, shape, &bytes[10 + len..])
+    }
+
+    #[test]
+    fn npz_round_trip() {
+        let path = scratch_path("npz-round-trip.npz");
+        let w = [1.0, -2.5, 3.0, 4.0, 5.0, 6.25];
+        write_npz(&path, &[("W", &[2, 3], &w), ("a", &[2], &[0.5, -0.5])]).unwrap();
+        let back = read_npz_f64(&path).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(
+            (back[0].0.as_str(), &back[0].1, &back[0].2[..]),
+            ("W", &vec![2, 3], &w[..])
+        );
+        assert_eq!(back[1].2, vec![0.5, -0.5]);
+        // Truncated archives are errors, not panics.
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 30]).unwrap();
+        assert!(read_npz_f64(&path).is_err());
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

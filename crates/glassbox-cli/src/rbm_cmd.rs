@@ -1,8 +1,9 @@
 //! `glassbox rbm train|sample|logz|eval`: restricted Boltzmann machines on binarized images.
 //!
-//! A model is a folder numpy reads directly: `W.npy` (n_visible × n_hidden, float64), `a.npy`
-//! (visible biases), `b.npy` (hidden biases) and `model.json`
-//! (`np.load("model/W.npy")`). `train` writes it to `<out>/model/` after every epoch,
+//! A model is a folder numpy reads directly: `model.npz` (`np.load("model/model.npz")` gives
+//! `W` (n_visible × n_hidden, float64), `a` (visible biases), `b` (hidden biases)), the same
+//! arrays as `W.npy`, `a.npy`, `b.npy`, and `model.json`, plus `sigma.npy` (visible standard deviations) for a
+//! Gaussian–Bernoulli machine (`--visible gaussian`, real-valued data, not binarized). `train` writes it to `<out>/model/` after every epoch,
 //! together with an atomic `checkpoint.json` from which `--resume` continues exactly.
 
 use std::path::{Path, PathBuf};
@@ -12,13 +13,14 @@ use anyhow::{bail, ensure, Context, Result};
 use clap::{Subcommand, ValueEnum};
 use glassbox::boltzmann::ais::{ais, base_rate_bias, AisResult, AisSpec};
 use glassbox::boltzmann::partition::{exact_log_z, log_likelihood, MAX_ENUMERATED};
+use glassbox::boltzmann::train::VisibleUnits;
 use glassbox::boltzmann::train::{pseudo_log_likelihood, reconstruction_error, EpochStats};
 use glassbox::boltzmann::{binarized_split, Binarization, Method, Rbm, TrainSpec, Trainer};
 use glassbox::rng::Streams;
 use serde::{Deserialize, Serialize};
 
 use crate::image::write_grid;
-use crate::npy::{read_npy_f64, write_npy};
+use crate::npy::{read_npy_f64, read_npz_f64, write_npy, write_npz};
 use crate::plot::{Plot, Series};
 use crate::runfolder::{write_atomic, Manifest, RunFolder, RunStatus};
 
@@ -50,8 +52,10 @@ pub enum BinarizeArg {
 /// Where the images come from and how they are split.
 #[derive(clap::Args, Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DataArgs {
-    /// `mnist` (the MNIST test set; folder from --mnist-dir or the project default) or a
-    /// `.npy` file of images (N × D or N × rows × cols; values scaled to [0, 1] by the max).
+    /// `mnist` (the MNIST test set; folder from --mnist-dir or the project default), a
+    /// `.npy` file of images (N × D or N × rows × cols) or a `.csv` file (one image per line,
+    /// comma-separated numbers, no header; e.g. scikit-learn's 8×8 digits from
+    /// `scripts/export_digits.py`). Values are scaled to [0, 1] by the max before binarizing.
     #[arg(long, default_value = "mnist")]
     pub data: String,
     /// Folder holding the MNIST `t10k-*` files.
@@ -72,6 +76,52 @@ pub struct DataArgs {
     /// Train on only the first N training images (the held-out set is unchanged).
     #[arg(long)]
     pub subset: Option<usize>,
+    /// Visible units: `bernoulli` (binarized data) or `gaussian` (the real values as given,
+    /// not rescaled or binarized).
+    #[arg(long, value_enum, default_value_t = VisibleArg::Bernoulli)]
+    #[serde(default)]
+    pub visible: VisibleArg,
+}
+
+/// Visible units on the command line.
+#[derive(Clone, Copy, Debug, Default, ValueEnum, Serialize, Deserialize, PartialEq)]
+pub enum VisibleArg {
+    /// Binary units; the data are binarized.
+    #[default]
+    Bernoulli,
+    /// Gaussian units on the raw real values.
+    Gaussian,
+}
+
+/// Reads a CSV of numbers: one row per line, comma-separated, no header.
+fn read_csv(path: &Path) -> Result<(Vec<usize>, Vec<f64>)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut x = Vec::new();
+    let mut width = None;
+    let mut rows = 0;
+    for (l, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let start = x.len();
+        for f in line.split(',') {
+            x.push(f.trim().parse::<f64>().with_context(|| {
+                format!("{}:{}: {:?} is not a number", path.display(), l + 1, f)
+            })?);
+        }
+        let w = x.len() - start;
+        ensure!(
+            *width.get_or_insert(w) == w,
+            "{}:{}: {w} values, the first row has {}",
+            path.display(),
+            l + 1,
+            width.unwrap_or(0)
+        );
+        rows += 1;
+    }
+    ensure!(rows > 0, "{}: no data rows", path.display());
+    Ok((vec![rows, width.unwrap_or(0)], x))
 }
 
 /// Binarized training and held-out rows with the image shape.
@@ -102,12 +152,14 @@ pub fn load_data(d: &DataArgs, seed: u64) -> Result<Dataset> {
         glassbox::data::mnist(&dir, "t10k")?
     } else {
         let path = Path::new(&d.data);
-        ensure!(
-            path.extension().is_some_and(|e| e == "npy"),
-            "--data must be `mnist` or a .npy file, got {:?}",
-            d.data
-        );
-        let (shape, x) = read_npy_f64(path)?;
+        let (shape, x) = match path.extension().and_then(|e| e.to_str()) {
+            Some("npy") => read_npy_f64(path)?,
+            Some("csv") => read_csv(path)?,
+            _ => bail!(
+                "--data must be `mnist`, a .npy or a .csv file, got {:?}",
+                d.data
+            ),
+        };
         let (rows, cols) = match shape[..] {
             [_, r, c] => (r, c),
             [_, dim] => {
@@ -124,8 +176,16 @@ pub fn load_data(d: &DataArgs, seed: u64) -> Result<Dataset> {
             ),
         };
         ensure!(
-            x.iter().all(|v| v.is_finite() && *v >= 0.0),
-            "{}: pixel values must be finite and ≥ 0",
+            x.iter().all(|v| v.is_finite()),
+            "{}: values must be finite",
+            d.data
+        );
+        if d.visible == VisibleArg::Gaussian {
+            return real_split(d, shape[0], rows, cols, x);
+        }
+        ensure!(
+            x.iter().all(|v| *v >= 0.0),
+            "{}: pixel values must be ≥ 0",
             d.data
         );
         let max = x.iter().copied().fold(0.0, f64::max);
@@ -137,6 +197,11 @@ pub fn load_data(d: &DataArgs, seed: u64) -> Result<Dataset> {
             labels: vec![0; shape[0]],
         }
     };
+    if d.visible == VisibleArg::Gaussian {
+        let n = images.len();
+        let x = images.pixels.iter().map(|&p| f64::from(p)).collect();
+        return real_split(d, n, images.rows, images.cols, x);
+    }
     let mode = match d.binarize {
         BinarizeArg::Threshold => Binarization::Threshold(d.threshold),
         BinarizeArg::Stochastic => Binarization::Stochastic,
@@ -163,6 +228,32 @@ pub fn load_data(d: &DataArgs, seed: u64) -> Result<Dataset> {
     })
 }
 
+/// The split of real-valued rows (Gaussian visible units): first train, then held out.
+fn real_split(d: &DataArgs, n: usize, rows: usize, cols: usize, x: Vec<f64>) -> Result<Dataset> {
+    let dim = rows * cols;
+    ensure!(
+        d.train_size >= 1 && d.held_out >= 1 && d.train_size + d.held_out <= n,
+        "a split of {} training and {} held-out rows needs that many (≥ 1 each); the set has {n}",
+        d.train_size,
+        d.held_out
+    );
+    let mut train = x[..d.train_size * dim].to_vec();
+    let test = x[d.train_size * dim..(d.train_size + d.held_out) * dim].to_vec();
+    if let Some(s) = d.subset {
+        ensure!(
+            s >= 1 && s <= d.train_size,
+            "--subset must lie in 1..={}",
+            d.train_size
+        );
+        train.truncate(s * dim);
+    }
+    Ok(Dataset {
+        train,
+        test,
+        shape: (rows, cols),
+    })
+}
+
 /// Training method on the command line.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum MethodArg {
@@ -170,6 +261,8 @@ pub enum MethodArg {
     Cd,
     /// Persistent contrastive divergence PCD-k.
     Pcd,
+    /// Parallel-tempering PCD (--replicas temperatures from β = 1 down to --beta-min).
+    Pt,
 }
 
 /// How log Z is computed.
@@ -233,6 +326,12 @@ pub enum Action {
         /// Gibbs sweeps per update.
         #[arg(short = 'k', long, default_value_t = 1)]
         k: usize,
+        /// PT-PCD: number of temperatures.
+        #[arg(long, default_value_t = 10)]
+        replicas: usize,
+        /// PT-PCD: smallest inverse temperature (ladder linear in β from 1).
+        #[arg(long, default_value_t = 0.5)]
+        beta_min: f64,
         /// Standard deviation of the initial weights.
         #[arg(long, default_value_t = 0.01)]
         init_scale: f64,
@@ -289,8 +388,34 @@ fn model_dir(path: &Path) -> PathBuf {
     }
 }
 
-/// Reads `W.npy`, `a.npy`, `b.npy` from a model folder.
+/// Reads a model: a `.npz` file (members W, a, b and optionally sigma) or a folder of
+/// `W.npy`, `a.npy`, `b.npy` (`sigma.npy`).
 pub fn load_model(path: &Path) -> Result<Rbm> {
+    if path.extension().is_some_and(|e| e == "npz") {
+        let mut w = None;
+        let (mut a, mut b, mut sigma) = (None, None, None);
+        for (name, shape, x) in read_npz_f64(path)? {
+            match name.as_str() {
+                "W" => w = Some((shape, x)),
+                "a" => a = Some(x),
+                "b" => b = Some(x),
+                "sigma" => sigma = Some(x),
+                _ => {}
+            }
+        }
+        let ((ws, w), a, b) = match (w, a, b) {
+            (Some(w), Some(a), Some(b)) => (w, a, b),
+            _ => bail!("{}: a model .npz needs arrays W, a and b", path.display()),
+        };
+        ensure!(
+            ws.len() == 2,
+            "W must be 2-D (n_visible × n_hidden), got shape {ws:?}"
+        );
+        return Ok(match sigma {
+            Some(s) => Rbm::gaussian(ws[0], ws[1], w, a, b, s)?,
+            None => Rbm::new(ws[0], ws[1], w, a, b)?,
+        });
+    }
     let dir = model_dir(path);
     ensure!(
         dir.join("W.npy").exists(),
@@ -304,6 +429,11 @@ pub fn load_model(path: &Path) -> Result<Rbm> {
     );
     let (_, a) = read_npy_f64(&dir.join("a.npy"))?;
     let (_, b) = read_npy_f64(&dir.join("b.npy"))?;
+    let sigma_path = dir.join("sigma.npy");
+    if sigma_path.exists() {
+        let (_, s) = read_npy_f64(&sigma_path)?;
+        return Ok(Rbm::gaussian(ws[0], ws[1], w, a, b, s)?);
+    }
     Ok(Rbm::new(ws[0], ws[1], w, a, b)?)
 }
 
@@ -314,8 +444,25 @@ pub fn save_model(dir: &Path, rbm: &Rbm, meta: serde_json::Value) -> Result<()> 
     write_npy(&dir.join("W.npy"), &[nv, nh], rbm.weights())?;
     write_npy(&dir.join("a.npy"), &[nv], rbm.visible_bias())?;
     write_npy(&dir.join("b.npy"), &[nh], rbm.hidden_bias())?;
+    let format = if let Some(s) = rbm.visible_sigma() {
+        write_npy(&dir.join("sigma.npy"), &[nv], s)?;
+        "glassbox Gaussian–Bernoulli RBM: p(v,h) ∝ exp(−Σ(v−a)²/(2σ²) + b·h + (v/σ)ᵀWh), h ∈ {0,1}"
+    } else {
+        let _ = std::fs::remove_file(dir.join("sigma.npy"));
+        "glassbox RBM: p(v,h) ∝ exp(a·v + b·h + vᵀWh), v,h ∈ {0,1}"
+    };
+    let (sw, sa, sb) = ([nv, nh], [nv], [nh]);
+    let mut arrays: Vec<(&str, &[usize], &[f64])> = vec![
+        ("W", &sw, rbm.weights()),
+        ("a", &sa, rbm.visible_bias()),
+        ("b", &sb, rbm.hidden_bias()),
+    ];
+    if let Some(s) = rbm.visible_sigma() {
+        arrays.push(("sigma", &sa, s));
+    }
+    write_npz(&dir.join("model.npz"), &arrays)?;
     let meta = serde_json::json!({
-        "format": "glassbox RBM: p(v,h) ∝ exp(a·v + b·h + vᵀWh), v,h ∈ {0,1}",
+        "format": format,
         "n_visible": nv, "n_hidden": nh, "info": meta,
     });
     write_atomic(
@@ -353,7 +500,11 @@ pub fn log_z(
     a: &AisArgs,
     seed: u64,
 ) -> Result<(Option<f64>, Option<AisResult>)> {
-    let small = rbm.n_visible().min(rbm.n_hidden()) <= MAX_ENUMERATED;
+    let small = if rbm.is_gaussian() {
+        rbm.n_hidden() <= MAX_ENUMERATED
+    } else {
+        rbm.n_visible().min(rbm.n_hidden()) <= MAX_ENUMERATED
+    };
     let (want_exact, want_ais) = match a.logz {
         LogZMethod::Auto => (small, !small),
         LogZMethod::Exact => (true, false),
@@ -425,7 +576,11 @@ pub fn run(args: Args) -> Result<()> {
                 r,
                 c,
                 8,
-                Some((0.0, 1.0)),
+                if rbm.is_gaussian() {
+                    None
+                } else {
+                    Some((0.0, 1.0))
+                },
                 2,
             )?;
             manifest.finish(RunStatus::Completed)?;
@@ -453,6 +608,7 @@ pub fn run(args: Args) -> Result<()> {
                             train_size: 9000,
                             held_out: 1000,
                             subset: None,
+                            visible: VisibleArg::Bernoulli,
                         },
                         args.seed,
                     )?;
@@ -533,8 +689,11 @@ pub fn run(args: Args) -> Result<()> {
             let train_ll = log_likelihood(&rbm, &ds.train, lz)?;
             let test_ll = log_likelihood(&rbm, &ds.test, lz)?;
             let recon = reconstruction_error(&rbm, &ds.test)?;
-            let pll =
-                pseudo_log_likelihood(&rbm, &ds.test[..ds.test.len().min(200 * rbm.n_visible())])?;
+            let pll = if rbm.is_gaussian() {
+                f64::NAN
+            } else {
+                pseudo_log_likelihood(&rbm, &ds.test[..ds.test.len().min(200 * rbm.n_visible())])?
+            };
             let secs = t0.elapsed().as_secs_f64();
             let how = if exact.is_some() { "exact" } else { "AIS" };
             let summary = vec![
@@ -600,6 +759,8 @@ fn train(args: &Args) -> Result<()> {
         weight_decay,
         method,
         k,
+        replicas,
+        beta_min,
         init_scale,
         no_monitor,
         resume,
@@ -639,11 +800,18 @@ fn train(args: &Args) -> Result<()> {
             method: match method {
                 MethodArg::Cd => Method::Cd,
                 MethodArg::Pcd => Method::Pcd,
+                MethodArg::Pt => Method::Pt,
             },
             k: *k,
             init_scale: *init_scale,
             monitor: !no_monitor,
             seed: args.seed,
+            visible: match data.visible {
+                VisibleArg::Bernoulli => VisibleUnits::Bernoulli,
+                VisibleArg::Gaussian => VisibleUnits::Gaussian,
+            },
+            replicas: *replicas,
+            beta_min: *beta_min,
         };
         spec.validate()?;
         let ds = load_data(data, args.seed)?;
@@ -689,8 +857,18 @@ fn train(args: &Args) -> Result<()> {
             write_atomic(&ckpt_path, serde_json::to_string(&ck)?.as_bytes())
         };
         save().map_err(|e| glassbox::Error::Checkpoint(e.to_string()))?;
+        let swaps = if stats.exchange_acceptance.is_empty() {
+            String::new()
+        } else {
+            let m = stats
+                .exchange_acceptance
+                .iter()
+                .copied()
+                .fold(1.0, f64::min);
+            format!(" min exchange {m:.2}")
+        };
         bar.set_message(format!(
-            "epoch {} recon {:.4} pll {:.1} ({secs:.1} s)",
+            "epoch {} recon {:.4} pll {:.1}{swaps} ({secs:.1} s)",
             stats.epoch, stats.reconstruction_error, stats.pseudo_log_likelihood
         ));
         bar.inc(1);
@@ -708,6 +886,7 @@ fn train(args: &Args) -> Result<()> {
         "reconstruction_error",
         "pseudo_log_likelihood",
         "seconds",
+        "exchange_acceptance",
     ];
     let rows: Vec<Vec<String>> = history
         .iter()
@@ -718,6 +897,11 @@ fn train(args: &Args) -> Result<()> {
                 s.reconstruction_error.to_string(),
                 s.pseudo_log_likelihood.to_string(),
                 format!("{t:.4}"),
+                s.exchange_acceptance
+                    .iter()
+                    .map(|x| format!("{x:.3}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
             ]
         })
         .collect();
@@ -767,8 +951,21 @@ fn train(args: &Args) -> Result<()> {
             "last epoch: reconstruction error {:.5} per pixel, pseudo-log-likelihood {:.2}",
             s.reconstruction_error, s.pseudo_log_likelihood
         );
+        if !s.exchange_acceptance.is_empty() {
+            println!(
+                "PT exchange acceptance between neighbouring temperatures (last epoch): {}",
+                s.exchange_acceptance
+                    .iter()
+                    .map(|x| format!("{x:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
     }
-    println!("model in {} (W.npy, a.npy, b.npy)", model_path.display());
+    println!(
+        "model in {} (model.npz; also W.npy, a.npy, b.npy)",
+        model_path.display()
+    );
     println!("wrote {}", dir.display());
     Ok(())
 }

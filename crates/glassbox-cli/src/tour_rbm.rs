@@ -10,7 +10,7 @@ use glassbox::boltzmann::{Method, Rbm, TrainSpec, Trainer};
 use glassbox::rng::Streams;
 
 use crate::image::write_grid;
-use crate::rbm_cmd::{filter_tiles, load_data, row_tiles, BinarizeArg, DataArgs};
+use crate::rbm_cmd::{filter_tiles, load_data, row_tiles, BinarizeArg, DataArgs, VisibleArg};
 use crate::report::Section;
 use crate::runfolder::RunFolder;
 use crate::tour::Args;
@@ -40,6 +40,7 @@ pub fn rbm(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<()>
         train_size: 9000,
         held_out: 1000,
         subset: None,
+        visible: VisibleArg::Bernoulli,
     };
     let Ok(ds) = load_data(&data, args.seed) else {
         section.paragraph("MNIST not found (set GLASSBOX_MNIST); section skipped.");

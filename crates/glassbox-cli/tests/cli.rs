@@ -2486,3 +2486,103 @@ fn unsafe_kill(pid: i32) {
         .unwrap();
     assert!(s.success());
 }
+
+/// Real-valued CSV rows, a Gaussian–Bernoulli RBM trained by parallel-tempering PCD: the
+/// model folder holds sigma.npy, exchange rates are reported, evaluation is exact.
+#[test]
+fn rbm_gaussian_visible_units_with_parallel_tempering_from_csv() {
+    let dir = temp_dir("rbm-gauss");
+    let data = dir.join("mix.csv");
+    let mut text = String::new();
+    for r in 0..120 {
+        let c = if r % 2 == 0 { 2.0 } else { -2.0 };
+        let row: Vec<String> = (0..4)
+            .map(|i| format!("{}", c + 0.3 * ((r * 7 + i * 3) as f64).sin()))
+            .collect();
+        text.push_str(&row.join(","));
+        text.push('\n');
+    }
+    std::fs::write(&data, text).unwrap();
+    let d = data.to_str().unwrap();
+    let run = dir.join("train");
+    let out = glassbox(&[
+        "rbm",
+        "train",
+        "--data",
+        d,
+        "--visible",
+        "gaussian",
+        "--train-size",
+        "100",
+        "--held-out",
+        "20",
+        "--hidden",
+        "3",
+        "--batch-size",
+        "10",
+        "--epochs",
+        "3",
+        "--method",
+        "pt",
+        "--replicas",
+        "3",
+        "--beta-min",
+        "0.5",
+        "-o",
+        run.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(run.join("model/sigma.npy").exists());
+    assert!(stdout.contains("PT exchange acceptance"), "{stdout}");
+    assert!(read(&run.join("results.csv")).contains("exchange_acceptance"));
+    let ev = dir.join("eval");
+    let out = glassbox(&[
+        "rbm",
+        "eval",
+        "--model",
+        run.to_str().unwrap(),
+        "--data",
+        d,
+        "--visible",
+        "gaussian",
+        "--train-size",
+        "100",
+        "--held-out",
+        "20",
+        "-o",
+        ev.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_str(&read(&ev.join("results.json"))).unwrap();
+    assert_eq!(r["log_z_method"], "exact");
+    assert!(r["held_out_ll"].as_f64().unwrap().is_finite(), "{r}");
+    // One temperature is not parallel tempering: a one-line error.
+    let out = glassbox(&[
+        "rbm",
+        "train",
+        "--data",
+        d,
+        "--method",
+        "pt",
+        "--replicas",
+        "1",
+        "--train-size",
+        "100",
+        "--held-out",
+        "20",
+        "-o",
+        dir.join("bad").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("temperatures"), "{err}");
+}

@@ -1,5 +1,6 @@
 //! Boltzmann-machine bindings: RBM training, sampling, free energies and ln Z (exact, AIS).
-//! Models cross the boundary as (W, a, b) numpy arrays; `glassbox.boltzmann` wraps them.
+//! Models cross the boundary as (W, a, b) numpy arrays plus an optional σ (Gaussian visible
+//! units); `glassbox.boltzmann` wraps them.
 
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -7,6 +8,7 @@ use pyo3::prelude::*;
 use crate::convert::{detached, json, PyResultExt};
 use glassbox::boltzmann::ais::{ais, base_rate_bias, AisSpec};
 use glassbox::boltzmann::partition::exact_log_z;
+use glassbox::boltzmann::train::VisibleUnits;
 use glassbox::boltzmann::{Method, Rbm, TrainSpec, Trainer};
 use glassbox::rng::Streams;
 
@@ -16,12 +18,13 @@ type Arrays<'py> = (
     Bound<'py, PyArray1<f64>>,
 );
 
-/// (W, a, b, history JSON) of a trained machine.
+/// (W, a, b, history JSON, σ or None) of a trained machine.
 type Trained<'py> = (
     Bound<'py, PyArray2<f64>>,
     Bound<'py, PyArray1<f64>>,
     Bound<'py, PyArray1<f64>>,
     String,
+    Option<Bound<'py, PyArray1<f64>>>,
 );
 
 /// (states, probabilities) of Gibbs chains.
@@ -31,11 +34,16 @@ fn rbm_from(
     w: &PyReadonlyArray2<'_, f64>,
     a: &PyReadonlyArray1<'_, f64>,
     b: &PyReadonlyArray1<'_, f64>,
+    sigma: &Option<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<Rbm> {
     let wa = w.as_array();
     let (nv, nh) = wa.dim();
     let flat: Vec<f64> = wa.iter().copied().collect();
-    Rbm::new(nv, nh, flat, a.as_array().to_vec(), b.as_array().to_vec()).py()
+    let mut r = Rbm::new(nv, nh, flat, a.as_array().to_vec(), b.as_array().to_vec()).py()?;
+    if let Some(s) = sigma {
+        r.set_sigma(s.as_array().to_vec()).py()?;
+    }
+    Ok(r)
 }
 
 fn rows(x: &PyReadonlyArray2<'_, f64>) -> (Vec<f64>, usize) {
@@ -71,9 +79,21 @@ pub fn rbm_train<'py>(
     k: usize,
     init_scale: f64,
     seed: u64,
+    visible: &str,
+    replicas: usize,
+    beta_min: f64,
 ) -> PyResult<Trained<'py>> {
     let (x, nv) = rows(&data);
     let method: Method = method.to_lowercase().parse().py()?;
+    let visible = match visible.to_lowercase().as_str() {
+        "bernoulli" => VisibleUnits::Bernoulli,
+        "gaussian" => VisibleUnits::Gaussian,
+        other => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "visible must be 'bernoulli' or 'gaussian', got {other:?}"
+            )))
+        }
+    };
     let spec = TrainSpec {
         hidden,
         epochs,
@@ -87,6 +107,9 @@ pub fn rbm_train<'py>(
         init_scale,
         monitor: true,
         seed,
+        visible,
+        replicas,
+        beta_min,
     };
     let (rbm, history) = detached(py, || -> glassbox::Result<_> {
         let mut tr = Trainer::new(spec, nv, &x)?;
@@ -99,19 +122,22 @@ pub fn rbm_train<'py>(
     })
     .py()?;
     let (w, a, b) = arrays(py, &rbm)?;
-    Ok((w, a, b, json(&history)?))
+    let sigma = rbm.visible_sigma().map(|s| s.to_vec().into_pyarray(py));
+    Ok((w, a, b, json(&history)?, sigma))
 }
 
 /// Free energies F(v) of the rows of `v`.
 #[pyfunction]
+#[pyo3(signature = (w, a, b, v, sigma=None))]
 pub fn rbm_free_energy<'py>(
     py: Python<'py>,
     w: PyReadonlyArray2<'py, f64>,
     a: PyReadonlyArray1<'py, f64>,
     b: PyReadonlyArray1<'py, f64>,
     v: PyReadonlyArray2<'py, f64>,
+    sigma: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let r = rbm_from(&w, &a, &b)?;
+    let r = rbm_from(&w, &a, &b, &sigma)?;
     let (x, width) = rows(&v);
     if width != r.n_visible() {
         return Err(pyo3::exceptions::PyValueError::new_err(format!(
@@ -124,6 +150,8 @@ pub fn rbm_free_energy<'py>(
 
 /// Block-Gibbs samples: (states, P(v=1|h)) of `chains` chains after `steps` sweeps.
 #[pyfunction]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (w, a, b, chains, steps, seed, sigma=None))]
 pub fn rbm_sample<'py>(
     py: Python<'py>,
     w: PyReadonlyArray2<'py, f64>,
@@ -132,8 +160,9 @@ pub fn rbm_sample<'py>(
     chains: usize,
     steps: usize,
     seed: u64,
+    sigma: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Samples<'py>> {
-    let r = rbm_from(&w, &a, &b)?;
+    let r = rbm_from(&w, &a, &b, &sigma)?;
     let nv = r.n_visible();
     let (v, p) = detached(py, || r.sample(chains, steps, &Streams::new(seed))).py()?;
     Ok((
@@ -144,13 +173,15 @@ pub fn rbm_sample<'py>(
 
 /// Exact ln Z (smaller layer ≤ 24 units).
 #[pyfunction]
+#[pyo3(signature = (w, a, b, sigma=None))]
 pub fn rbm_log_z_exact(
     py: Python<'_>,
     w: PyReadonlyArray2<'_, f64>,
     a: PyReadonlyArray1<'_, f64>,
     b: PyReadonlyArray1<'_, f64>,
+    sigma: Option<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<f64> {
-    let r = rbm_from(&w, &a, &b)?;
+    let r = rbm_from(&w, &a, &b, &sigma)?;
     detached(py, || exact_log_z(&r)).py()
 }
 
@@ -168,7 +199,7 @@ pub fn rbm_log_z_ais(
     steps: usize,
     seed: u64,
 ) -> PyResult<String> {
-    let r = rbm_from(&w, &a, &b)?;
+    let r = rbm_from(&w, &a, &b, &None)?;
     let base = match &base_data {
         Some(d) => base_rate_bias(&rows(d).0, r.n_visible()).py()?,
         None => r.visible_bias().to_vec(),

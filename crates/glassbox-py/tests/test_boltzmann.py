@@ -53,3 +53,55 @@ def test_train_sample_and_errors(tmp_path):
         boltzmann.train(data, hidden=2, epochs=1, method="gibbs")
     with pytest.raises(ValueError):
         boltzmann.log_z(_random_rbm(30, 30, 1))
+
+
+def test_gaussian_visible_units_match_numpy_and_train_with_pt():
+    rng = np.random.default_rng(4)
+    m = boltzmann.RBM(rng.normal(0, 0.8, (3, 4)), rng.normal(0, 0.5, 3), rng.normal(0, 0.5, 4),
+                      sigma=np.array([0.5, 1.0, 2.0]))
+    v = rng.normal(0, 1.5, (6, 3))
+    f = boltzmann.free_energy(m, v)
+    want = ((v - m.a) ** 2 / (2 * m.sigma**2)).sum(axis=1) - np.logaddexp(0, (v / m.sigma) @ m.W + m.b).sum(axis=1)
+    np.testing.assert_allclose(f, want, atol=1e-10)
+    # ln Z: sum over the 16 hidden states of the Gaussian integrals.
+    h = np.array(list(itertools.product([0, 1], repeat=4)), dtype=float)
+    u = h @ m.W.T
+    lw = h @ m.b + (m.a * u / m.sigma + 0.5 * u**2).sum(axis=1)
+    lz = np.logaddexp.reduce(lw) + np.log(np.sqrt(2 * np.pi) * m.sigma).sum()
+    assert boltzmann.log_z(m) == pytest.approx(lz, abs=1e-9)
+    x = np.concatenate([rng.normal(2, 0.5, (200, 3)), rng.normal(-2, 0.5, (200, 3))])
+    rng.shuffle(x)
+    t = boltzmann.train(x, hidden=2, epochs=5, batch_size=20, method="pt", replicas=3,
+                        beta_min=0.5, visible="gaussian", learning_rate=0.02, seed=2)
+    assert t.sigma is not None and t.sigma.shape == (3,)
+    assert len(t.history[-1]["exchange_acceptance"]) == 2
+    assert np.isfinite(boltzmann.log_likelihood(t, x[:50]))
+    with pytest.raises(ValueError):
+        boltzmann.train(x, hidden=2, epochs=1, visible="poisson")
+
+
+def _cli():
+    import os
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    for d in [os.environ.get("CARGO_TARGET_DIR"), root / "target"]:
+        if d and (Path(d) / "release" / "glassbox").exists():
+            return str(Path(d) / "release" / "glassbox")
+    return None
+
+
+@pytest.mark.skipif(_cli() is None, reason="needs a release build of the glassbox CLI")
+def test_cli_model_npz_is_read_by_numpy(tmp_path):
+    import subprocess
+
+    rows = np.array([[1, 0, 1, 0], [0, 1, 0, 1]] * 30, dtype=np.float64)
+    np.save(tmp_path / "d.npy", rows)
+    subprocess.run([_cli(), "rbm", "train", "--data", str(tmp_path / "d.npy"), "--train-size", "50",
+                    "--held-out", "10", "--hidden", "3", "--epochs", "2", "--batch-size", "10",
+                    "-o", str(tmp_path / "run")], check=True, capture_output=True)
+    z = np.load(tmp_path / "run" / "model" / "model.npz")
+    assert sorted(z.files) == ["W", "a", "b"]
+    assert z["W"].shape == (4, 3) and z["W"].dtype == np.float64
+    m = boltzmann.load(tmp_path / "run")
+    np.testing.assert_array_equal(m.W, z["W"])

@@ -12,6 +12,11 @@ E(v, h) = −a·v − b·h − vᵀWh, p(v) = e^{−F(v)}/Z with
 F(v) = −a·v − Σ_j log(1 + exp(b_j + (vW)_j)). A model is an :class:`RBM` holding numpy arrays
 ``W`` (n_v × n_h), ``a`` (n_v), ``b`` (n_h) — the same files ``glassbox rbm train`` writes
 (``model/W.npy``, ``a.npy``, ``b.npy``).
+
+Gaussian–Bernoulli machines (``train(..., visible="gaussian")`` on real-valued rows) also hold
+``sigma`` (n_v), with E(v, h) = Σ_i (v_i − a_i)²/(2σ_i²) − b·h − Σ_ij (v_i/σ_i) W_ij h_j and
+p(v) a density; σ is fixed at the data's standard deviations. ``method="pt"`` trains by
+parallel-tempering PCD (``replicas`` temperatures, β from 1 down to ``beta_min``).
 """
 
 from __future__ import annotations
@@ -30,12 +35,17 @@ __all__ = ["RBM", "train", "free_energy", "sample", "log_z", "log_likelihood", "
 
 @dataclass
 class RBM:
-    """A Bernoulli–Bernoulli RBM: weights ``W`` (n_v × n_h), biases ``a`` and ``b``."""
+    """An RBM: weights ``W`` (n_v × n_h), biases ``a`` and ``b``; ``sigma`` (n_v) for
+    Gaussian visible units, ``None`` for Bernoulli ones."""
 
     W: np.ndarray
     a: np.ndarray
     b: np.ndarray
     history: List[Dict[str, Any]] = field(default_factory=list)
+    sigma: Optional[np.ndarray] = None
+
+    def _sigma(self) -> Optional[np.ndarray]:
+        return None if self.sigma is None else np.ascontiguousarray(self.sigma, dtype=np.float64)
 
     def _arrays(self):
         return (
@@ -50,6 +60,8 @@ class RBM:
         d.mkdir(parents=True, exist_ok=True)
         for name, arr in zip(("W", "a", "b"), self._arrays()):
             np.save(d / f"{name}.npy", arr)
+        if self.sigma is not None:
+            np.save(d / "sigma.npy", self._sigma())
 
 
 def load(folder: Union[str, Path]) -> RBM:
@@ -57,7 +69,8 @@ def load(folder: Union[str, Path]) -> RBM:
     d = Path(folder)
     if (d / "model" / "W.npy").exists():
         d = d / "model"
-    return RBM(np.load(d / "W.npy"), np.load(d / "a.npy"), np.load(d / "b.npy"))
+    sigma = np.load(d / "sigma.npy") if (d / "sigma.npy").exists() else None
+    return RBM(np.load(d / "W.npy"), np.load(d / "a.npy"), np.load(d / "b.npy"), sigma=sigma)
 
 
 def _binary(name: str, x: Any) -> np.ndarray:
@@ -80,28 +93,36 @@ def train(
     k: int = 1,
     init_scale: float = 0.01,
     seed: int = 1,
+    visible: str = "bernoulli",
+    replicas: int = 10,
+    beta_min: float = 0.5,
 ) -> RBM:
-    """Trains an RBM on binary rows of ``data`` by CD-k (``method="cd"``) or persistent CD
-    (``"pcd"``) with momentum, L2 weight decay on W and learning rate
-    ``learning_rate / (1 + lr_decay · epoch)``. ``history`` holds per-epoch reconstruction
-    error and pseudo-log-likelihood."""
+    """Trains an RBM on rows of ``data`` (0/1, or real values with ``visible="gaussian"``)
+    by CD-k (``method="cd"``), persistent CD (``"pcd"``) or parallel-tempering PCD
+    (``"pt"``: ``replicas`` temperatures, β linear from 1 to ``beta_min``) with momentum, L2
+    weight decay on W and learning rate ``learning_rate / (1 + lr_decay · epoch)``.
+    ``history`` holds per-epoch reconstruction error, pseudo-log-likelihood (NaN for
+    Gaussian units) and, for PT, the exchange acceptance per neighbouring pair."""
     x = _binary("data", data)
-    w, a, b, hist = _glassbox.rbm_train(
+    w, a, b, hist, sigma = _glassbox.rbm_train(
         x, int(hidden), int(epochs), int(batch_size), float(learning_rate), float(lr_decay),
         float(momentum), float(weight_decay), str(method), int(k), float(init_scale), int(seed),
+        str(visible), int(replicas), float(beta_min),
     )
-    return RBM(w, a, b, json.loads(hist))
+    return RBM(w, a, b, json.loads(hist), sigma=sigma)
 
 
 def free_energy(model: RBM, v: Any) -> np.ndarray:
     """F(v) of each row of ``v``, so that ln p(v) = −F(v) − ln Z."""
-    return _glassbox.rbm_free_energy(*model._arrays(), _binary("v", v))
+    return _glassbox.rbm_free_energy(*model._arrays(), _binary("v", v), model._sigma())
 
 
 def sample(model: RBM, chains: int = 16, steps: int = 1000, seed: int = 1):
     """Block Gibbs sampling from v ~ Bernoulli(σ(a)): returns (states, P(v=1|h)), each
     (chains × n_v)."""
-    return _glassbox.rbm_sample(*model._arrays(), int(chains), int(steps), int(seed))
+    return _glassbox.rbm_sample(
+        *model._arrays(), int(chains), int(steps), int(seed), model._sigma()
+    )
 
 
 def log_z(
@@ -117,7 +138,7 @@ def log_z(
     base-rate model of ``base_data`` (default: the model's visible biases) and returns a dict
     with ``log_z``, ``std_err``, ``log_weights`` (array) and the ±3 s.e. bounds."""
     if method == "exact":
-        return _glassbox.rbm_log_z_exact(*model._arrays())
+        return _glassbox.rbm_log_z_exact(*model._arrays(), model._sigma())
     if method != "ais":
         raise ValueError(f"method must be 'exact' or 'ais', got {method!r}")
     base = None if base_data is None else _binary("base_data", base_data)

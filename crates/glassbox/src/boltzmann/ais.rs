@@ -117,6 +117,11 @@ pub fn base_rate_bias(data: &[f64], n_visible: usize) -> Result<Vec<f64>> {
 /// Runs AIS from the base-rate model with visible biases `base` (length n_v) to `rbm`.
 pub fn ais(rbm: &Rbm, base: &[f64], spec: &AisSpec, streams: &Streams) -> Result<AisResult> {
     let (nv, nh) = (rbm.n_visible(), rbm.n_hidden());
+    if rbm.is_gaussian() {
+        return Err(invalid(
+            "AIS is implemented for Bernoulli visible units; a Gaussian–Bernoulli RBM's ln Z is exact by summing its hidden layer (≤ 24 units)",
+        ));
+    }
     if base.len() != nv || base.iter().any(|x| !x.is_finite()) {
         return Err(invalid(format!(
             "base-rate biases need {nv} finite values, got {}",

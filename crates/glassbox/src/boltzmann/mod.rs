@@ -3,11 +3,15 @@
 //! (model) phase estimated by Monte Carlo, and partition functions for evaluation.
 //!
 //! - [`rbm`]: the Bernoulli–Bernoulli restricted Boltzmann machine (0/1 units, exact ±1
-//!   conversion), free energies, conditionals and block Gibbs sampling; the RBM with Gaussian
+//!   conversion) and its Gaussian–Bernoulli form for real-valued data, free energies, conditionals and block Gibbs sampling; the RBM with Gaussian
 //!   hidden units whose visible marginal is the Hopfield model;
 //! - [`fvbm`]: the fully visible Boltzmann machine with exact likelihood and gradient by
-//!   enumeration (N ≤ 20) and exact maximum-likelihood (Boltzmann) learning;
-//! - [`train`]: contrastive divergence CD-k and persistent CD with momentum, weight decay,
+//!   enumeration (N ≤ 20), a Monte Carlo gradient for any N, and exact maximum-likelihood
+//!   (Boltzmann) learning;
+//! - [`bm`]: the general Boltzmann machine with hidden units (Ackley–Hinton–Sejnowski) for
+//!   small sizes, exact clamped/free phases and learning;
+//! - [`train`]: contrastive divergence CD-k, persistent CD and parallel-tempering PCD with
+//!   momentum, weight decay,
 //!   a learning-rate schedule and minibatches; reconstruction-error and pseudo-likelihood
 //!   monitors;
 //! - [`partition`]: exact log Z by summing over the smaller layer (≤ 24 units), exact
@@ -20,16 +24,18 @@
 //! Probabilities are at unit temperature, p(v, h) = e^{−E(v, h)}/Z.
 
 pub mod ais;
+pub mod bm;
 pub mod fvbm;
 pub mod partition;
 pub mod rbm;
 pub mod train;
 
 pub use ais::{ais, AisResult, AisSpec};
+pub use bm::Bm;
 pub use fvbm::Fvbm;
 pub use partition::{exact_log_likelihood, exact_log_z};
 pub use rbm::{GaussianHiddenRbm, Rbm, SpinRbm};
-pub use train::{Method, TrainSpec, Trainer};
+pub use train::{Method, TrainSpec, Trainer, VisibleUnits};
 
 /// softplus(x) = ln(1 + eˣ), computed without overflow.
 #[inline]

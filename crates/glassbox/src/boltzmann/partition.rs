@@ -101,8 +101,76 @@ fn log_sum_bipartite(c: &[f64], d: &[f64], m: &[f64]) -> f64 {
         .value()
 }
 
-/// Exact ln Z of `rbm`, summing over its smaller layer (at most [`MAX_ENUMERATED`] units).
+/// ln Z of a Gaussian–Bernoulli RBM by summing over its hidden layer:
+/// `ln Z = ln Σ_h exp(b·h + Σ_i [a_i u_i/σ_i + u_i²/2]) + Σ_i ln(√(2π) σ_i)`, u = W h.
+fn gaussian_log_z(rbm: &Rbm, sigma: &[f64]) -> Result<f64> {
+    let (nv, nh) = (rbm.n_visible(), rbm.n_hidden());
+    if nh > MAX_ENUMERATED {
+        return Err(invalid(format!(
+            "exact ln Z of a Gaussian–Bernoulli RBM sums over the hidden layer, which must have ≤ {MAX_ENUMERATED} units (this one has {nh})"
+        )));
+    }
+    let (w, a, b) = (rbm.weights(), rbm.visible_bias(), rbm.hidden_bias());
+    // Columns of W (hidden unit j's weights), so a Gray-code flip of h_j updates u.
+    let cols: Vec<f64> = (0..nh)
+        .flat_map(|j| (0..nv).map(move |i| w[i * nh + j]))
+        .collect();
+    let top = nh.min(8);
+    let low = nh - top;
+    let term = |lin: f64, u: &[f64]| {
+        lin + u
+            .iter()
+            .zip(a)
+            .zip(sigma)
+            .map(|((u, a), s)| a * u / s + 0.5 * u * u)
+            .sum::<f64>()
+    };
+    let lse = (0..1usize << top)
+        .into_par_iter()
+        .map(|block| {
+            let mut u = vec![0.0; nv];
+            let mut lin = 0.0;
+            for t in 0..top {
+                if (block >> t) & 1 == 1 {
+                    let j = low + t;
+                    lin += b[j];
+                    u.iter_mut()
+                        .zip(&cols[j * nv..(j + 1) * nv])
+                        .for_each(|(x, w)| *x += w);
+                }
+            }
+            let mut on = vec![false; low];
+            let mut acc = Lse::EMPTY;
+            acc.add(term(lin, &u));
+            for step in 1..(1usize << low) {
+                let j = step.trailing_zeros() as usize;
+                let sign = if on[j] { -1.0 } else { 1.0 };
+                on[j] = !on[j];
+                lin += sign * b[j];
+                u.iter_mut()
+                    .zip(&cols[j * nv..(j + 1) * nv])
+                    .for_each(|(x, w)| *x += sign * w);
+                acc.add(term(lin, &u));
+            }
+            acc
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold(Lse::EMPTY, Lse::merge)
+        .value();
+    let norm: f64 = sigma
+        .iter()
+        .map(|s| (s * (2.0 * std::f64::consts::PI).sqrt()).ln())
+        .sum();
+    Ok(lse + norm)
+}
+
+/// Exact ln Z of `rbm`, summing over its smaller layer (at most [`MAX_ENUMERATED`] units;
+/// for Gaussian visible units always over the hidden layer).
 pub fn exact_log_z(rbm: &Rbm) -> Result<f64> {
+    if let Some(s) = rbm.visible_sigma() {
+        return gaussian_log_z(rbm, s);
+    }
     let (nv, nh) = (rbm.n_visible(), rbm.n_hidden());
     if nv.min(nh) > MAX_ENUMERATED {
         return Err(invalid(format!(

@@ -11,6 +11,15 @@
 //! `c_j = b_j/2 + Σ_i W_ij/4` and constant `E₀ = −Σa/2 − Σb/2 − Σ_ij W_ij/4`, so
 //! `ln Z_{0/1} = ln Z_{±1} − E₀` ([`Rbm::to_spins`], [`SpinRbm::to_binary`]).
 //!
+//! Gaussian–Bernoulli form ([`Rbm::gaussian`]): real visible units v ∈ ℝ^{n_v} with fixed
+//! standard deviations σ_i and energy
+//! `E(v, h) = Σ_i (v_i − a_i)²/(2σ_i²) − b·h − Σ_ij (v_i/σ_i) W_ij h_j`, so that
+//! `P(h_j = 1 | v) = σ(b_j + Σ_i (v_i/σ_i) W_ij)`, `v_i | h ~ N(a_i + σ_i Σ_j W_ij h_j, σ_i²)`,
+//! `F(v) = Σ_i (v_i − a_i)²/(2σ_i²) − Σ_j softplus(b_j + Σ_i (v_i/σ_i) W_ij)` and p(v) =
+//! e^{−F(v)}/Z is a density (Lebesgue measure on ℝ^{n_v}). Summing over v instead,
+//! `F(h) = −b·h − Σ_i [a_i u_i/σ_i + u_i²/2 + ln(√(2π) σ_i)]` with `u = W h`: the visible
+//! marginal is a mixture of 2^{n_h} Gaussians N(a + σ∘Wh, diag σ²) with weights ∝ e^{−F(h)}.
+//!
 //! Minibatch products go through faer's GEMM, split by rows (a partition that depends only
 //! on the matrix size) and run in parallel with rayon, so results do not depend on the
 //! thread count.
@@ -25,8 +34,9 @@ use super::{purpose, sigmoid, softplus};
 use crate::error::{check_memory, invalid, Result};
 use crate::rng::Streams;
 
-/// A Bernoulli–Bernoulli RBM: weights `W` (n_v × n_h, row-major), visible biases `a`,
-/// hidden biases `b`.
+/// An RBM with binary hidden units: weights `W` (n_v × n_h, row-major), visible biases `a`,
+/// hidden biases `b`; Bernoulli (0/1) visible units, or Gaussian ones with standard
+/// deviations σ (see the module documentation).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rbm {
     n_visible: usize,
@@ -34,6 +44,9 @@ pub struct Rbm {
     w: Vec<f64>,
     a: Vec<f64>,
     b: Vec<f64>,
+    /// σ_i of Gaussian visible units; `None` for Bernoulli units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sigma: Option<Vec<f64>>,
 }
 
 /// The same RBM written with ±1 units: `E(s, σ) = −sᵀJσ − g·s − c·σ + offset`.
@@ -143,7 +156,78 @@ impl Rbm {
             w,
             a,
             b,
+            sigma: None,
         })
+    }
+
+    /// A Gaussian–Bernoulli RBM: as [`Rbm::new`] plus the visible standard deviations
+    /// `sigma` (n_v entries, finite and > 0).
+    pub fn gaussian(
+        n_visible: usize,
+        n_hidden: usize,
+        w: Vec<f64>,
+        a: Vec<f64>,
+        b: Vec<f64>,
+        sigma: Vec<f64>,
+    ) -> Result<Self> {
+        let mut r = Self::new(n_visible, n_hidden, w, a, b)?;
+        r.set_sigma(sigma)?;
+        Ok(r)
+    }
+
+    /// Makes the visible units Gaussian with standard deviations `sigma` (n_v entries, > 0).
+    pub fn set_sigma(&mut self, sigma: Vec<f64>) -> Result<()> {
+        if sigma.len() != self.n_visible {
+            return Err(invalid(format!(
+                "σ needs {} entries (one per visible unit), got {}",
+                self.n_visible,
+                sigma.len()
+            )));
+        }
+        if let Some(k) = sigma.iter().position(|s| !(s.is_finite() && *s > 0.0)) {
+            return Err(invalid(format!(
+                "visible standard deviations must be finite and > 0 (σ[{k}] = {})",
+                sigma[k]
+            )));
+        }
+        self.sigma = Some(sigma);
+        Ok(())
+    }
+
+    /// The visible standard deviations σ of a Gaussian–Bernoulli machine (`None`: Bernoulli).
+    pub fn visible_sigma(&self) -> Option<&[f64]> {
+        self.sigma.as_deref()
+    }
+
+    /// True for Gaussian visible units.
+    pub fn is_gaussian(&self) -> bool {
+        self.sigma.is_some()
+    }
+
+    /// The machine at inverse temperature β, p_β(v, h) ∝ e^{−β E(v, h)}: W, a, b scaled by β
+    /// for Bernoulli units; for Gaussian units σ → σ/√β, W → √β W, b → β b, a unchanged
+    /// (β > 0 required there, β ≥ 0 otherwise).
+    pub fn tempered(&self, beta: f64) -> Result<Rbm> {
+        let ok =
+            beta.is_finite() && beta <= 1.0 && (beta > 0.0 || (beta == 0.0 && !self.is_gaussian()));
+        if !ok {
+            return Err(invalid(format!(
+                "inverse temperature must lie in (0, 1] (Bernoulli visible units: [0, 1]), got {beta}"
+            )));
+        }
+        let mut r = self.clone();
+        match &mut r.sigma {
+            None => {
+                r.w.iter_mut().chain(&mut r.a).for_each(|x| *x *= beta);
+            }
+            Some(s) => {
+                let rb = beta.sqrt();
+                r.w.iter_mut().for_each(|x| *x *= rb);
+                s.iter_mut().for_each(|x| *x /= rb);
+            }
+        }
+        r.b.iter_mut().for_each(|x| *x *= beta);
+        Ok(r)
     }
 
     /// An RBM with W_ij ~ N(0, σ²) drawn from `streams` and zero biases.
@@ -207,18 +291,58 @@ impl Rbm {
         MatRef::from_row_major_slice(&self.w, self.n_visible, self.n_hidden)
     }
 
-    /// Energy E(v, h) = −a·v − b·h − vᵀWh of one configuration.
+    /// Energy E(v, h) = −a·v − b·h − vᵀWh of one configuration (Gaussian units:
+    /// Σ_i (v_i − a_i)²/(2σ_i²) − b·h − Σ_ij (v_i/σ_i) W_ij h_j).
     pub fn energy(&self, v: &[f64], h: &[f64]) -> f64 {
-        let vwh: f64 = (0..self.n_visible)
-            .map(|i| v[i] * dot(&self.w[i * self.n_hidden..(i + 1) * self.n_hidden], h))
-            .sum();
-        -dot(&self.a, v) - dot(&self.b, h) - vwh
+        let nh = self.n_hidden;
+        match &self.sigma {
+            None => {
+                let vwh: f64 = (0..self.n_visible)
+                    .map(|i| v[i] * dot(&self.w[i * nh..(i + 1) * nh], h))
+                    .sum();
+                -dot(&self.a, v) - dot(&self.b, h) - vwh
+            }
+            Some(s) => {
+                let mut e = -dot(&self.b, h);
+                for i in 0..self.n_visible {
+                    e += (v[i] - self.a[i]).powi(2) / (2.0 * s[i] * s[i])
+                        - v[i] / s[i] * dot(&self.w[i * nh..(i + 1) * nh], h);
+                }
+                e
+            }
+        }
     }
 
-    /// Hidden inputs x_j = b_j + Σ_i v_i W_ij for one visible configuration.
+    /// The visible part of the free energy: −a·v (Bernoulli) or Σ_i (v_i − a_i)²/(2σ_i²).
+    fn visible_term(&self, v: &[f64]) -> f64 {
+        match &self.sigma {
+            None => -dot(&self.a, v),
+            Some(s) => v
+                .iter()
+                .zip(&self.a)
+                .zip(s)
+                .map(|((x, a), s)| (x - a).powi(2) / (2.0 * s * s))
+                .sum(),
+        }
+    }
+
+    /// v_i/σ_i for Gaussian units (a copy of v otherwise): the input the hidden units see.
+    pub(crate) fn scaled_visible<'a>(&self, v: &'a [f64]) -> std::borrow::Cow<'a, [f64]> {
+        match &self.sigma {
+            None => std::borrow::Cow::Borrowed(v),
+            Some(s) => std::borrow::Cow::Owned(
+                v.chunks(self.n_visible)
+                    .flat_map(|row| row.iter().zip(s).map(|(x, s)| x / s))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Hidden inputs x_j = b_j + Σ_i v_i W_ij for one visible configuration (v_i/σ_i for
+    /// Gaussian units).
     pub fn hidden_input(&self, v: &[f64]) -> Vec<f64> {
         let mut x = self.b.clone();
-        for (i, &vi) in v.iter().enumerate() {
+        for (i, &vi) in self.scaled_visible(v).iter().enumerate() {
             if vi != 0.0 {
                 let row = &self.w[i * self.n_hidden..(i + 1) * self.n_hidden];
                 for (xj, wij) in x.iter_mut().zip(row) {
@@ -229,16 +353,21 @@ impl Rbm {
         x
     }
 
-    /// Visible inputs y_i = a_i + Σ_j W_ij h_j for one hidden configuration.
+    /// Visible inputs y_i = a_i + Σ_j W_ij h_j for one hidden configuration (Gaussian units:
+    /// the conditional mean a_i + σ_i Σ_j W_ij h_j).
     pub fn visible_input(&self, h: &[f64]) -> Vec<f64> {
         (0..self.n_visible)
-            .map(|i| self.a[i] + dot(&self.w[i * self.n_hidden..(i + 1) * self.n_hidden], h))
+            .map(|i| {
+                let s = self.sigma.as_ref().map_or(1.0, |s| s[i]);
+                self.a[i] + s * dot(&self.w[i * self.n_hidden..(i + 1) * self.n_hidden], h)
+            })
             .collect()
     }
 
-    /// Free energy F(v) = −a·v − Σ_j softplus(b_j + Σ_i v_i W_ij), so p(v) = e^{−F(v)}/Z.
+    /// Free energy F(v) = −a·v − Σ_j softplus(b_j + Σ_i v_i W_ij), so p(v) = e^{−F(v)}/Z
+    /// (Gaussian units: Σ_i (v_i − a_i)²/(2σ_i²) − Σ_j softplus(b_j + Σ_i (v_i/σ_i) W_ij)).
     pub fn free_energy(&self, v: &[f64]) -> f64 {
-        -dot(&self.a, v)
+        self.visible_term(v)
             - self
                 .hidden_input(v)
                 .iter()
@@ -247,8 +376,21 @@ impl Rbm {
     }
 
     /// Free energy of a hidden configuration, p(h) = e^{−F(h)}/Z:
-    /// F(h) = −b·h − Σ_i softplus(a_i + Σ_j W_ij h_j).
+    /// F(h) = −b·h − Σ_i softplus(a_i + Σ_j W_ij h_j) (Gaussian units:
+    /// −b·h − Σ_i [a_i u_i/σ_i + u_i²/2 + ln(√(2π) σ_i)] with u = W h).
     pub fn free_energy_hidden(&self, h: &[f64]) -> f64 {
+        if let Some(s) = &self.sigma {
+            let nh = self.n_hidden;
+            return -dot(&self.b, h)
+                - (0..self.n_visible)
+                    .map(|i| {
+                        let u = dot(&self.w[i * nh..(i + 1) * nh], h);
+                        self.a[i] * u / s[i]
+                            + 0.5 * u * u
+                            + (s[i] * (2.0 * std::f64::consts::PI).sqrt()).ln()
+                    })
+                    .sum::<f64>();
+        }
         -dot(&self.b, h)
             - self
                 .visible_input(h)
@@ -275,7 +417,7 @@ impl Rbm {
             .into_par_iter()
             .map(|r| {
                 let vr = &v[r * self.n_visible..(r + 1) * self.n_visible];
-                -dot(&self.a, vr)
+                self.visible_term(vr)
                     - x[r * self.n_hidden..(r + 1) * self.n_hidden]
                         .iter()
                         .map(|&t| softplus(t))
@@ -284,13 +426,14 @@ impl Rbm {
             .collect())
     }
 
-    /// Hidden inputs V W + b for m rows (row-major m × n_h).
+    /// Hidden inputs V W + b for m rows (row-major m × n_h; V/σ for Gaussian units).
     pub(crate) fn hidden_inputs(&self, v: &[f64], m: usize) -> Vec<f64> {
         let mut x = vec![0.0; m * self.n_hidden];
+        let v = self.scaled_visible(v);
         gemm(
             &mut x,
             self.n_hidden,
-            MatRef::from_row_major_slice(v, m, self.n_visible),
+            MatRef::from_row_major_slice(&v, m, self.n_visible),
             self.w_mat(),
         );
         for_rows(&mut x, self.n_hidden, |_, row| {
@@ -301,7 +444,8 @@ impl Rbm {
         x
     }
 
-    /// Visible inputs H Wᵀ + a for m rows (row-major m × n_v).
+    /// Visible inputs H Wᵀ + a for m rows (row-major m × n_v; Gaussian units: the
+    /// conditional means a + σ∘(H Wᵀ)).
     pub(crate) fn visible_inputs(&self, h: &[f64], m: usize) -> Vec<f64> {
         let mut y = vec![0.0; m * self.n_visible];
         gemm(
@@ -310,11 +454,18 @@ impl Rbm {
             MatRef::from_row_major_slice(h, m, self.n_hidden),
             self.w_mat().transpose(),
         );
-        for_rows(&mut y, self.n_visible, |_, row| {
-            for (t, ai) in row.iter_mut().zip(&self.a) {
-                *t += ai;
-            }
-        });
+        match &self.sigma {
+            None => for_rows(&mut y, self.n_visible, |_, row| {
+                for (t, ai) in row.iter_mut().zip(&self.a) {
+                    *t += ai;
+                }
+            }),
+            Some(s) => for_rows(&mut y, self.n_visible, |_, row| {
+                for ((t, ai), si) in row.iter_mut().zip(&self.a).zip(s) {
+                    *t = ai + si * *t;
+                }
+            }),
+        }
         y
     }
 
@@ -328,13 +479,16 @@ impl Rbm {
         Ok(x)
     }
 
-    /// P(v_i = 1 | h) = σ(a_i + Σ_j W_ij h_j) for each row of `h` (m × n_v, row-major).
+    /// P(v_i = 1 | h) = σ(a_i + Σ_j W_ij h_j) for each row of `h` (m × n_v, row-major); for
+    /// Gaussian units the conditional mean E[v_i | h] = a_i + σ_i Σ_j W_ij h_j.
     pub fn visible_probs(&self, h: &[f64]) -> Result<Vec<f64>> {
         let m = self.check_rows(h, self.n_hidden, "visible probabilities")?;
         let mut y = self.visible_inputs(h, m);
-        for_rows(&mut y, self.n_visible, |_, row| {
-            row.iter_mut().for_each(|t| *t = sigmoid(*t))
-        });
+        if self.sigma.is_none() {
+            for_rows(&mut y, self.n_visible, |_, row| {
+                row.iter_mut().for_each(|t| *t = sigmoid(*t))
+            });
+        }
         Ok(y)
     }
 
@@ -357,7 +511,8 @@ impl Rbm {
         (p, h)
     }
 
-    /// One block-Gibbs half step h → v: (P(v = 1 | h), a draw of v).
+    /// One block-Gibbs half step h → v: (P(v = 1 | h), a draw of v); Gaussian units:
+    /// (E[v | h], v = E[v | h] + σ∘ε with ε ~ N(0, 1)).
     pub(crate) fn sample_v(
         &self,
         h: &[f64],
@@ -367,12 +522,27 @@ impl Rbm {
     ) -> (Vec<f64>, Vec<f64>) {
         let m = h.len() / self.n_hidden;
         let mut p = self.visible_inputs(h, m);
-        for_rows(&mut p, self.n_visible, |_, row| {
-            row.iter_mut().for_each(|t| *t = sigmoid(*t))
-        });
-        let mut v = p.clone();
-        bernoulli(&mut v, self.n_visible, streams, tag, step);
-        (p, v)
+        match &self.sigma {
+            None => {
+                for_rows(&mut p, self.n_visible, |_, row| {
+                    row.iter_mut().for_each(|t| *t = sigmoid(*t))
+                });
+                let mut v = p.clone();
+                bernoulli(&mut v, self.n_visible, streams, tag, step);
+                (p, v)
+            }
+            Some(s) => {
+                let mut v = p.clone();
+                for_rows(&mut v, self.n_visible, |r, row| {
+                    let mut rng = streams.stream(&[tag, step, r as u64]);
+                    for (x, si) in row.iter_mut().zip(s) {
+                        let e: f64 = StandardNormal.sample(&mut rng);
+                        *x += si * e;
+                    }
+                });
+                (p, v)
+            }
+        }
     }
 
     /// Runs `steps` sweeps of block Gibbs sampling v → h → v on every row of `v0` (one
@@ -395,8 +565,9 @@ impl Rbm {
         Ok((v, pv))
     }
 
-    /// `chains` independent chains started at v ~ Bernoulli(σ(a)) (the visible biases alone)
-    /// and run for `steps` block-Gibbs sweeps: (final states, last P(v = 1 | h)).
+    /// `chains` independent chains started at v ~ Bernoulli(σ(a)) (the visible biases alone;
+    /// Gaussian units: v = a) and run for `steps` block-Gibbs sweeps: (final states, last
+    /// P(v = 1 | h) or E[v | h]).
     pub fn sample(
         &self,
         chains: usize,
@@ -404,6 +575,10 @@ impl Rbm {
         streams: &Streams,
     ) -> Result<(Vec<f64>, Vec<f64>)> {
         let nv = self.n_visible;
+        if self.is_gaussian() {
+            let v0: Vec<f64> = (0..chains).flat_map(|_| self.a.iter().copied()).collect();
+            return self.gibbs(&v0, steps, streams);
+        }
         let mut v0 = vec![0.0; chains * nv];
         for_rows(&mut v0, nv, |_, row| {
             row.iter_mut()
@@ -414,7 +589,8 @@ impl Rbm {
         self.gibbs(&v0, steps, streams)
     }
 
-    /// The ±1 form of this machine (see the module documentation).
+    /// The ±1 form of this machine (see the module documentation; Bernoulli visible units —
+    /// for a Gaussian–Bernoulli machine only the parameters W, a, b are converted).
     pub fn to_spins(&self) -> SpinRbm {
         let (nv, nh) = (self.n_visible, self.n_hidden);
         let j: Vec<f64> = self.w.iter().map(|w| w / 4.0).collect();
@@ -693,6 +869,93 @@ mod tests {
                 "v{i}v{j}: Gibbs {mean} vs exact {e} (σ {sigma})"
             );
         }
+    }
+
+    fn small_gaussian(nv: usize, nh: usize, seed: u64) -> Rbm {
+        let mut r = small(nv, nh, seed);
+        let sigma = (0..nv).map(|i| 0.6 + 0.3 * i as f64).collect();
+        r.set_sigma(sigma).unwrap();
+        r
+    }
+
+    /// Gaussian–Bernoulli RBM: F(v) sums out h, and the hidden-layer ln Z equals the integral
+    /// of e^{−F(v)} over the plane (trapezoid rule on a fine grid).
+    #[test]
+    fn gaussian_free_energy_and_log_z() {
+        let r = small_gaussian(2, 3, 6);
+        let hs = all_configurations(3);
+        for v in [[0.3, -1.2], [2.0, 0.5], [-0.7, 3.1]] {
+            let e: Vec<f64> = hs.chunks(3).map(|h| -r.energy(&v, h)).collect();
+            assert!((log_sum_exp(&e) + r.free_energy(&v)).abs() < 1e-12);
+        }
+        let lz = crate::boltzmann::exact_log_z(&r).unwrap();
+        let zh = log_sum_exp(
+            &hs.chunks(3)
+                .map(|h| -r.free_energy_hidden(h))
+                .collect::<Vec<_>>(),
+        );
+        assert!((lz - zh).abs() < 1e-12);
+        let (n, lo, hi) = (601usize, -12.0, 12.0);
+        let dx = (hi - lo) / (n - 1) as f64;
+        let grid: Vec<f64> = (0..n * n)
+            .flat_map(|k| [lo + dx * (k / n) as f64, lo + dx * (k % n) as f64])
+            .collect();
+        let f = r.free_energies(&grid).unwrap();
+        let integral = log_sum_exp(&f.iter().map(|x| -x).collect::<Vec<_>>()) + 2.0 * dx.ln();
+        assert!((integral - lz).abs() < 1e-6, "{integral} vs {lz}");
+    }
+
+    /// Block Gibbs samples of a Gaussian–Bernoulli RBM match the exact Gaussian-mixture
+    /// moments ⟨v_i⟩ and ⟨v_i v_j⟩ within 4σ.
+    #[test]
+    fn gaussian_gibbs_matches_the_mixture_moments() {
+        let (nv, nh) = (3, 3);
+        let r = small_gaussian(nv, nh, 7);
+        let s = r.visible_sigma().unwrap().to_vec();
+        let hs = all_configurations(nh);
+        let logw: Vec<f64> = hs.chunks(nh).map(|h| -r.free_energy_hidden(h)).collect();
+        let lz = log_sum_exp(&logw);
+        let means: Vec<Vec<f64>> = hs.chunks(nh).map(|h| r.visible_input(h)).collect();
+        let chains = 4000;
+        let (v, _) = r.sample(chains, 30, &Streams::new(12)).unwrap();
+        for i in 0..nv {
+            for j in i..nv {
+                let exact: f64 = logw
+                    .iter()
+                    .zip(&means)
+                    .map(|(lw, m)| {
+                        let c = if i == j { s[i] * s[i] } else { 0.0 };
+                        (lw - lz).exp() * (m[i] * m[j] + c)
+                    })
+                    .sum();
+                let exact_mean: f64 = logw
+                    .iter()
+                    .zip(&means)
+                    .map(|(lw, m)| (lw - lz).exp() * m[i])
+                    .sum();
+                for (stat, want) in [(true, exact), (false, exact_mean)] {
+                    let xs: Vec<f64> = v
+                        .chunks(nv)
+                        .map(|row| if stat { row[i] * row[j] } else { row[i] })
+                        .collect();
+                    let m = xs.iter().sum::<f64>() / chains as f64;
+                    let var = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (chains - 1) as f64;
+                    let se = (var / chains as f64).sqrt();
+                    assert!(
+                        (m - want).abs() < 4.0 * se,
+                        "({i},{j}) {stat}: Gibbs {m} ± {se} vs exact {want}"
+                    );
+                }
+            }
+        }
+        // β-tempering: p_β ∝ e^{−βE} for Gaussian units too.
+        let t = r.tempered(0.5).unwrap();
+        for h in hs.chunks(nh) {
+            let v = [0.4, -0.3, 1.1];
+            assert!((t.energy(&v, h) - 0.5 * r.energy(&v, h)).abs() < 1e-12);
+        }
+        assert!(r.tempered(0.0).is_err());
+        assert!(r.clone().set_sigma(vec![1.0, 0.0, 1.0]).is_err());
     }
 
     #[test]

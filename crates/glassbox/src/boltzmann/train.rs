@@ -8,6 +8,22 @@
 //! 2002) or continued from the previous minibatch (persistent CD, PCD-k; Tieleman 2008). The
 //! negative statistics use the hidden probabilities of the last half step.
 //!
+//! Parallel-tempering PCD (PT-PCD; Desjardins et al. 2010, Cho et al. 2010): every persistent
+//! chain has R replicas at inverse temperatures 1 = β_0 > β_1 > … > β_{R−1} = β_min
+//! (linearly spaced), replica r sampling p_r(v, h) ∝ e^{−β_r E(v, h)} ([`Rbm::tempered`]).
+//! After the k sweeps of each minibatch, neighbouring replicas (r, r+1) — even pairs on even
+//! minibatches, odd pairs on odd ones — exchange states with the Metropolis probability
+//! `min(1, exp((β_r − β_{r+1})(E_r − E_{r+1})))`; the negative phase uses the β = 1 replica.
+//! The fraction of accepted exchanges per pair is reported every epoch.
+//!
+//! Gaussian visible units ([`VisibleUnits::Gaussian`]): σ_i is fixed at the data's standard
+//! deviation of unit i (1 where it vanishes) and a_i starts at its mean; the gradient is the
+//! same difference of phases with v_i replaced by v_i/σ_i in ∂W and
+//! `∂/∂a_i = (⟨v_i⟩_data − ⟨v_i⟩_model)/σ_i²`; a is stepped as SGD in the standardized
+//! coordinate ã_i = a_i/σ_i, i.e. by ε σ_i² ∂/∂a_i = ε (⟨v_i⟩_data − ⟨v_i⟩_model), so that
+//! units with small σ_i do not get unstable steps. The pseudo-likelihood monitor is reported as
+//! NaN for Gaussian units (their conditionals p(v_i | v_{−i}) have no closed form).
+//!
 //! The update is SGD with momentum μ and L2 weight decay λ on W:
 //! `Δ ← μ Δ + ε_e (g − λ W)`, `W ← W + Δ`, with the learning rate of epoch e (0-based)
 //! `ε_e = ε / (1 + decay · e)`. The minibatch order of epoch e and every Gibbs draw come from
@@ -31,6 +47,28 @@ pub enum Method {
     Cd,
     /// Persistent contrastive divergence: k sweeps of chains that persist across minibatches.
     Pcd,
+    /// Parallel-tempering PCD: persistent chains at a ladder of temperatures with replica
+    /// exchanges.
+    Pt,
+}
+
+/// The kind of visible units of the trained machine.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VisibleUnits {
+    /// Binary 0/1 units.
+    #[default]
+    Bernoulli,
+    /// Real units with Gaussian conditionals (σ fixed at the data's standard deviations).
+    Gaussian,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn default_beta_min() -> f64 {
+    0.5
 }
 
 impl std::str::FromStr for Method {
@@ -39,8 +77,9 @@ impl std::str::FromStr for Method {
         match s {
             "cd" => Ok(Method::Cd),
             "pcd" => Ok(Method::Pcd),
+            "pt" | "pt-pcd" => Ok(Method::Pt),
             _ => Err(invalid(format!(
-                "unknown training method {s:?} (cd or pcd)"
+                "unknown training method {s:?} (cd, pcd or pt)"
             ))),
         }
     }
@@ -74,6 +113,16 @@ pub struct TrainSpec {
     pub monitor: bool,
     /// The seed of every random choice.
     pub seed: u64,
+    /// Bernoulli or Gaussian visible units.
+    #[serde(default)]
+    pub visible: VisibleUnits,
+    /// PT-PCD: number of temperatures R (≥ 2 for [`Method::Pt`]).
+    #[serde(default = "one")]
+    pub replicas: usize,
+    /// PT-PCD: the smallest inverse temperature β_min ∈ (0, 1) (β = 0 allowed for Bernoulli
+    /// units).
+    #[serde(default = "default_beta_min")]
+    pub beta_min: f64,
 }
 
 impl Default for TrainSpec {
@@ -91,13 +140,47 @@ impl Default for TrainSpec {
             init_scale: 0.01,
             monitor: true,
             seed: 1,
+            visible: VisibleUnits::Bernoulli,
+            replicas: 1,
+            beta_min: default_beta_min(),
         }
     }
 }
 
 impl TrainSpec {
+    /// The inverse temperatures of the persistent chains: 1, …, β_min linearly spaced for
+    /// [`Method::Pt`] (R values), just `[1.0]` otherwise.
+    pub fn ladder(&self) -> Vec<f64> {
+        if self.method != Method::Pt {
+            return vec![1.0];
+        }
+        let r = self.replicas.max(2);
+        (0..r)
+            .map(|k| 1.0 - (1.0 - self.beta_min) * k as f64 / (r - 1) as f64)
+            .collect()
+    }
+
     /// Checks every field's domain.
     pub fn validate(&self) -> Result<()> {
+        if self.method == Method::Pt {
+            if self.replicas < 2 {
+                return Err(invalid(format!(
+                    "parallel-tempering PCD needs ≥ 2 temperatures, got {}",
+                    self.replicas
+                )));
+            }
+            let low = if self.visible == VisibleUnits::Gaussian {
+                self.beta_min > 0.0
+            } else {
+                self.beta_min >= 0.0
+            };
+            if !(low && self.beta_min < 1.0) {
+                return Err(invalid(format!(
+                    "β_min must lie in (0, 1) ([0, 1) for Bernoulli units), got {}",
+                    self.beta_min
+                )));
+            }
+        }
         if self.hidden == 0 || self.batch_size == 0 || self.k == 0 {
             return Err(invalid(
                 "hidden units, batch size and Gibbs steps k must all be ≥ 1",
@@ -140,6 +223,10 @@ pub struct EpochStats {
     pub reconstruction_error: f64,
     /// Pseudo-log-likelihood per example on the monitor rows (NaN without monitoring).
     pub pseudo_log_likelihood: f64,
+    /// PT-PCD: fraction of accepted exchanges between temperatures r and r+1 in this epoch
+    /// (empty for CD and PCD).
+    #[serde(default)]
+    pub exchange_acceptance: Vec<f64>,
 }
 
 /// The complete state of a training run (serializable: a checkpoint).
@@ -154,32 +241,69 @@ pub struct Trainer {
     epoch: usize,
 }
 
-fn check_binary(data: &[f64], n_visible: usize) -> Result<usize> {
+fn check_data(data: &[f64], n_visible: usize, visible: VisibleUnits) -> Result<usize> {
     if n_visible == 0 || data.is_empty() || data.len() % n_visible != 0 {
         return Err(invalid(format!(
             "training data must be non-empty whole rows of {n_visible} visible units"
         )));
     }
-    if data.iter().any(|&x| x != 0.0 && x != 1.0) {
-        return Err(invalid("RBM data must be binary (0 or 1)"));
+    match visible {
+        VisibleUnits::Bernoulli if data.iter().any(|&x| x != 0.0 && x != 1.0) => Err(invalid(
+            "RBM data must be binary (0 or 1) for Bernoulli visible units",
+        )),
+        VisibleUnits::Gaussian if data.iter().any(|x| !x.is_finite()) => {
+            Err(invalid("RBM data must be finite"))
+        }
+        _ => Ok(data.len() / n_visible),
     }
-    Ok(data.len() / n_visible)
+}
+
+/// Column means and standard deviations (1 where a column is constant).
+fn column_moments(data: &[f64], nv: usize) -> (Vec<f64>, Vec<f64>) {
+    let m = (data.len() / nv) as f64;
+    let mut mean = vec![0.0; nv];
+    for row in data.chunks(nv) {
+        mean.iter_mut().zip(row).for_each(|(s, x)| *s += x / m);
+    }
+    let mut var = vec![0.0; nv];
+    for row in data.chunks(nv) {
+        var.iter_mut()
+            .zip(row)
+            .zip(&mean)
+            .for_each(|((s, x), mu)| *s += (x - mu).powi(2) / m);
+    }
+    let sd = var
+        .iter()
+        .map(|v| if *v > 1e-12 { v.sqrt() } else { 1.0 })
+        .collect();
+    (mean, sd)
 }
 
 impl Trainer {
-    /// A fresh run on `data` (rows of n_v binary values): W ~ N(0, init_scale²), visible biases
-    /// at the data's smoothed log-odds, hidden biases 0; persistent chains start at random
-    /// training rows.
+    /// A fresh run on `data` (rows of n_v binary values, or real values for Gaussian units):
+    /// W ~ N(0, init_scale²), visible biases at the data's smoothed log-odds (Gaussian: at the
+    /// means, σ at the standard deviations), hidden biases 0; persistent chains (batch_size per
+    /// temperature) start at random training rows.
     pub fn new(spec: TrainSpec, n_visible: usize, data: &[f64]) -> Result<Self> {
         spec.validate()?;
-        let rows = check_binary(data, n_visible)?;
+        let rows = check_data(data, n_visible, spec.visible)?;
         let streams = Streams::new(spec.seed);
         let mut rbm = Rbm::random(n_visible, spec.hidden, spec.init_scale, &streams)?;
-        let base = base_rate_bias(data, n_visible)?;
-        rbm.params_mut().1.copy_from_slice(&base);
-        let mut chains = Vec::with_capacity(spec.batch_size * n_visible);
+        match spec.visible {
+            VisibleUnits::Bernoulli => {
+                let base = base_rate_bias(data, n_visible)?;
+                rbm.params_mut().1.copy_from_slice(&base);
+            }
+            VisibleUnits::Gaussian => {
+                let (mean, sd) = column_moments(data, n_visible);
+                rbm.params_mut().1.copy_from_slice(&mean);
+                rbm.set_sigma(sd)?;
+            }
+        }
+        let n_chains = spec.batch_size * spec.ladder().len();
+        let mut chains = Vec::with_capacity(n_chains * n_visible);
         let mut rng = streams.stream(&[purpose::SHUFFLE, u64::MAX]);
-        for _ in 0..spec.batch_size {
+        for _ in 0..n_chains {
             let r = rand::Rng::random_range(&mut rng, 0..rows);
             chains.extend_from_slice(&data[r * n_visible..(r + 1) * n_visible]);
         }
@@ -219,7 +343,8 @@ impl Trainer {
         self.spec.epochs = epochs;
     }
 
-    /// The persistent chains' visible states (batch_size × n_v).
+    /// The persistent chains' visible states (batch_size × n_v per temperature, the β = 1
+    /// block first).
     pub fn chains(&self) -> &[f64] {
         &self.chains
     }
@@ -228,7 +353,9 @@ impl Trainer {
     pub fn epoch_step(&mut self, data: &[f64]) -> Result<EpochStats> {
         let nv = self.rbm.n_visible();
         let nh = self.rbm.n_hidden();
-        let rows = check_binary(data, nv)?;
+        let rows = check_data(data, nv, self.spec.visible)?;
+        let ladder = self.spec.ladder();
+        let mut swaps = vec![(0u64, 0u64); ladder.len() - 1];
         let e = self.epoch as u64;
         let streams = Streams::new(self.spec.seed);
         let mut order: Vec<usize> = (0..rows).collect();
@@ -245,33 +372,39 @@ impl Trainer {
             }
             let (ph0, h0) = self.rbm.sample_h(&v0, &gibbs, 0, 0);
             // Negative phase.
-            let (mut vk, mut phk);
-            let mut h = match self.spec.method {
-                Method::Cd => h0,
-                Method::Pcd => {
-                    let (_, h) = self.rbm.sample_h(&self.chains, &gibbs, 1, 0);
-                    h
+            let (vk, phk) = if self.spec.method == Method::Pt {
+                self.tempered_negative_phase(&ladder, &gibbs, t as u64, &mut swaps)?
+            } else {
+                let (mut vk, mut phk);
+                let mut h = match self.spec.method {
+                    Method::Pcd => {
+                        let (_, h) = self.rbm.sample_h(&self.chains, &gibbs, 1, 0);
+                        h
+                    }
+                    _ => h0,
+                };
+                let mut step = 1u64;
+                loop {
+                    let (_, v) = self.rbm.sample_v(&h, &gibbs, 2, step);
+                    let (p, hs) = self.rbm.sample_h(&v, &gibbs, 3, step);
+                    vk = v;
+                    phk = p;
+                    h = hs;
+                    if step as usize >= self.spec.k {
+                        break;
+                    }
+                    step += 1;
                 }
+                if self.spec.method == Method::Pcd {
+                    self.chains.clone_from(&vk);
+                }
+                (vk, phk)
             };
-            let mut step = 1u64;
-            loop {
-                let (_, v) = self.rbm.sample_v(&h, &gibbs, 2, step);
-                let (p, hs) = self.rbm.sample_h(&v, &gibbs, 3, step);
-                vk = v;
-                phk = p;
-                h = hs;
-                if step as usize >= self.spec.k {
-                    break;
-                }
-                step += 1;
-            }
             let nneg = vk.len() / nv;
-            if self.spec.method == Method::Pcd {
-                self.chains.clone_from(&vk);
-            }
-            // ∂W = V⁰ᵀ P(h|V⁰)/B − V^kᵀ P(h|V^k)/n_neg, one GEMM over the stacked rows.
-            let mut stacked_v = v0.clone();
-            stacked_v.extend_from_slice(&vk);
+            // ∂W = V⁰ᵀ P(h|V⁰)/B − V^kᵀ P(h|V^k)/n_neg, one GEMM over the stacked rows
+            // (V/σ for Gaussian units).
+            let mut stacked_v = self.rbm.scaled_visible(&v0).into_owned();
+            stacked_v.extend_from_slice(&self.rbm.scaled_visible(&vk));
             let mut stacked_h: Vec<f64> = ph0.iter().map(|x| x / b as f64).collect();
             stacked_h.extend(phk.iter().map(|x| -x / nneg as f64));
             let total = b + nneg;
@@ -288,6 +421,7 @@ impl Trainer {
                 }
                 s.iter().map(|v| v / rows as f64).collect()
             };
+            // (Gaussian units: σ_i² ∂/∂a_i, the step in standardized coordinates.)
             let ga: Vec<f64> = col_mean(&v0, nv, b)
                 .iter()
                 .zip(col_mean(&vk, nv, nneg))
@@ -320,7 +454,13 @@ impl Trainer {
                 *x += *d;
             }
         }
-        if self.rbm.weights().iter().any(|x| !x.is_finite()) {
+        if self
+            .rbm
+            .weights()
+            .iter()
+            .chain(self.rbm.visible_bias())
+            .any(|x| !x.is_finite())
+        {
             return Err(invalid(format!(
                 "training diverged in epoch {} (non-finite weights); lower the learning rate",
                 self.epoch + 1
@@ -330,10 +470,12 @@ impl Trainer {
         let (recon, pll) = if self.spec.monitor {
             let m = (10_000_000 / (nv * nh).max(1)).clamp(10, 200).min(rows);
             let monitor = &data[..m * nv];
-            (
-                reconstruction_error(&self.rbm, monitor)?,
-                pseudo_log_likelihood(&self.rbm, monitor)?,
-            )
+            let pll = if self.rbm.is_gaussian() {
+                f64::NAN
+            } else {
+                pseudo_log_likelihood(&self.rbm, monitor)?
+            };
+            (reconstruction_error(&self.rbm, monitor)?, pll)
         } else {
             (f64::NAN, f64::NAN)
         };
@@ -342,7 +484,79 @@ impl Trainer {
             learning_rate: lr,
             reconstruction_error: recon,
             pseudo_log_likelihood: pll,
+            exchange_acceptance: swaps
+                .iter()
+                .map(|&(n, acc)| {
+                    if n == 0 {
+                        f64::NAN
+                    } else {
+                        acc as f64 / n as f64
+                    }
+                })
+                .collect(),
         })
+    }
+
+    /// PT-PCD negative phase of minibatch `t`: k sweeps of every temperature's chains, then
+    /// one round of neighbour exchanges; returns the β = 1 states and P(h = 1 | v) there, and
+    /// adds (attempts, accepts) per pair to `swaps`.
+    fn tempered_negative_phase(
+        &mut self,
+        ladder: &[f64],
+        gibbs: &Streams,
+        t: u64,
+        swaps: &mut [(u64, u64)],
+    ) -> Result<(Vec<f64>, Vec<f64>)> {
+        use rand::Rng as _;
+        let nv = self.rbm.n_visible();
+        let nh = self.rbm.n_hidden();
+        let bs = self.chains.len() / (nv * ladder.len());
+        let mut states: Vec<(Vec<f64>, Vec<f64>)> = Vec::with_capacity(ladder.len());
+        for (r, &beta) in ladder.iter().enumerate() {
+            let m = self.rbm.tempered(beta)?;
+            let g = gibbs.child(&[6, r as u64]);
+            let mut v = self.chains[r * bs * nv..(r + 1) * bs * nv].to_vec();
+            let mut h = Vec::new();
+            for step in 0..self.spec.k as u64 {
+                h = m.sample_h(&v, &g, 1, step).1;
+                v = m.sample_v(&h, &g, 2, step).1;
+            }
+            states.push((v, h));
+        }
+        // Energies at β = 1 of the joint states (v, h) after the last half step.
+        let energies: Vec<Vec<f64>> = states
+            .iter()
+            .map(|(v, h)| {
+                (0..bs)
+                    .map(|c| {
+                        self.rbm
+                            .energy(&v[c * nv..(c + 1) * nv], &h[c * nh..(c + 1) * nh])
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut rng = gibbs.stream(&[7]);
+        let mut r = (t % 2) as usize;
+        while r + 1 < ladder.len() {
+            let d = ladder[r] - ladder[r + 1];
+            let (lo, hi) = states.split_at_mut(r + 1);
+            let (va, vb) = (&mut lo[r].0, &mut hi[0].0);
+            for c in 0..bs {
+                let log_acc = d * (energies[r][c] - energies[r + 1][c]);
+                swaps[r].0 += 1;
+                if log_acc >= 0.0 || rng.random::<f64>() < log_acc.exp() {
+                    swaps[r].1 += 1;
+                    va[c * nv..(c + 1) * nv].swap_with_slice(&mut vb[c * nv..(c + 1) * nv]);
+                }
+            }
+            r += 2;
+        }
+        for (r, (v, _)) in states.iter().enumerate() {
+            self.chains[r * bs * nv..(r + 1) * bs * nv].copy_from_slice(v);
+        }
+        let v1 = states.swap_remove(0).0;
+        let p1 = self.rbm.hidden_probs(&v1)?;
+        Ok((v1, p1))
     }
 
     /// Runs the remaining epochs, calling `after` with each epoch's statistics.
@@ -511,7 +725,12 @@ mod tests {
         let train = sample_rbm(&t, 4000, 2);
         let test = sample_rbm(&t, 4000, 3);
         let truth = exact_log_likelihood(&t, &test).unwrap();
-        for (method, k) in [(Method::Cd, 1), (Method::Pcd, 1), (Method::Cd, 5)] {
+        for (method, k) in [
+            (Method::Cd, 1),
+            (Method::Pcd, 1),
+            (Method::Cd, 5),
+            (Method::Pt, 1),
+        ] {
             let spec = TrainSpec {
                 hidden: 6,
                 epochs: 40,
@@ -525,6 +744,9 @@ mod tests {
                 init_scale: 0.1,
                 monitor: false,
                 seed: 9,
+                replicas: 4,
+                beta_min: 0.5,
+                ..TrainSpec::default()
             };
             let mut tr = Trainer::new(spec, 10, &train).unwrap();
             let before = exact_log_likelihood(tr.rbm(), &test).unwrap();
@@ -535,6 +757,136 @@ mod tests {
                 "{method:?}-{k}: {before} → {after}, teacher {truth}"
             );
         }
+    }
+
+    /// Exact draws from a Gaussian–Bernoulli RBM: h from its exact marginal, then v | h.
+    fn sample_gaussian(r: &Rbm, count: usize, seed: u64) -> Vec<f64> {
+        let nh = r.n_hidden();
+        let hs = all_configurations(nh);
+        let logw: Vec<f64> = hs.chunks(nh).map(|h| -r.free_energy_hidden(h)).collect();
+        let lz = log_sum_exp(&logw);
+        let mut cdf = Vec::new();
+        let mut c = 0.0;
+        for l in &logw {
+            c += (l - lz).exp();
+            cdf.push(c);
+        }
+        let mut rng = Streams::new(seed).stream(&[0]);
+        let mut h = Vec::new();
+        for _ in 0..count {
+            let u = rng.random::<f64>() * c;
+            let k = cdf.partition_point(|&x| x < u).min(cdf.len() - 1);
+            h.extend_from_slice(&hs[k * nh..(k + 1) * nh]);
+        }
+        r.sample_v(&h, &Streams::new(seed), 9, 0).1
+    }
+
+    /// CD-1 and PT-PCD on real-valued data drawn from a known Gaussian–Bernoulli RBM (a
+    /// mixture of four Gaussians) bring the exact held-out log-density close to the
+    /// teacher's.
+    #[test]
+    fn gaussian_rbm_learns_a_gaussian_mixture() {
+        // Orthogonal columns and b_j = −|W_j|²/2: four components of equal weight, means
+        // 2σ apart in two coordinates.
+        let w = vec![2.0, 0.0, -2.0, 0.0, 0.0, 2.0, 0.0, 2.0];
+        let mut t = Rbm::new(4, 2, w, vec![0.5, 0.0, -1.0, 0.0], vec![-4.0, -4.0]).unwrap();
+        t.set_sigma(vec![1.0, 0.5, 2.0, 1.0]).unwrap();
+        let train = sample_gaussian(&t, 4000, 1);
+        let test = sample_gaussian(&t, 4000, 2);
+        let truth = exact_log_likelihood(&t, &test).unwrap();
+        for method in [Method::Cd, Method::Pt] {
+            let spec = TrainSpec {
+                hidden: 3,
+                epochs: 30,
+                batch_size: 20,
+                learning_rate: 0.02,
+                momentum: 0.5,
+                weight_decay: 0.0,
+                lr_decay: 0.05,
+                method,
+                k: 1,
+                init_scale: 0.1,
+                monitor: false,
+                seed: 3,
+                visible: VisibleUnits::Gaussian,
+                replicas: 4,
+                beta_min: 0.4,
+            };
+            let mut tr = Trainer::new(spec, 4, &train).unwrap();
+            // σ is not learned: give the student the teacher's (the data's standard
+            // deviations, the default, include the spread between components).
+            tr.rbm.set_sigma(vec![1.0, 0.5, 2.0, 1.0]).unwrap();
+            let before = exact_log_likelihood(tr.rbm(), &test).unwrap();
+            tr.run(&train, |_, _| Ok(())).unwrap();
+            let after = exact_log_likelihood(tr.rbm(), &test).unwrap();
+            assert!(
+                after > truth - 0.1 && after > before + 0.3,
+                "{method:?}: {before} → {after}, teacher {truth}"
+            );
+        }
+    }
+
+    /// A bimodal RBM (one hidden unit switching 16 visible units between "mostly off" and
+    /// "mostly on", both modes of weight ½): persistent chains started in the off mode never
+    /// leave it under plain Gibbs sampling (the PCD negative phase), while the β = 1 chains
+    /// of PT-PCD visit both modes in the exact proportion, with nonzero exchange rates.
+    #[test]
+    fn parallel_tempering_visits_both_modes() {
+        let nv = 16;
+        let b = nv as f64 * (softplus(-3.0) - softplus(3.0));
+        let teacher = Rbm::new(nv, 1, vec![6.0; nv], vec![-3.0; nv], vec![b]).unwrap();
+        let off = vec![0.0; 40 * nv];
+        let fraction_on = |method: Method| {
+            let spec = TrainSpec {
+                hidden: 1,
+                batch_size: 40,
+                method,
+                k: 1,
+                replicas: 16,
+                beta_min: 0.0,
+                ..TrainSpec::default()
+            };
+            let mut tr = Trainer::new(spec.clone(), nv, &off).unwrap();
+            tr.rbm = teacher.clone();
+            let ladder = tr.spec.ladder();
+            let mut swaps = vec![(0, 0); ladder.len() - 1];
+            let (burn, steps) = (100, 500);
+            let mut per_chain = vec![0.0; 40];
+            for t in 0..burn + steps {
+                let g = Streams::new(4).child(&[t as u64]);
+                let v = if method == Method::Pt {
+                    tr.tempered_negative_phase(&ladder, &g, t as u64, &mut swaps)
+                        .unwrap()
+                        .0
+                } else {
+                    let (_, h) = tr.rbm.sample_h(&tr.chains, &g, 1, 0);
+                    tr.chains = tr.rbm.sample_v(&h, &g, 2, 0).1;
+                    tr.chains.clone()
+                };
+                if t >= burn {
+                    for (c, row) in v.chunks(nv).enumerate() {
+                        if row.iter().sum::<f64>() > nv as f64 / 2.0 {
+                            per_chain[c] += 1.0 / steps as f64;
+                        }
+                    }
+                }
+            }
+            let m = per_chain.iter().sum::<f64>() / 40.0;
+            let var = per_chain.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 39.0;
+            let acc: Vec<f64> = swaps
+                .iter()
+                .map(|&(n, a)| a as f64 / n.max(1) as f64)
+                .collect();
+            (m, (var / 40.0).sqrt(), acc)
+        };
+        let (pcd, _, _) = fraction_on(Method::Pcd);
+        assert_eq!(pcd, 0.0, "PCD chains left the off mode");
+        let (pt, se, acc) = fraction_on(Method::Pt);
+        assert!(
+            (pt - 0.5).abs() < 4.0 * se + 0.02,
+            "PT fraction in the on mode {pt} ± {se}, exact 0.5 (acceptance {acc:?})"
+        );
+        assert!(acc.iter().all(|&a| a > 0.05), "exchange acceptance {acc:?}");
     }
 
     /// Resuming from a serialized trainer gives exactly the uninterrupted result.
