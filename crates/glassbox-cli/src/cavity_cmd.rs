@@ -497,7 +497,7 @@ pub fn mean_field_output(a: &MeanFieldArgs, amp: bool) -> Result<Output> {
     let name = if amp { "AMP" } else { "TAP" };
     let (mut qs, mut qse, mut rows, mut points) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut ok = 0usize;
-    let mut scatter: Option<(f64, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>)> = None;
+    let mut scatter: Option<(f64, Vec<f64>, McCheck)> = None;
     let mut mc_summary = Vec::new();
     for &t in &temps {
         let beta = 1.0 / t;
@@ -563,13 +563,7 @@ pub fn mean_field_output(a: &MeanFieldArgs, amp: bool) -> Result<Output> {
                 "m_mc": c.mc.mean, "m_mc_error": c.mc.error,
             });
             if scatter.is_none() {
-                scatter = Some((
-                    t,
-                    r.magnetizations.clone(),
-                    c.naive_m,
-                    c.mc.mean,
-                    c.mc.error,
-                ));
+                scatter = Some((t, r.magnetizations.clone(), c));
             }
         }
         rows.push(row);
@@ -604,7 +598,8 @@ pub fn mean_field_output(a: &MeanFieldArgs, amp: bool) -> Result<Output> {
         "free_energy_tap",
     ];
     let mut plots = vec![(if amp { "amp" } else { "tap" }, plot)];
-    if let Some((t, m, naive, mc, err)) = scatter {
+    if let Some((t, m, c)) = scatter {
+        let (naive, mc, err) = (c.naive_m, c.mc.mean, c.mc.error);
         header.extend([
             "chi2_per_site",
             "chi2_expected",

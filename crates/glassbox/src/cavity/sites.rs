@@ -148,9 +148,9 @@ pub fn chi_square(predicted: &[f64], mc: &SiteMagnetizations) -> Result<ChiSquar
         return Err(invalid("the χ² statistic needs at least 6 chains"));
     }
     let (mut chi2, mut sq) = (0.0, 0.0);
-    for i in 0..n {
-        let (d, s) = (predicted[i] - mc.mean[i], mc.error[i]);
-        if !(s > 0.0) {
+    for (i, ((&p, &m), &s)) in predicted.iter().zip(&mc.mean).zip(&mc.error).enumerate() {
+        let d = p - m;
+        if s.is_nan() || s <= 0.0 {
             return Err(invalid(format!(
                 "site {i} has no Monte Carlo error bar (it never fluctuated): run longer or hotter"
             )));
