@@ -394,7 +394,7 @@ pub enum MeanFieldModel {
 }
 
 /// Flags of `glassbox tap` and `glassbox amp`.
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Clone, Debug)]
 pub struct MeanFieldArgs {
     /// Model: SK (or the --graph file) or, for `amp`, the Hopfield network.
     #[arg(long, value_enum, default_value_t = MeanFieldModel::Sk)]
@@ -427,13 +427,21 @@ pub struct MeanFieldArgs {
     /// Damping of the TAP iteration.
     #[arg(long, default_value_t = 0.5)]
     pub damping: f64,
+    /// Check the magnetizations site by site against Monte Carlo: measured sweeps per chain
+    /// (0: no check). Adds χ²/N = (1/N) Σ_i ((m_i − m_i^MC)/σ_i)² of this method and of naive
+    /// mean field to the table, the per-site m^MC ± σ_i to results.json and a scatter plot.
+    #[arg(long, value_name = "SWEEPS", default_value_t = 0)]
+    pub monte_carlo: u64,
+    /// Independent Monte Carlo chains for --monte-carlo (σ_i from their spread; at least 6).
+    #[arg(long, default_value_t = 16)]
+    pub chains: usize,
     /// Output folder (default `runs/tap` or `runs/amp`).
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
     /// Write into a non-empty output folder.
     #[arg(long)]
     pub overwrite: bool,
-    /// Seed of the instance.
+    /// Seed of the instance (and of the Monte Carlo chains).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
@@ -443,6 +451,10 @@ pub fn mean_field_output(a: &MeanFieldArgs, amp: bool) -> Result<Output> {
     if a.model == MeanFieldModel::Hopfield {
         anyhow::ensure!(amp, "--model hopfield is available for `amp` only");
         anyhow::ensure!(a.graph.is_none(), "--model hopfield does not read --graph");
+        anyhow::ensure!(
+            a.monte_carlo == 0,
+            "--monte-carlo is available for SK and --graph instances only"
+        );
         return hopfield_output(a);
     }
     let temps = default_temperatures(1.2, 3.0, 12, &a.temperatures);
@@ -485,6 +497,8 @@ pub fn mean_field_output(a: &MeanFieldArgs, amp: bool) -> Result<Output> {
     let name = if amp { "AMP" } else { "TAP" };
     let (mut qs, mut qse, mut rows, mut points) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut ok = 0usize;
+    let mut scatter: Option<(f64, Vec<f64>, McCheck)> = None;
+    let mut mc_summary = Vec::new();
     for &t in &temps {
         let beta = 1.0 / t;
         let r = if amp {
@@ -507,7 +521,7 @@ pub fn mean_field_output(a: &MeanFieldArgs, amp: bool) -> Result<Output> {
         ok += r.converged as usize;
         qs.push(q);
         qse.push(se);
-        rows.push(vec![
+        let mut row = vec![
             t.to_string(),
             r.converged.to_string(),
             r.iterations.to_string(),
@@ -515,12 +529,45 @@ pub fn mean_field_output(a: &MeanFieldArgs, amp: bool) -> Result<Output> {
             q.to_string(),
             se.to_string(),
             r.free_energy.to_string(),
-        ]);
-        points.push(serde_json::json!({
+        ];
+        let mut point = serde_json::json!({
             "T": t, "converged": r.converged, "iterations": r.iterations,
             "max_change": r.max_change, "q": q, "q_state_evolution": se,
             "free_energy_tap": r.free_energy, "overlaps": r.overlaps,
-        }));
+        });
+        if a.monte_carlo > 0 {
+            let c = monte_carlo_check(&model, beta, &r.magnetizations, a)?;
+            row.extend([
+                c.method.per_site.to_string(),
+                c.method.expected.to_string(),
+                c.method.sd.to_string(),
+                c.method.rms.to_string(),
+                c.naive.per_site.to_string(),
+                c.naive.rms.to_string(),
+            ]);
+            mc_summary.push(format!(
+                "T = {t}: χ²/N vs Monte Carlo ({} chains × {} sweeps) {name} {:.3}, naive mean field {:.1} (exact prediction: {:.3} ± {:.3}); rms m − m_MC {name} {:.4}, naive {:.4}",
+                a.chains,
+                a.monte_carlo,
+                c.method.per_site,
+                c.naive.per_site,
+                c.method.expected,
+                c.method.sd,
+                c.method.rms,
+                c.naive.rms,
+            ));
+            point["monte_carlo"] = serde_json::json!({
+                "chains": a.chains, "sweeps": a.monte_carlo,
+                "chi2": c.method, "chi2_naive_mean_field": c.naive,
+                "m": r.magnetizations, "m_naive_mean_field": c.naive_m,
+                "m_mc": c.mc.mean, "m_mc_error": c.mc.error,
+            });
+            if scatter.is_none() {
+                scatter = Some((t, r.magnetizations.clone(), c));
+            }
+        }
+        rows.push(row);
+        points.push(point);
     }
     let plot = Plot::new(
         format!("{name} on {instance}, h = ±{}", a.field),
@@ -535,25 +582,102 @@ pub fn mean_field_output(a: &MeanFieldArgs, amp: bool) -> Result<Output> {
         Style::Dashed,
     ))
     .vline(1.0, "T = 1 (h = 0 transition)");
+    let mut summary = vec![format!(
+        "{name} on {instance}, fields ±{}: converged at {ok} of {} temperatures",
+        a.field,
+        temps.len()
+    )];
+    summary.extend(mc_summary);
+    let mut header = vec![
+        "T",
+        "converged",
+        "iterations",
+        "max_change",
+        "q",
+        "q_state_evolution",
+        "free_energy_tap",
+    ];
+    let mut plots = vec![(if amp { "amp" } else { "tap" }, plot)];
+    if let Some((t, m, c)) = scatter {
+        let (naive, mc, err) = (c.naive_m, c.mc.mean, c.mc.error);
+        header.extend([
+            "chi2_per_site",
+            "chi2_expected",
+            "chi2_sd",
+            "rms_vs_mc",
+            "chi2_naive_mean_field",
+            "rms_naive_vs_mc",
+        ]);
+        let diagonal = vec![-1.0, 1.0];
+        plots.push((
+            "sites_vs_monte_carlo",
+            Plot::new(
+                format!("site magnetizations on {instance}, T = {t}"),
+                "m_i (mean-field prediction)",
+                "m_i Monte Carlo ± σ_i",
+            )
+            .with(Series::new(name, m, mc.clone(), Style::Points).with_yerr(err))
+            .with(Series::new("naive mean field", naive, mc, Style::Points))
+            .with(Series::new(
+                "m = m_MC",
+                diagonal.clone(),
+                diagonal,
+                Style::Dashed,
+            )),
+        ));
+    }
     Ok(Output {
-        summary: vec![format!(
-            "{name} on {instance}, fields ±{}: converged at {ok} of {} temperatures",
-            a.field,
-            temps.len()
-        )],
-        header: vec![
-            "T",
-            "converged",
-            "iterations",
-            "max_change",
-            "q",
-            "q_state_evolution",
-            "free_energy_tap",
-        ],
+        summary,
+        header,
         rows,
         json: serde_json::json!({ "method": name, "points": points }),
-        plots: vec![(if amp { "amp" } else { "tap" }, plot)],
+        plots,
         arrays: Vec::new(),
+    })
+}
+
+/// The site-resolved Monte Carlo check of one temperature.
+struct McCheck {
+    mc: glassbox::cavity::sites::SiteMagnetizations,
+    method: glassbox::cavity::sites::ChiSquare,
+    naive: glassbox::cavity::sites::ChiSquare,
+    naive_m: Vec<f64>,
+}
+
+/// Monte Carlo site magnetizations at β (`a.chains` chains of `a.monte_carlo` sweeps, after
+/// max(100, sweeps/10) thermalization sweeps) and χ²/N of `m` and of naive mean field.
+fn monte_carlo_check(
+    model: &glassbox::model::Ising,
+    beta: f64,
+    m: &[f64],
+    a: &MeanFieldArgs,
+) -> Result<McCheck> {
+    use glassbox::cavity::sites;
+    let mc = sites::magnetizations(
+        model,
+        &sites::SiteOptions {
+            beta,
+            replicas: a.chains,
+            thermalization: (a.monte_carlo / 10).max(100),
+            sweeps: a.monte_carlo,
+            seed: a.seed,
+        },
+    )?;
+    let naive = tap::tap(
+        model,
+        beta,
+        &TapOptions {
+            damping: a.damping,
+            max_iterations: a.max_iterations,
+            onsager: false,
+            ..TapOptions::default()
+        },
+    )?;
+    Ok(McCheck {
+        method: sites::chi_square(m, &mc)?,
+        naive: sites::chi_square(&naive.magnetizations, &mc)?,
+        naive_m: naive.magnetizations,
+        mc,
     })
 }
 

@@ -137,10 +137,44 @@ pub fn cavity(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<
         temperatures: vec![0.1, 0.2, 0.3, 0.4],
         max_iterations: 500,
         damping: 0.5,
+        monte_carlo: 0,
+        chains: 16,
         out: None,
         overwrite: false,
         seed: args.seed,
     };
+    // TAP against Monte Carlo site by site: SK, N = 300, T = 2, fields ±0.3, 16 chains of
+    // 100 sweeps (σ_i ≈ 0.017); χ²/N of TAP within 4 sd of its expectation, naive mean field
+    // (no Onsager term) far off.
+    let tap_args = cavity_cmd::MeanFieldArgs {
+        model: cavity_cmd::MeanFieldModel::Sk,
+        n: 300,
+        field: 0.3,
+        temperatures: vec![2.0],
+        monte_carlo: 100,
+        ..hop_args.clone()
+    };
+    let mut tap_out = cavity_cmd::mean_field_output(&tap_args, false)?;
+    folder.write_json("cavity/tap_monte_carlo.json", &tap_out.json)?;
+    let c = &tap_out.json["points"][0]["monte_carlo"];
+    let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+    let (chi, expected, sd, naive) = (
+        f(&c["chi2"]["per_site"]),
+        f(&c["chi2"]["expected"]),
+        f(&c["chi2"]["sd"]),
+        f(&c["chi2_naive_mean_field"]["per_site"]),
+    );
+    rows.push(vec![
+        "SK N = 300, T = 2, h = ±0.3: TAP magnetizations vs Monte Carlo, χ²/N over sites".into(),
+        format!("{chi:.3} (TAP); naive mean field {naive:.1}"),
+        format!("{expected:.3} ± {sd:.3} (16 chains × 100 sweeps)"),
+        format!(
+            "{:.1} σ (naive {:.0} σ)",
+            (chi - expected) / sd,
+            (naive - expected) / sd
+        ),
+    ]);
+    status.push((chi - expected).abs() < 4.0 * sd && naive - expected > 50.0 * sd);
     let mut hop = cavity_cmd::mean_field_output(&hop_args, true)?;
     folder.write_json("cavity/amp_hopfield.json", &hop.json)?;
     for p in hop.json["points"].as_array().cloned().unwrap_or_default() {
@@ -191,9 +225,17 @@ pub fn cavity(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<
              others), whose iterates follow their state evolution to the AGS retrieval state.",
         )
         .plot(&cf.plots.remove(0).1)
+        .paragraph(
+            "TAP site by site: on one SK instance (N = 300, T = 2, fields ±0.3) the TAP \
+             magnetizations agree with Monte Carlo within the per-site error bars (χ²/N at its \
+             expectation), while naive mean field, without the Onsager reaction term, is far off. \
+             With ten times smaller error bars TAP's own finite-N error (≈ 0.008 per site at \
+             N = 300, T = 1.5) becomes visible.",
+        )
+        .plot(&tap_out.plots.remove(1).1)
         .plot(&hop.plots.remove(0).1)
         .checks(&["check", "measured", "reference", "deviation"], rows, status)
         .paragraph("Reproduce from the shell:")
-        .code("glassbox bp -n 2000 -c 3 --couplings pm\nglassbox sample --random-regular 2000 --degree 3 --couplings pm -T 1.25,1.5,2,2.5,3,4 --sweeps 20000 --order sequential\nglassbox tap\nglassbox amp\nglassbox amp --model hopfield -n 2000 --patterns 101 -T 0.1,0.2,0.3,0.4\nglassbox cavity-field\nglassbox maxsum -n 1000");
+        .code("glassbox bp -n 2000 -c 3 --couplings pm\nglassbox sample --random-regular 2000 --degree 3 --couplings pm -T 1.25,1.5,2,2.5,3,4 --sweeps 20000 --order sequential\nglassbox tap\nglassbox tap -n 300 -T 2 --monte-carlo 100\nglassbox amp\nglassbox amp --model hopfield -n 2000 --patterns 101 -T 0.1,0.2,0.3,0.4\nglassbox cavity-field\nglassbox maxsum -n 1000");
     Ok(())
 }

@@ -1296,8 +1296,31 @@ fn cavity_commands_write_bp_and_amp_tables() {
     );
     assert!((q - se).abs() < 3.0 / 300f64.sqrt(), "{q} {se}");
     let tap = dir.join("tap");
-    let o = glassbox(&["tap", "-n", "100", "-T", "2", "-o", tap.to_str().unwrap()]);
+    let o = glassbox(&[
+        "tap",
+        "-n",
+        "200",
+        "-T",
+        "2",
+        "--monte-carlo",
+        "100",
+        "-o",
+        tap.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Site by site against Monte Carlo: TAP within errors, naive mean field far off.
+    let json: serde_json::Value = serde_json::from_str(&read(&tap.join("results.json"))).unwrap();
+    let c = &json["points"][0]["monte_carlo"];
+    let (chi, expected, sd, naive) = (
+        c["chi2"]["per_site"].as_f64().unwrap(),
+        c["chi2"]["expected"].as_f64().unwrap(),
+        c["chi2"]["sd"].as_f64().unwrap(),
+        c["chi2_naive_mean_field"]["per_site"].as_f64().unwrap(),
+    );
+    assert!((chi - expected).abs() < 4.0 * sd, "TAP χ²/N {chi}");
+    assert!(naive > expected + 20.0 * sd, "naive χ²/N {naive}");
+    assert_eq!(c["m_mc"].as_array().unwrap().len(), 200);
+    assert!(read(&tap.join("plots/sites_vs_monte_carlo.svg")).contains("<svg"));
     // An instance file: a 4-cycle with unit couplings in G-set format.
     let gset = dir.join("ring.gset");
     std::fs::write(&gset, "4 4\n1 2 1\n2 3 1\n3 4 1\n4 1 1\n").unwrap();
@@ -1389,6 +1412,10 @@ fn cavity_commands_write_bp_and_amp_tables() {
     let fresh = dir.join("fresh");
     let fresh = fresh.to_str().unwrap();
     fails_with(&["tap", "--model", "hopfield", "-o", fresh], "amp");
+    fails_with(
+        &["tap", "--monte-carlo", "10", "--chains", "3", "-o", fresh],
+        "at least 6",
+    );
     fails_with(&["cavity-field", "-T", "0", "-o", fresh], "positive");
     let cf = dir.join("cavity-field");
     let o = glassbox(&[

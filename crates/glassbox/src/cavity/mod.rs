@@ -16,6 +16,8 @@
 //!   N → ∞ limit that BP on single large random regular graphs approaches).
 //! * [`tap`]: the TAP equations and TAP free energy for SK, and Bolthausen's AMP iteration
 //!   with its state evolution.
+//! * [`sites`]: site-resolved Monte Carlo magnetizations with error bars and the χ²
+//!   statistic that checks TAP / AMP / naive mean field against them site by site.
 //! * [`field`]: Monte Carlo measurement of the cavity field acting on a removed SK spin,
 //!   against the replica-symmetric Gaussian of variance q.
 //! * [`hopfield`]: AMP for the Hopfield model (retrieval with one condensed pattern), whose
@@ -26,5 +28,6 @@ pub mod field;
 pub mod hopfield;
 pub mod maxsum;
 pub mod population;
+pub mod sites;
 pub mod stability;
 pub mod tap;

@@ -29,7 +29,8 @@
 //!
 //! Both are mean-field statements, exact as N → ∞ at high temperature. At finite N the TAP
 //! magnetizations differ from the exact ones by O(1/√N) per site (the tests measure this at
-//! N = 16 against enumeration).
+//! N = 16 against enumeration; [`super::sites`] checks them site by site against Monte Carlo
+//! at N = 300, where the TAP error is ≈ 0.13/√N per site at T = 1.5).
 
 use crate::error::{invalid, Result};
 use crate::model::{Interactions, Ising};
