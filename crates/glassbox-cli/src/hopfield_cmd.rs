@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::{Subcommand, ValueEnum};
 use glassbox::memory::capacity::{capacity, Capacity, CapacitySpec, Extrapolation};
+use glassbox::memory::modern::Interaction;
 use glassbox::memory::retrieval::{basins, mixture3, recall, BasinPoint, BasinSpec};
 use glassbox::memory::{Dense, Dynamics, Hebbian, Minover, Network, Patterns, Rule};
 use glassbox::rng::Streams;
@@ -43,6 +44,24 @@ pub enum RuleArg {
     Storkey,
     /// Krauth–Mézard minover perceptron (margin --kappa).
     Minover,
+}
+
+/// Interactions of dense associative memory on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InteractionArg {
+    /// F(x) = xⁿ (Krotov–Hopfield), n from --power(s).
+    Power,
+    /// F(x) = eˣ (Demircigil et al.).
+    Exp,
+}
+
+impl InteractionArg {
+    fn with_power(self, n: u32) -> Interaction {
+        match self {
+            InteractionArg::Power => Interaction::Power(n),
+            InteractionArg::Exp => Interaction::Exp,
+        }
+    }
 }
 
 /// Update rules on the command line.
@@ -161,32 +180,40 @@ pub enum Experiment {
         /// First row blanked (set to background) in the occluded start.
         #[arg(long, default_value_t = 14)]
         occlude_from: usize,
-        /// Power n of the dense associative memory F(x) = xⁿ.
+        /// Power n of the dense associative memory F(x) = xⁿ (with --interaction power).
         #[arg(long, default_value_t = 20)]
         power: u32,
+        /// Interaction of the dense associative memory: xⁿ or eˣ (Demircigil et al.).
+        #[arg(long, value_enum, default_value_t = InteractionArg::Power)]
+        interaction: InteractionArg,
         /// β of the continuous modern network.
         #[arg(long, default_value_t = 0.1)]
         beta: f64,
     },
-    /// Capacity of dense associative memory F(x) = xⁿ against N (Krotov–Hopfield p_c ∝
-    /// N^{n−1}): p_c(N) where half the patterns are retrieved, and the fitted exponent.
+    /// Capacity of dense associative memory against N: F(x) = xⁿ (Krotov–Hopfield p_c ∝
+    /// N^{n−1}) or, with --interaction exp, F(x) = eˣ (Demircigil et al., p_c ~ e^{αN}):
+    /// p_c(N) where half the patterns are retrieved, and the fitted exponent or growth rate.
     Scaling {
-        /// Powers n.
+        /// Powers n (with --interaction power).
         #[arg(long, value_delimiter = ',', default_values_t = [2, 3, 4])]
         powers: Vec<u32>,
+        /// Interaction: the powers xⁿ, or eˣ.
+        #[arg(long, value_enum, default_value_t = InteractionArg::Power)]
+        interaction: InteractionArg,
         /// Sizes for each power, `;`-separated lists in the order of --powers (the last list
-        /// serves the remaining powers).
-        #[arg(long, default_value = "100,200,400,800;40,80,160;20,30,45")]
-        sizes: String,
+        /// serves the remaining powers) [default: 100,200,400,800;40,80,160;20,30,45, and
+        /// 16,24,32,40,48 for exp].
+        #[arg(long)]
+        sizes: Option<String>,
         /// Pattern sets per probed p.
         #[arg(long, default_value_t = 8)]
         samples: usize,
         /// Patterns recalled per set.
         #[arg(long, default_value_t = 4)]
         starts: usize,
-        /// Fraction of units flipped in the start state.
-        #[arg(long, default_value_t = 0.0)]
-        flip: f64,
+        /// Fraction of units flipped in the start state [default: 0, and 0.25 for exp].
+        #[arg(long)]
+        flip: Option<f64>,
         /// Final overlap that counts as retrieved.
         #[arg(long, default_value_t = 0.95)]
         success: f64,
@@ -849,6 +876,7 @@ pub fn run(args: Args) -> Result<()> {
             flip,
             occlude_from,
             power,
+            interaction,
             beta,
         } => {
             let (out, g) =
@@ -858,7 +886,7 @@ pub fn run(args: Args) -> Result<()> {
                     threshold: *threshold,
                     flip: *flip,
                     occlude_from: *occlude_from,
-                    power: *power,
+                    interaction: interaction.with_power(*power),
                     beta: *beta,
                     seed,
                 })?;
@@ -923,13 +951,21 @@ pub fn run(args: Args) -> Result<()> {
         }
         Experiment::Scaling {
             powers,
+            interaction,
             sizes,
             samples,
             starts,
             flip,
             success,
         } => {
+            let exp = *interaction == InteractionArg::Exp;
             let sizes = sizes
+                .as_deref()
+                .unwrap_or(if exp {
+                    "16,24,32,40,48"
+                } else {
+                    "100,200,400,800;40,80,160;20,30,45"
+                })
                 .split(';')
                 .map(|l| {
                     l.split(',')
@@ -938,15 +974,20 @@ pub fn run(args: Args) -> Result<()> {
                 })
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .map_err(|e| anyhow::anyhow!("--sizes: {e}"))?;
+            let interactions: Vec<Interaction> = if exp {
+                vec![Interaction::Exp]
+            } else {
+                powers.iter().map(|&n| Interaction::Power(n)).collect()
+            };
             crate::hopfield_scaling::scaling_experiment(
-                powers,
+                &interactions,
                 &sizes,
                 &glassbox::memory::scaling::ScalingSpec {
-                    power: 2,
+                    interaction: Interaction::Exp,
                     sizes: vec![],
                     samples: *samples,
                     starts: *starts,
-                    flip: *flip,
+                    flip: flip.unwrap_or(if exp { 0.25 } else { 0.0 }),
                     success_overlap: *success,
                     max_sweeps: 50,
                     seed,

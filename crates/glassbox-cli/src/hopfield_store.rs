@@ -1,6 +1,6 @@
 //! `glassbox hopfield store`: store binarized MNIST digits and recall them from corrupted
 //! (flipped pixels) and occluded (lower rows blanked) versions, in the classical Hebbian
-//! network and in the modern ones (dense F(x) = xⁿ, continuous softmax); PNG grids with rows
+//! network and in the modern ones (dense F(x) = xⁿ or eˣ, continuous softmax); PNG grids with rows
 //! original / start / Hebb / dense / continuous.
 
 use std::path::{Path, PathBuf};
@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use glassbox::memory::dynamics::corrupt;
 use glassbox::memory::images::{binarize, occlude, one_per_class, recall_in, Memory};
+use glassbox::memory::modern::Interaction;
 use glassbox::rng::{purpose, Streams};
 
 use crate::image::write_grid;
@@ -26,8 +27,8 @@ pub struct StoreArgs {
     pub flip: f64,
     /// First blanked row of the occluded start.
     pub occlude_from: usize,
-    /// Power n of the dense associative memory.
-    pub power: u32,
+    /// Interaction of the dense associative memory.
+    pub interaction: Interaction,
     /// β of the continuous modern network.
     pub beta: f64,
     /// Seed.
@@ -66,10 +67,10 @@ pub fn write_grids(dir: &Path, grids: &[Grid]) -> Result<()> {
 }
 
 /// The memories compared, in grid-row order.
-pub fn memories(power: u32, beta: f64) -> [(&'static str, Memory); 3] {
+pub fn memories(interaction: Interaction, beta: f64) -> [(&'static str, Memory); 3] {
     [
         ("Hebb", Memory::Hebb),
-        ("dense", Memory::Dense { power }),
+        ("dense", Memory::Dense { interaction }),
         ("continuous", Memory::Continuous { beta }),
     ]
 }
@@ -103,7 +104,7 @@ pub fn store_experiment(a: &StoreArgs) -> Result<(Output, Vec<Grid>)> {
         f64::NAN
     };
     let streams = Streams::new(a.seed);
-    let mems = memories(a.power, a.beta);
+    let mems = memories(a.interaction, a.beta);
     let mut summary = vec![format!(
         "{k} MNIST digits (t10k images {:?}) binarized at {}: N = {n}, mean pattern overlap between digits {mean_corr:.3}",
         chosen, a.threshold

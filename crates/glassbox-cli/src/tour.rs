@@ -751,7 +751,7 @@ fn associative_memory(section: &mut Section, folder: &RunFolder, args: &Args) ->
                     threshold: 0.5,
                     flip: 0.2,
                     occlude_from: 14,
-                    power: 20,
+                    interaction: glassbox::memory::modern::Interaction::Power(20),
                     beta: 0.1,
                     seed: args.seed,
                 })?;

@@ -1015,6 +1015,49 @@ fn temper_averages_disorder_samples() {
     assert!(read(&out.join("spec.toml")).contains("samples = 3"));
 }
 
+/// `hopfield scaling --interaction exp`: p_c grows exponentially (ln p_c/N ≈ 0.15 at 25 %
+/// flipped); bad flips and interactions fail in one line.
+#[test]
+fn hopfield_exponential_scaling() {
+    let dir = temp_dir("hopfield-exp");
+    let o = glassbox(&[
+        "hopfield",
+        "scaling",
+        "--interaction",
+        "exp",
+        "--sizes",
+        "16,24,32",
+        "--samples",
+        "6",
+        "--starts",
+        "4",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("growth rate α"), "{s}");
+    let json: serde_json::Value = serde_json::from_str(&read(&dir.join("results.json"))).unwrap();
+    let rate = json[0]["growth_rate"]["slope"].as_f64().unwrap();
+    assert!(rate > 0.08 && rate < 0.25, "{rate}");
+    assert!(read(&dir.join("plots/scaling.svg")).contains("fit e^("));
+    fails_with(
+        &[
+            "hopfield",
+            "scaling",
+            "--interaction",
+            "exp",
+            "--flip",
+            "0.6",
+        ],
+        "flipped fraction",
+    );
+    fails_with(
+        &["hopfield", "store", "--interaction", "cosh"],
+        "invalid value",
+    );
+}
+
 #[test]
 fn hopfield_experiments_write_run_folders() {
     let dir = temp_dir("hopfield");

@@ -7,7 +7,18 @@ use pyo3::prelude::*;
 
 use crate::convert::{detached, json, PyResultExt};
 use glassbox::memory::capacity::{capacity, CapacitySpec};
-use glassbox::memory::modern::{ContinuousHopfield, DenseAssociative};
+use glassbox::memory::modern::{ContinuousHopfield, DenseAssociative, Interaction};
+
+/// `"power"` (F(x) = xⁿ with n = `power`) or `"exp"` (F(x) = eˣ).
+fn interaction_from(kind: &str, power: u32) -> PyResult<Interaction> {
+    match kind.trim().to_lowercase().as_str() {
+        "power" => Interaction::Power(power).check().py(),
+        "exp" => Ok(Interaction::Exp),
+        other => Err(PyValueError::new_err(format!(
+            "unknown interaction `{other}`; expected power or exp"
+        ))),
+    }
+}
 use glassbox::memory::retrieval::{basins, BasinSpec};
 use glassbox::memory::{run, Dense, Dynamics, Hebbian, Minover, Patterns, Rule};
 use glassbox::rng::Streams;
@@ -80,8 +91,10 @@ pub fn hopfield_run(
     seed: u64,
     kappa: f64,
     power: u32,
+    interaction: &str,
 ) -> PyResult<String> {
     let pats = patterns_from(&patterns)?;
+    let exp = interaction_from(interaction, power)? == Interaction::Exp;
     let start = start.as_array().to_vec();
     let dyn_ = match dynamics.trim().to_lowercase().as_str() {
         "async" | "asynchronous" => Dynamics::Asynchronous { max_sweeps: sweeps },
@@ -103,7 +116,12 @@ pub fn hopfield_run(
             )))
         }
     };
-    let rule = if power > 2 {
+    let inter = if exp {
+        Interaction::Exp
+    } else {
+        Interaction::Power(power)
+    };
+    let rule = if exp || power > 2 {
         None
     } else {
         Some(rule_from(rule, kappa)?)
@@ -112,7 +130,7 @@ pub fn hopfield_run(
         let mut rng = Streams::new(seed).stream(&[glassbox::rng::purpose::MONTE_CARLO]);
         match rule {
             None => run(
-                &DenseAssociative::new(pats, power)?,
+                &DenseAssociative::new(pats, inter)?,
                 &start,
                 &dyn_,
                 &mut rng,
@@ -288,7 +306,8 @@ pub fn hopfield_mnist_patterns<'py>(
     Ok((flat.into_pyarray(py).reshape([count, n])?, labels, chosen))
 }
 
-/// Recall from `start` in the memory (`hebb`, `dense` with `power`, `continuous` with
+/// Recall from `start` in the memory (`hebb`, `dense` with `interaction` `power` (n =
+/// `power`) or `exp`, `continuous` with
 /// `beta`) storing `patterns`, scored against pattern `target`: JSON of
 /// `glassbox::memory::images::Recalled`.
 #[pyfunction]
@@ -303,12 +322,15 @@ pub fn hopfield_recall_memory(
     beta: f64,
     max_sweeps: usize,
     seed: u64,
+    interaction: &str,
 ) -> PyResult<String> {
     use glassbox::memory::images::{recall_in, Memory};
     let pats = patterns_from(&patterns)?;
     let memory = match memory.trim().to_lowercase().as_str() {
         "hebb" => Memory::Hebb,
-        "dense" => Memory::Dense { power },
+        "dense" => Memory::Dense {
+            interaction: interaction_from(interaction, power)?,
+        },
         "continuous" => Memory::Continuous { beta },
         other => {
             return Err(PyValueError::new_err(format!(
@@ -325,7 +347,7 @@ pub fn hopfield_recall_memory(
     json(&out)
 }
 
-/// Capacity of dense associative memory F(x) = xⁿ against N (JSON of
+/// Capacity of dense associative memory F(x) = xⁿ or eˣ against N (JSON of
 /// `glassbox::memory::scaling::Scaling`).
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
@@ -339,10 +361,11 @@ pub fn hopfield_scaling(
     success: f64,
     max_sweeps: usize,
     seed: u64,
+    interaction: &str,
 ) -> PyResult<String> {
     use glassbox::memory::scaling::{scaling, ScalingSpec};
     let spec = ScalingSpec {
-        power,
+        interaction: interaction_from(interaction, power)?,
         sizes,
         samples,
         starts,

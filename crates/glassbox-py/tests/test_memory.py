@@ -36,6 +36,24 @@ def test_pseudo_inverse_and_dense_associative_memory():
     assert out["overlaps"][0] == 1.0
 
 
+def test_exponential_dense_memory():
+    # N = 56, p = 1000 (α ≈ 18): Hebb (x²) fails, F(x) = eˣ recalls from 20 % flipped units.
+    xi = memory.patterns(56, 1000, seed=13)
+    start = memory.corrupt(xi[3], 0.2, seed=2)
+    out = memory.run(xi, start, interaction="exp")
+    assert out["overlaps"][3] == 1.0 and out["period"] == 1
+    # Energy is ln of Demircigil's −Σ_μ exp(ξ^μ·s).
+    m = xi.astype(float) @ out["state"].astype(float)
+    assert out["energy"] == pytest.approx(-(m.max() + np.log(np.exp(m - m.max()).sum())), abs=1e-9)
+    assert memory.run(xi, start)["overlaps"][3] < 1.0
+    r = memory.recall_memory(xi, start, 3, "dense", interaction="exp")
+    assert r["overlap"] == 1.0 and r["nearest"] == 3
+    sc = memory.scaling(2, [16, 24], samples=4, starts=2, flip=0.25, interaction="exp")
+    assert sc["p_c"][1] > sc["p_c"][0] > 16 and sc["growth_rate"] > 0
+    with pytest.raises(ValueError, match="interaction"):
+        memory.run(xi, start, interaction="cosh")
+
+
 def test_capacity_and_basins():
     cap = memory.capacity([200], [0.05, 0.3], samples=3, starts=4)
     assert cap["mean_overlap"][0] > 0.95 and cap["mean_overlap"][1] < 0.8

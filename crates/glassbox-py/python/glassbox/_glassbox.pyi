@@ -135,6 +135,7 @@ def hopfield_run(
     seed: int,
     kappa: float,
     power: int,
+    interaction: str,
 ) -> str: ...
 def hopfield_capacity_experiment(
     sizes: list[int],
@@ -179,6 +180,7 @@ def hopfield_recall_memory(
     beta: float,
     max_sweeps: int,
     seed: int,
+    interaction: str,
 ) -> str: ...
 def hopfield_scaling(
     power: int,
@@ -189,6 +191,7 @@ def hopfield_scaling(
     success: float,
     max_sweeps: int,
     seed: int,
+    interaction: str,
 ) -> str: ...
 def modern_hopfield_scan(
     dim: int,

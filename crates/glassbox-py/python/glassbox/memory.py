@@ -92,6 +92,7 @@ def run(
     seed: int = 1,
     kappa: float = 0.0,
     power: int = 2,
+    interaction: str = "power",
 ) -> Dict[str, Any]:
     """Runs the network that ``rule`` builds from the rows of ``xi``, starting at ``start``.
 
@@ -99,7 +100,8 @@ def run(
     ``"sync"`` (T = 0, parallel, until a fixed point or a 2-cycle) or ``"glauber"`` (heat
     bath at ``temperature`` for ``sweeps`` sweeps). ``rule="hebb"`` uses the low-rank path
     (no N×N matrix). ``power`` n > 2 runs the dense associative memory with energy
-    E = -(N/2) Σ_μ m_μⁿ instead (``rule`` is then ignored).
+    E = -(N/2) Σ_μ m_μⁿ instead, and ``interaction="exp"`` the one with F(x) = eˣ
+    (Demircigil et al.; energy reported as E = -ln Σ_μ exp(ξ^μ·s)); ``rule`` is then ignored.
 
     Returns a dict: ``state`` (int8), ``overlaps`` (float64 array over patterns), ``sweeps``,
     ``period`` (1 fixed point, 2 two-cycle, None if stopped), ``flips``, ``energy``.
@@ -110,7 +112,7 @@ def run(
         _glassbox.hopfield_run(
             _pm1("patterns", xi, 2), _pm1("start", start, 1), rule, str(dynamics),
             float(temperature), _int("sweeps", sweeps), _int("seed", seed), float(kappa),
-            _int("power", power, 2),
+            _int("power", power, 2), str(interaction),
         )
     )
     out["state"] = np.array(out["state"], dtype=np.int8)
@@ -262,16 +264,18 @@ def recall_memory(
     beta: float = 0.1,
     max_sweeps: int = 200,
     seed: int = 1,
+    interaction: str = "power",
 ) -> Dict[str, Any]:
     """Recall from ``start`` in a memory storing the rows of ``xi``: ``"hebb"`` (classical,
-    T = 0 asynchronous), ``"dense"`` (F(x) = x^power, Krotov–Hopfield) or ``"continuous"``
+    T = 0 asynchronous), ``"dense"`` (F(x) = x^power, Krotov–Hopfield, or with
+    ``interaction="exp"`` F(x) = eˣ, Demircigil et al.) or ``"continuous"``
     (ξ ← X softmax(β Xᵀ ξ), Ramsauer et al.). Returns ``state`` (float array), ``overlap``
     with pattern ``target``, ``nearest`` (stored pattern of largest overlap) and ``steps``."""
     out = json.loads(
         _glassbox.hopfield_recall_memory(
             _pm1("xi", xi, 2), _pm1("start", start, 1), _int("target", target), str(memory),
             _int("power", power, 2), float(beta), _int("max_sweeps", max_sweeps, 1),
-            _int("seed", seed),
+            _int("seed", seed), str(interaction),
         )
     )
     out["state"] = np.array(out["state"], dtype=float)
@@ -287,11 +291,12 @@ def store(
     threshold: float = 0.5,
     path: Optional[str] = None,
     seed: int = 1,
+    interaction: str = "power",
 ) -> Dict[str, Any]:
     """Store ``count`` binarized MNIST digits and recall each from a corrupted start
     (``flip`` of the pixels flipped, numpy RNG from ``seed``) and an occluded one (rows from
     ``occlude_from`` on set to background) in the classical Hebbian network and the modern
-    dense and continuous networks. Returns ``patterns``, ``labels``, ``starts`` (dict kind →
+    dense (x^power, or eˣ with ``interaction="exp"``) and continuous networks. Returns ``patterns``, ``labels``, ``starts`` (dict kind →
     count × 784), ``recalled`` (dict (kind, memory) → count × 784 float), ``overlap`` and
     ``recalled_ok`` (dict (kind, memory) → arrays; ok = nearest pattern right and m > 0.95)."""
     d = mnist_patterns(count, threshold, path)
@@ -306,7 +311,7 @@ def store(
     recalled, overlap, ok = {}, {}, {}
     for kind, st in starts.items():
         for mem in ("hebb", "dense", "continuous"):
-            outs = [recall_memory(xi, st[mu], mu, mem, power, beta, seed=seed) for mu in range(len(xi))]
+            outs = [recall_memory(xi, st[mu], mu, mem, power, beta, seed=seed, interaction=interaction) for mu in range(len(xi))]
             recalled[(kind, mem)] = np.array([o["state"] for o in outs])
             overlap[(kind, mem)] = np.array([o["overlap"] for o in outs])
             ok[(kind, mem)] = np.array([o["nearest"] == mu and o["overlap"] > 0.95 for mu, o in enumerate(outs)])
@@ -323,17 +328,20 @@ def scaling(
     success: float = 0.95,
     max_sweeps: int = 50,
     seed: int = 1,
+    interaction: str = "power",
 ) -> Dict[str, Any]:
-    """Capacity of dense associative memory F(x) = x^power against N: for each N in
+    """Capacity of dense associative memory F(x) = x^power (or eˣ with
+    ``interaction="exp"``; ``power`` is then ignored) against N: for each N in
     ``sizes``, p_c where half the recalls (T = 0 from a pattern with ``flip`` of the units
     flipped) end with overlap ≥ ``success``. Returns ``n``, ``p_c`` arrays and ``exponent``,
     ``exponent_log_corrected`` (slopes of ln p_c and ln(p_c ln N) against ln N; Krotov–Hopfield
-    predict power − 1)."""
+    predict power − 1) and ``growth_rate`` (slope of ln p_c against N; p_c ~ e^{αN} for the
+    exponential)."""
     raw = json.loads(
         _glassbox.hopfield_scaling(
             _int("power", power, 2), [_int("size", n, 4) for n in sizes], _int("samples", samples, 1),
             _int("starts", starts, 1), float(flip), float(success), _int("max_sweeps", max_sweeps, 1),
-            _int("seed", seed),
+            _int("seed", seed), str(interaction),
         )
     )
     slope = lambda f: None if f is None else f["slope"]  # noqa: E731
@@ -342,6 +350,7 @@ def scaling(
         "p_c": np.array([p["p_c"] for p in raw["points"]], dtype=float),
         "exponent": slope(raw["exponent"]),
         "exponent_log_corrected": slope(raw["exponent_log_corrected"]),
+        "growth_rate": slope(raw["growth_rate"]),
     }
 
 

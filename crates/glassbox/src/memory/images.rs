@@ -11,7 +11,7 @@
 //! overlap is the target.
 
 use super::dynamics::{run, Dynamics};
-use super::modern::{ContinuousHopfield, DenseAssociative};
+use super::modern::{ContinuousHopfield, DenseAssociative, Interaction};
 use super::network::Hebbian;
 use super::patterns::Patterns;
 use crate::data::Images;
@@ -99,10 +99,10 @@ pub fn occlude(s: &[i8], cols: usize, first_row: usize) -> Result<Vec<i8>> {
 pub enum Memory {
     /// The classical Hebbian network, T = 0 asynchronous dynamics.
     Hebb,
-    /// Dense associative memory F(x) = xⁿ, T = 0 asynchronous dynamics.
+    /// Dense associative memory F(x) = xⁿ or eˣ, T = 0 asynchronous dynamics.
     Dense {
-        /// The power n ≥ 2.
-        power: u32,
+        /// The interaction F.
+        interaction: Interaction,
     },
     /// The continuous modern network at inverse temperature β, iterated to a fixed point.
     Continuous {
@@ -154,8 +154,8 @@ pub fn recall_in(
             let out = run(&net, start, &dynamics, rng)?;
             (out.state.iter().map(|&x| x as f64).collect(), out.sweeps)
         }
-        Memory::Dense { power } => {
-            let net = DenseAssociative::new(patterns.clone(), power)?;
+        Memory::Dense { interaction } => {
+            let net = DenseAssociative::new(patterns.clone(), interaction)?;
             let out = run(&net, start, &dynamics, rng)?;
             (out.state.iter().map(|&x| x as f64).collect(), out.sweeps)
         }
@@ -256,7 +256,9 @@ mod tests {
             hebb_ok += (h.overlap > 0.99) as usize;
             let d = recall_in(
                 &ps,
-                Memory::Dense { power: 6 },
+                Memory::Dense {
+                    interaction: Interaction::Power(6),
+                },
                 &start,
                 target,
                 100,

@@ -13,7 +13,7 @@
 //!   overlaps, no N×N matrix) and the dense path (any J);
 //! - [`dynamics`]: T = 0 asynchronous and synchronous updates, finite-T Glauber;
 //! - [`retrieval`]: recall from corrupted patterns, basins of attraction, 3-mixtures;
-//! - [`modern`]: dense associative memory F(x) = xⁿ and the continuous modern Hopfield
+//! - [`modern`]: dense associative memory F(x) = xⁿ or eˣ and the continuous modern Hopfield
 //!   network whose update is attention;
 //! - [`images`]: binarized images (MNIST) as patterns, occlusion, and recall in the
 //!   classical and modern networks side by side;
@@ -21,7 +21,8 @@
 //!   visible marginal is the Hopfield Boltzmann distribution (Barra et al. 2012);
 //! - [`stability`]: exact fixed points and recall against the load for any rule (the
 //!   error-free regime p ≲ N/(4 ln N) of Hebb; the pseudo-inverse rule up to α → 1);
-//! - [`scaling`]: the capacity of dense associative memory against N (p_c ∝ N^{n−1});
+//! - [`scaling`]: the capacity of dense associative memory against N (p_c ∝ N^{n−1}, or
+//!   e^{αN} for F(x) = eˣ);
 //! - [`capacity`](mod@capacity): the capacity experiment, α_c(N) and its extrapolation to N → ∞, to set
 //!   against the AGS theory in [`theory::hopfield`](crate::theory::hopfield).
 

@@ -1,18 +1,31 @@
 //! Modern Hopfield networks: dense associative memory with a polynomial interaction
-//! (Krotov & Hopfield 2016) and the continuous network whose update is attention
-//! (Ramsauer et al. 2020).
+//! (Krotov & Hopfield 2016) or an exponential one (Demircigil et al. 2017), and the
+//! continuous network whose update is attention (Ramsauer et al. 2020).
 //!
 //! **Dense associative memory.** Binary units s_i = ±1, patterns ξ^μ, overlaps
-//! m_μ = (1/N) Σ_i ξ_i^μ s_i, and the energy
+//! M_μ = ξ^μ·s = Σ_i ξ_i^μ s_i = N m_μ. Two interactions ([`Interaction`]):
 //!
 //! ```text
-//! E(s) = −(N/2) Σ_μ F(m_μ),     F(x) = xⁿ,
+//! power n:      E(s) = −(N/2) Σ_μ (m_μ)ⁿ                     (Krotov–Hopfield, F(x) = xⁿ)
+//! exponential:  E(s) = −ln Σ_μ exp(M_μ) = −ln(−E_D(s)),      E_D(s) = −Σ_μ exp(ξ^μ·s)
 //! ```
 //!
-//! so that n = 2 is the Hebbian Hopfield network up to the constant p/2 (the self-coupling).
-//! The local field is half the energy gain of s_i = +1 over s_i = −1,
+//! For the power, n = 2 is the Hebbian Hopfield network up to the constant p/2 (the
+//! self-coupling). For the exponential, E_D is Demircigil et al.'s energy with F(x) = eˣ; it
+//! overflows f64 once N ≳ 700, so the network works with its logarithm, which has the same
+//! minima and descends along the same moves (ln is increasing).
+//!
+//! In both, the local field is half the energy gain of s_i = +1 over s_i = −1,
 //! h_i = [E(s_i = −1) − E(s_i = +1)]/2, so that flipping s_i changes E by 2 s_i h_i, as in the
-//! rest of the module; for n = 2 it is exactly the Hebb field. Capacity grows as N^{n−1}.
+//! rest of the module; for n = 2 it is exactly the Hebb field. For the exponential, with
+//! a_μ = Σ_{j≠i} ξ_j^μ s_j and Z_± = Σ_μ exp(a_μ ± ξ_i^μ),
+//! h_i = ½ ln(Z₊/Z₋), whose sign is Demircigil's update
+//! s_i ← sgn Σ_μ [F(ξ_i^μ + a_μ) − F(−ξ_i^μ + a_μ)]. Both sums are computed with the largest
+//! overlap K = max_μ M_μ factored out (log-sum-exp): every term is e^{M_μ − K ± 2} ≤ e², read
+//! from a table of e^{−k} for integer k, and the largest is ≥ e^{−2}, so nothing overflows
+//! or underflows to zero at any N. T = 0 dynamics are those of Demircigil's network exactly;
+//! Glauber dynamics sample exp(−β E) = (Σ_μ e^{M_μ})^β. Capacity grows as N^{n−1} for the
+//! power and exponentially in N for the exponential.
 //!
 //! **Continuous modern Hopfield network.** Stored patterns x_1, …, x_M ∈ ℝ^d (the columns of
 //! X), state ξ ∈ ℝ^d, energy E(ξ) = −β⁻¹ ln Σ_k e^{β x_k·ξ} + ½ ξ·ξ + β⁻¹ ln M + ½ max_k ‖x_k‖²,
@@ -29,39 +42,104 @@ use super::network::Network;
 use super::patterns::{dot, Patterns};
 use crate::error::{invalid, Result};
 
-/// Dense associative memory with F(x) = xⁿ (binary units; low-rank storage of the patterns).
+/// The interaction function F of dense associative memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Interaction {
+    /// F(x) = xⁿ on the normalized overlap, n ≥ 2 (Krotov & Hopfield 2016).
+    Power(u32),
+    /// F(x) = eˣ on the raw overlap ξ^μ·s (Demircigil et al. 2017).
+    Exp,
+}
+
+impl Interaction {
+    /// Checks the power (n ≥ 2).
+    pub fn check(self) -> Result<Self> {
+        match self {
+            Interaction::Power(n) if n < 2 => Err(invalid(format!(
+                "the interaction power n must be at least 2, got {n}"
+            ))),
+            _ => Ok(self),
+        }
+    }
+
+    /// `"exp"` or a power n ≥ 2 (as written on the command line).
+    pub fn parse(text: &str) -> Result<Self> {
+        let t = text.trim().to_lowercase();
+        if t == "exp" {
+            return Ok(Interaction::Exp);
+        }
+        t.parse::<u32>()
+            .map_err(|_| {
+                invalid(format!(
+                    "interaction `{text}`: expected a power n ≥ 2 or `exp`"
+                ))
+            })
+            .and_then(|n| Interaction::Power(n).check())
+    }
+}
+
+impl std::fmt::Display for Interaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Interaction::Power(n) => write!(f, "x^{n}"),
+            Interaction::Exp => write!(f, "exp"),
+        }
+    }
+}
+
+/// Dense associative memory with F(x) = xⁿ or eˣ (binary units; low-rank storage of the
+/// patterns).
 #[derive(Clone, Debug)]
 pub struct DenseAssociative {
     patterns: Patterns,
     by_unit: Vec<i8>,
-    power: u32,
+    interaction: Interaction,
+    /// e^{2−k} for k = 0, 1, … (exponential interaction; empty otherwise).
+    exps: Vec<f64>,
+}
+
+/// The cache of [`DenseAssociative`]: M_μ = N m_μ and their maximum.
+#[derive(Clone, Debug)]
+pub struct DenseCache {
+    m: Vec<i64>,
+    max: i64,
 }
 
 impl DenseAssociative {
-    /// The network storing `patterns` with interaction power n ≥ 2.
-    pub fn new(patterns: Patterns, power: u32) -> Result<Self> {
-        if power < 2 {
-            return Err(invalid(format!(
-                "the interaction power n must be at least 2, got {power}"
-            )));
-        }
+    /// The network storing `patterns` with interaction F (a power must be ≥ 2).
+    pub fn new(patterns: Patterns, interaction: Interaction) -> Result<Self> {
+        let interaction = interaction.check()?;
         let by_unit = patterns.by_unit();
+        // Terms are e^{M−K±2} with M − K ∈ [−2N, 0]; below e^{−750} they are 0 in f64.
+        let exps = match interaction {
+            Interaction::Exp => (0..=(2 * patterns.n() + 4).min(800))
+                .map(|k| (2.0 - k as f64).exp())
+                .collect(),
+            Interaction::Power(_) => vec![],
+        };
         Ok(DenseAssociative {
             patterns,
             by_unit,
-            power,
+            interaction,
+            exps,
         })
     }
 
-    /// The power n.
-    pub fn power(&self) -> u32 {
-        self.power
+    /// The interaction.
+    pub fn interaction(&self) -> Interaction {
+        self.interaction
+    }
+
+    /// e^{d} for an integer d ≤ 2.
+    #[inline]
+    fn exp_int(&self, d: i64) -> f64 {
+        self.exps.get((2 - d) as usize).copied().unwrap_or(0.0)
     }
 }
 
 impl Network for DenseAssociative {
-    /// M_μ = N m_μ.
-    type Cache = Vec<i64>;
+    type Cache = DenseCache;
 
     fn n(&self) -> usize {
         self.patterns.n()
@@ -71,44 +149,71 @@ impl Network for DenseAssociative {
         Some(&self.patterns)
     }
 
-    fn cache(&self, s: &[i8]) -> Vec<i64> {
+    fn cache(&self, s: &[i8]) -> DenseCache {
         assert_eq!(s.len(), self.n(), "state has the wrong length");
-        (0..self.patterns.p())
+        let m: Vec<i64> = (0..self.patterns.p())
             .map(|mu| dot(self.patterns.pattern(mu), s))
-            .collect()
+            .collect();
+        let max = m.iter().copied().max().unwrap_or(0);
+        DenseCache { m, max }
     }
 
-    fn field(&self, m: &Vec<i64>, s: &[i8], i: usize) -> f64 {
-        let (p, n) = (m.len(), self.n() as f64);
+    fn field(&self, c: &DenseCache, s: &[i8], i: usize) -> f64 {
+        let (p, n) = (c.m.len(), self.n() as f64);
         let x = &self.by_unit[i * p..(i + 1) * p];
-        let k = self.power as i32;
-        let mut sum = 0.0;
-        for (&mu, &xi) in m.iter().zip(x) {
-            // Overlap without unit i, then with s_i = ±1.
-            let a = (mu - (xi * s[i]) as i64) as f64;
-            let (up, down) = ((a + xi as f64) / n, (a - xi as f64) / n);
-            sum += up.powi(k) - down.powi(k);
+        match self.interaction {
+            Interaction::Power(k) => {
+                let k = k as i32;
+                let mut sum = 0.0;
+                for (&mu, &xi) in c.m.iter().zip(x) {
+                    // Overlap without unit i, then with s_i = ±1.
+                    let a = (mu - (xi * s[i]) as i64) as f64;
+                    let (up, down) = ((a + xi as f64) / n, (a - xi as f64) / n);
+                    sum += up.powi(k) - down.powi(k);
+                }
+                0.25 * n * sum
+            }
+            Interaction::Exp => {
+                // Z(s_i) = Σ e^{M_μ−K}; Z(−s_i) = Σ e^{M_μ − 2 ξ_i^μ s_i − K}.
+                let si = s[i] as i64;
+                let (mut same, mut other) = (0.0, 0.0);
+                for (&mu, &xi) in c.m.iter().zip(x) {
+                    let d = mu - c.max;
+                    same += self.exp_int(d);
+                    other += self.exp_int(d - 2 * xi as i64 * si);
+                }
+                0.5 * si as f64 * (same.ln() - other.ln())
+            }
         }
-        0.25 * n * sum
     }
 
-    fn flip(&self, m: &mut Vec<i64>, s: &mut [i8], i: usize) {
+    fn flip(&self, c: &mut DenseCache, s: &mut [i8], i: usize) {
         s[i] = -s[i];
         let d = 2 * s[i] as i64;
-        let p = m.len();
-        for (mu, &x) in m.iter_mut().zip(&self.by_unit[i * p..(i + 1) * p]) {
+        let p = c.m.len();
+        let mut max = i64::MIN;
+        for (mu, &x) in c.m.iter_mut().zip(&self.by_unit[i * p..(i + 1) * p]) {
             *mu += d * x as i64;
+            max = max.max(*mu);
         }
+        c.max = max;
     }
 
-    fn energy(&self, m: &Vec<i64>, _s: &[i8]) -> Option<f64> {
+    fn energy(&self, c: &DenseCache, _s: &[i8]) -> Option<f64> {
         let n = self.n() as f64;
-        Some(
-            -0.5 * n
-                * m.iter()
-                    .map(|&x| (x as f64 / n).powi(self.power as i32))
-                    .sum::<f64>(),
-        )
+        Some(match self.interaction {
+            Interaction::Power(k) => {
+                -0.5 * n
+                    * c.m
+                        .iter()
+                        .map(|&x| (x as f64 / n).powi(k as i32))
+                        .sum::<f64>()
+            }
+            Interaction::Exp => {
+                let z: f64 = c.m.iter().map(|&x| self.exp_int(x - c.max)).sum();
+                -(c.max as f64 + z.ln())
+            }
+        })
     }
 }
 
@@ -362,7 +467,7 @@ mod tests {
     #[test]
     fn power_two_is_the_hebbian_network() {
         let ps = Patterns::random(300, 31, 0.0, &Streams::new(3)).unwrap();
-        let dam = DenseAssociative::new(ps.clone(), 2).unwrap();
+        let dam = DenseAssociative::new(ps.clone(), Interaction::Power(2)).unwrap();
         let heb = Hebbian::new(ps.clone()).unwrap();
         let mut rng = Streams::new(1).stream(&[0]);
         let s = crate::memory::dynamics::corrupt(ps.pattern(0), 90, &mut rng).unwrap();
@@ -377,14 +482,14 @@ mod tests {
         let a = run(&dam, &s, &d, &mut Streams::new(2).stream(&[0])).unwrap();
         let b = run(&heb, &s, &d, &mut Streams::new(2).stream(&[0])).unwrap();
         assert_eq!(a.state, b.state);
-        assert!(DenseAssociative::new(ps, 1).is_err());
+        assert!(DenseAssociative::new(ps, Interaction::Power(1)).is_err());
     }
 
     #[test]
     fn higher_power_stores_far_beyond_hebb() {
         // p = 2N: hopeless for Hebb (α_c = 0.138), easy for n = 4.
         let ps = Patterns::random(100, 200, 0.0, &Streams::new(4)).unwrap();
-        let dam = DenseAssociative::new(ps.clone(), 4).unwrap();
+        let dam = DenseAssociative::new(ps.clone(), Interaction::Power(4)).unwrap();
         let mut rng = Streams::new(5).stream(&[0]);
         for mu in [0, 50, 199] {
             let (_, m) = crate::memory::recall(
@@ -404,6 +509,90 @@ mod tests {
                 .unwrap()
                 > 0.1
         );
+    }
+
+    /// At small N the exponential network's energy is ln of Demircigil's −Σ_μ e^{ξ^μ·s}
+    /// and its field has the sign of his update rule, both computed here directly.
+    #[test]
+    fn exponential_matches_demircigil_directly() {
+        let (n, p) = (30, 50);
+        let ps = Patterns::random(n, p, 0.0, &Streams::new(11)).unwrap();
+        let net = DenseAssociative::new(ps.clone(), Interaction::Exp).unwrap();
+        let mut rng = Streams::new(12).stream(&[0]);
+        let s = crate::memory::dynamics::corrupt(ps.pattern(1), 12, &mut rng).unwrap();
+        let c = net.cache(&s);
+        let e_d: f64 = -(0..p)
+            .map(|mu| (dot(ps.pattern(mu), &s) as f64).exp())
+            .sum::<f64>();
+        let e = net.energy(&c, &s).unwrap();
+        assert!((e + (-e_d).ln()).abs() < 1e-12, "{e} {e_d}");
+        for i in 0..n {
+            let (mut up, mut down) = (0.0, 0.0);
+            for mu in 0..p {
+                let x = ps.pattern(mu);
+                let a = (dot(x, &s) - (x[i] * s[i]) as i64) as f64;
+                up += (a + x[i] as f64).exp();
+                down += (a - x[i] as f64).exp();
+            }
+            let h = net.field(&c, &s, i);
+            assert!((h - 0.5 * (up / down).ln()).abs() < 1e-12, "{i}: {h}");
+        }
+        assert_eq!(Interaction::parse(" EXP ").unwrap(), Interaction::Exp);
+        assert_eq!(Interaction::parse("3").unwrap(), Interaction::Power(3));
+        assert!(Interaction::parse("1").is_err() && Interaction::parse("e").is_err());
+    }
+
+    /// p = 1000 patterns at N = 56 (α ≈ 18, where x² fails): every stored pattern
+    /// tried is a fixed point and is recalled from 20 % flipped units, the energy falling
+    /// with every flip; at N = 1000 nothing overflows.
+    #[test]
+    fn exponential_stores_exponentially_many() {
+        let (n, p) = (56, 1000);
+        let ps = Patterns::random(n, p, 0.0, &Streams::new(13)).unwrap();
+        let net = DenseAssociative::new(ps.clone(), Interaction::Exp).unwrap();
+        let quadratic = DenseAssociative::new(ps.clone(), Interaction::Power(2)).unwrap();
+        let d = Dynamics::Asynchronous { max_sweeps: 50 };
+        let (mut exp_ok, mut quadratic_ok) = (0, 0);
+        for mu in (0..p).step_by(50) {
+            let mut rng = Streams::new(14).stream(&[mu as u64]);
+            let x = ps.pattern(mu);
+            let fixed = run(&net, x, &d, &mut rng).unwrap();
+            assert_eq!(fixed.flips, 0, "pattern {mu} is not a fixed point");
+            let start = crate::memory::dynamics::corrupt(x, n / 5, &mut rng).unwrap();
+            // Energy along the asynchronous dynamics, flip by flip.
+            let mut state = start.clone();
+            let mut c = net.cache(&state);
+            let mut e = net.energy(&c, &state).unwrap();
+            for _ in 0..50 {
+                let mut changed = false;
+                for i in 0..n {
+                    if state[i] as f64 * net.field(&c, &state, i) < 0.0 {
+                        net.flip(&mut c, &mut state, i);
+                        let e1 = net.energy(&c, &state).unwrap();
+                        assert!(e1 < e, "energy rose: {e} → {e1}");
+                        e = e1;
+                        changed = true;
+                    }
+                }
+                if !changed {
+                    break;
+                }
+            }
+            exp_ok += (state == x) as usize;
+            let q = run(&quadratic, &start, &d, &mut rng).unwrap();
+            quadratic_ok += (q.overlaps[mu] == 1.0) as usize;
+        }
+        assert_eq!(exp_ok, 20);
+        assert_eq!(quadratic_ok, 0);
+        // N = 1000: energies ~ −1000 and finite fields, no overflow.
+        let big = Patterns::random(1000, 20, 0.0, &Streams::new(15)).unwrap();
+        let net = DenseAssociative::new(big.clone(), Interaction::Exp).unwrap();
+        let mut rng = Streams::new(16).stream(&[0]);
+        let start = crate::memory::dynamics::corrupt(big.pattern(7), 200, &mut rng).unwrap();
+        let out = run(&net, &start, &d, &mut rng).unwrap();
+        assert_eq!(out.overlaps[7], 1.0);
+        let e = out.energy.unwrap();
+        assert!(e.is_finite() && (e + 1000.0).abs() < 1e-6, "{e}");
     }
 
     fn matmul(a: &[Vec<f64>], b: &[Vec<f64>]) -> Vec<Vec<f64>> {

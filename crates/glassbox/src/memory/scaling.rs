@@ -1,4 +1,5 @@
-//! How the capacity of dense associative memory grows with N (Krotov & Hopfield 2016).
+//! How the capacity of dense associative memory grows with N (Krotov & Hopfield 2016;
+//! Demircigil et al. 2017).
 //!
 //! For F(x) = xⁿ ([`DenseAssociative`]) the number of patterns that can be stored grows as
 //! p_c ∝ N^{n−1} (error-free storage: p ≈ N^{n−1} / (2 (2n−3)!! ln N)); n = 2 is the
@@ -12,12 +13,17 @@
 //!
 //! The exponent is the slope of ln p_c against ln N ([`fit_line`]); since the logarithmic
 //! factor lowers it by about 1/ln N, the slope of ln(p_c ln N) is reported too.
+//!
+//! For F(x) = eˣ the capacity grows exponentially, p_c ~ e^{αN} (Demircigil et al. prove
+//! retrieval of all patterns from a fraction ρ of flipped units for α < I(1 − 2ρ)/2, with
+//! I(x) = ½[(1+x) ln(1+x) + (1−x) ln(1−x)]); the growth rate α is the slope of ln p_c
+//! against N.
 
 use rayon::prelude::*;
 
 use super::capacity::{fit_line, LineFit};
 use super::dynamics::{corrupt, run, Dynamics};
-use super::modern::DenseAssociative;
+use super::modern::{DenseAssociative, Interaction};
 use super::patterns::Patterns;
 use crate::error::{invalid, Result};
 use crate::rng::{purpose, Streams};
@@ -25,8 +31,8 @@ use crate::rng::{purpose, Streams};
 /// Settings of the capacity-scaling experiment.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScalingSpec {
-    /// Interaction power n ≥ 2.
-    pub power: u32,
+    /// The interaction F (a power n ≥ 2, or the exponential).
+    pub interaction: Interaction,
     /// Sizes N.
     pub sizes: Vec<usize>,
     /// Pattern sets per probed p.
@@ -65,6 +71,8 @@ pub struct Scaling {
     pub exponent: Option<LineFit>,
     /// ln(p_c ln N) = a + slope · ln N.
     pub exponent_log_corrected: Option<LineFit>,
+    /// ln p_c = a + slope · N (the growth rate α of p_c ~ e^{αN}).
+    pub growth_rate: Option<LineFit>,
 }
 
 fn success(spec: &ScalingSpec, n: usize, p: usize) -> Result<f64> {
@@ -78,7 +86,7 @@ fn success(spec: &ScalingSpec, n: usize, p: usize) -> Result<f64> {
         .map(|k| -> Result<usize> {
             let streams = root.child(&[n as u64, p as u64, k as u64]);
             let pats = Patterns::random(n, p, 0.0, &streams)?;
-            let net = DenseAssociative::new(pats.clone(), spec.power)?;
+            let net = DenseAssociative::new(pats.clone(), spec.interaction)?;
             let mut good = 0;
             for mu in 0..spec.starts.min(p) {
                 let mut rng = streams.stream(&[purpose::MONTE_CARLO, mu as u64]);
@@ -95,12 +103,7 @@ fn success(spec: &ScalingSpec, n: usize, p: usize) -> Result<f64> {
 
 /// Runs the experiment.
 pub fn scaling(spec: &ScalingSpec) -> Result<Scaling> {
-    if spec.power < 2 {
-        return Err(invalid(format!(
-            "the interaction power must be at least 2, got {}",
-            spec.power
-        )));
-    }
+    spec.interaction.check()?;
     if spec.sizes.is_empty() || spec.sizes.iter().any(|&n| n < 4) {
         return Err(invalid("sizes must be given and each at least 4"));
     }
@@ -153,7 +156,8 @@ pub fn scaling(spec: &ScalingSpec) -> Result<Scaling> {
         let p_c = lo as f64 + (hi - lo) as f64 * (s_lo - 0.5) / (s_lo - s_hi);
         points.push(ScalingPoint { n, p_c, probes });
     }
-    let ln_n: Vec<f64> = points.iter().map(|p| (p.n as f64).ln()).collect();
+    let ns: Vec<f64> = points.iter().map(|p| p.n as f64).collect();
+    let ln_n: Vec<f64> = ns.iter().map(|n| n.ln()).collect();
     let ln_p: Vec<f64> = points.iter().map(|p| p.p_c.ln()).collect();
     let ln_pl: Vec<f64> = points
         .iter()
@@ -163,6 +167,7 @@ pub fn scaling(spec: &ScalingSpec) -> Result<Scaling> {
         spec: spec.clone(),
         exponent: fit_line(&ln_n, &ln_p),
         exponent_log_corrected: fit_line(&ln_n, &ln_pl),
+        growth_rate: fit_line(&ns, &ln_p),
         points,
     })
 }
@@ -176,7 +181,7 @@ mod tests {
     #[test]
     fn cubic_capacity_grows_faster_than_linear() {
         let spec = |power, sizes: Vec<usize>| ScalingSpec {
-            power,
+            interaction: Interaction::Power(power),
             sizes,
             samples: 6,
             starts: 4,
