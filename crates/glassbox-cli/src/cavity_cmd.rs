@@ -49,6 +49,8 @@ pub enum ScheduleArg {
     Parallel,
     /// Random sequential order, fresh each sweep.
     Random,
+    /// Sites in the order 0, 1, …, N−1 each sweep.
+    Sequential,
 }
 
 /// Flags of `glassbox bp`.
@@ -190,6 +192,7 @@ pub fn bp_output(a: &BpArgs) -> Result<Output> {
         schedule: match a.schedule {
             ScheduleArg::Parallel => Schedule::Parallel,
             ScheduleArg::Random => Schedule::RandomSequential,
+            ScheduleArg::Sequential => Schedule::Sequential,
         },
         initial: Initial::Constant(a.start),
         seed: a.seed,

@@ -42,9 +42,10 @@ pub fn bp_run<'py>(
         schedule: match schedule {
             "parallel" => bp::Schedule::Parallel,
             "random" => bp::Schedule::RandomSequential,
+            "sequential" => bp::Schedule::Sequential,
             other => {
                 return Err(PyValueError::new_err(format!(
-                    "unknown schedule `{other}`; expected parallel or random"
+                    "unknown schedule `{other}`; expected parallel, random or sequential"
                 )))
             }
         },

@@ -39,8 +39,8 @@ def bp(
     tolerance: float = 1e-10, schedule: str = "parallel", start: float = 0.5, seed: int = 1,
 ) -> Dict[str, Any]:
     """Sum-product BP: ``converged, iterations, magnetizations, correlations (i, j, <s_i s_j>),
-    ln_z_per_spin, free_energy, energy, entropy`` (per spin). ``schedule``: parallel or
-    random; ``start``: the initial cavity bias of every message."""
+    ln_z_per_spin, free_energy, energy, entropy`` (per spin). ``schedule``: parallel,
+    random or sequential; ``start``: the initial cavity bias of every message."""
     return _unpack(_glassbox.cavity_bp(
         _model(model), float(temperature), float(damping), int(max_iterations),
         float(tolerance), schedule, float(start), int(seed),

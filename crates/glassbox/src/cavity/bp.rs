@@ -47,6 +47,8 @@ pub enum Schedule {
     /// Sites in a fresh random order each sweep; a site's outgoing messages are recomputed
     /// from the current incoming ones (Gauss–Seidel), so updates take effect at once.
     RandomSequential,
+    /// Sites in the fixed order 0, 1, …, N−1 each sweep (Gauss–Seidel).
+    Sequential,
 }
 
 /// The starting messages.
@@ -316,8 +318,10 @@ pub fn run_on(
                 }
                 std::mem::swap(&mut u, &mut fresh);
             }
-            Schedule::RandomSequential => {
-                order.shuffle(&mut order_rng);
+            Schedule::RandomSequential | Schedule::Sequential => {
+                if options.schedule == Schedule::RandomSequential {
+                    order.shuffle(&mut order_rng);
+                }
                 for &i in &order {
                     let big_h = graph.full_field(i, &u);
                     for e in graph.out_edges(i) {
@@ -474,6 +478,7 @@ mod tests {
             (1, 0.6, Schedule::Parallel),
             (2, 1.5, Schedule::RandomSequential),
             (3, 3.0, Schedule::Parallel),
+            (4, 2.0, Schedule::Sequential),
         ] {
             let model = random_tree_model(20, seed);
             let opts = BpOptions {
