@@ -85,13 +85,15 @@ def _cli():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[3]
+    # `cargo test` (which scripts/test runs before pytest) builds target/debug/glassbox.
     for d in [os.environ.get("CARGO_TARGET_DIR"), root / "target"]:
-        if d and (Path(d) / "release" / "glassbox").exists():
-            return str(Path(d) / "release" / "glassbox")
+        for profile in ["release", "debug"]:
+            if d and (Path(d) / profile / "glassbox").exists():
+                return str(Path(d) / profile / "glassbox")
     return None
 
 
-@pytest.mark.skipif(_cli() is None, reason="needs a release build of the glassbox CLI")
+@pytest.mark.skipif(_cli() is None, reason="needs a build of the glassbox CLI (cargo test or build)")
 def test_cli_model_npz_is_read_by_numpy(tmp_path):
     import subprocess
 

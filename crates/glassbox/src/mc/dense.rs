@@ -27,12 +27,14 @@
 use rand::RngCore;
 
 use crate::error::{check_memory, Result};
+use crate::mc::update::neg_ln_uniform;
 use crate::mc::{Replica, Sweeper};
 use crate::model::{DenseCouplings, Interactions, Ising};
 use crate::rng::Rng;
 
-/// Sites per block.
+/// Sites per block (at most 64: a block's flipped rows are a bit mask).
 pub const BLOCK: usize = 32;
+const _: () = assert!(BLOCK <= 64);
 
 /// Sweeps between exact f64 recomputations of the fields.
 pub const RESYNC: usize = 128;
@@ -110,8 +112,10 @@ impl<'a> Lockstep<'a> {
 
     /// Recomputes every replica's fields and energy in f64 from its spins.
     pub(crate) fn resync(&mut self, replicas: &mut [Replica]) {
-        for (r, f) in replicas.iter_mut().zip(&mut self.fields) {
-            r.resync(self.model);
+        let configs: Vec<&[i8]> = replicas.iter().map(|r| r.spins()).collect();
+        let exact = self.model.local_fields_many(&configs);
+        for ((r, f), h) in replicas.iter_mut().zip(&mut self.fields).zip(exact) {
+            r.adopt_fields(self.model, h);
             for (a, &h) in f.iter_mut().zip(r.fields()) {
                 *a = h as f32;
             }
@@ -158,6 +162,7 @@ fn sweep_blocks(
     accepted: &mut [u64],
 ) {
     let n = j.n;
+    let log = sweeper.log_scale();
     // Per replica: the block's flips as (row, δ).
     let mut flips: Vec<Vec<(usize, f32)>> = vec![Vec::with_capacity(BLOCK); replicas.len()];
     for start in (0..n).step_by(BLOCK) {
@@ -170,12 +175,31 @@ fn sweep_blocks(
             fl.clear();
             // The block's own flips seen by its sites: `delta[i − start] = Σ δ_k J_ki`.
             let mut delta = [0.0f32; BLOCK];
+            // The block's uniforms, drawn ahead in the scalar sweep's order, and for the
+            // log-domain test their exponential variates (a loop that vectorizes).
+            let mut us = [0u64; BLOCK];
+            for u in &mut us[..end - start] {
+                *u = rng.next_u64() >> 11;
+            }
+            let mut neg_ln = [0.0f64; BLOCK];
+            if log.is_some() {
+                for (l, &u) in neg_ln.iter_mut().zip(&us) {
+                    *l = neg_ln_uniform(u);
+                }
+            }
             let (spins, _, energy, magnetization) = r.parts_mut();
             for i in start..end {
-                let h = f[i] + delta[i - start];
+                let k = i - start;
+                let h = f[i] + delta[k];
                 let s = spins[i];
                 let x = s as f64 * h as f64;
-                if sweeper.accepts(x, rng.next_u64() >> 11) {
+                let flip = match log {
+                    Some(two_beta) => {
+                        x <= 0.0 || sweeper.accepts_log(two_beta, x, us[k], neg_ln[k])
+                    }
+                    None => sweeper.accepts(x, us[k]),
+                };
+                if flip {
                     *energy += 2.0 * x;
                     spins[i] = -s;
                     *magnetization -= 2 * s as i64;
@@ -190,7 +214,7 @@ fn sweep_blocks(
                 }
             }
         }
-        spread_block(j, &flips, fields);
+        spread_block(j, start..end, &flips, fields);
     }
 }
 
@@ -199,9 +223,20 @@ fn sweep_blocks(
 /// stream by, and those row chunks (BLOCK × CHUNK × 4 bytes) stay in L1 from one replica to
 /// the next.
 #[inline(always)]
-fn spread_block(j: &DenseF32, flips: &[Vec<(usize, f32)>], fields: &mut [Vec<f32>]) {
+fn spread_block(
+    j: &DenseF32,
+    block: std::ops::Range<usize>,
+    flips: &[Vec<(usize, f32)>],
+    fields: &mut [Vec<f32>],
+) {
     let whole = j.n - j.n % CHUNK;
+    // The rows that any replica flipped, as a bit mask over the block.
+    let flipped = flips
+        .iter()
+        .flatten()
+        .fold(0u64, |m, &(k, _)| m | 1 << (k - block.start));
     for base in (0..whole).step_by(CHUNK) {
+        prefetch_chunk(j, block.start, flipped, base + AHEAD * CHUNK);
         for (f, fl) in fields.iter_mut().zip(flips) {
             if fl.is_empty() {
                 continue;
@@ -225,6 +260,33 @@ fn spread_block(j: &DenseF32, flips: &[Vec<(usize, f32)>], fields: &mut [Vec<f32
             }
         }
     }
+}
+
+/// Chunks of columns the end-of-block update asks the cache for ahead of their use.
+const AHEAD: usize = 2;
+
+/// Asks the cache for columns `base..base + CHUNK` of the rows `first + b` for every bit b of
+/// `rows` (a hint with no effect on results; nothing past the end of the matrix is touched).
+#[inline(always)]
+fn prefetch_chunk(j: &DenseF32, first: usize, mut rows: u64, base: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        if base + CHUNK > j.n {
+            return;
+        }
+        while rows != 0 {
+            let k = first + rows.trailing_zeros() as usize;
+            rows &= rows - 1;
+            let row = &j.row(k)[base..base + CHUNK];
+            for line in row.chunks_exact(16) {
+                // SAFETY: a prefetch only hints the cache; the address is inside `row`.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (j, first, rows, base);
 }
 
 #[cfg(test)]

@@ -49,7 +49,15 @@ impl Replica {
     /// Recomputes the local fields, energy and magnetization from the spins (removes any
     /// floating-point drift of the incremental updates).
     pub fn resync(&mut self, model: &Ising) {
-        self.fields = model.local_fields(&self.spins);
+        let fields = model.local_fields(&self.spins);
+        self.adopt_fields(model, fields);
+    }
+
+    /// Takes `fields`, the exact local fields of the current spins (as from
+    /// [`Ising::local_fields`]), and recomputes energy and magnetization from them.
+    pub(crate) fn adopt_fields(&mut self, model: &Ising, fields: Vec<f64>) {
+        debug_assert_eq!(fields.len(), self.spins.len());
+        self.fields = fields;
         self.energy = -0.5
             * self
                 .spins

@@ -87,6 +87,38 @@ fn exp_neg(y: f64) -> f64 {
     (lo + r2 * r2 * hi) * f64::from_bits((1023 - n) << 52)
 }
 
+/// `−ln((u + 1)·2⁻⁵³)` for a uniform 53-bit integer u, with absolute error below 10⁻⁹ (the
+/// uniform `w = (u + 1)·2⁻⁵³ ∈ (0, 1]` turned into the exponential variate of the log-domain
+/// Metropolis test, see [`Sweeper::log_scale`]). With `u + 1 = 2^e m`, m folded into
+/// [√½, √2): `−ln w = (53 − e) ln 2 − ln m`, and `ln m = 2 atanh s = 2s Σ_k s^{2k}/(2k + 1)`
+/// with `s = (m − 1)/(m + 1)`, |s| ≤ 0.172, summed to k = 4 (truncation < 10⁻⁹). Branch-free
+/// and without integer-to-float instructions, so a loop over a block of uniforms vectorizes.
+#[inline(always)]
+pub(crate) fn neg_ln_uniform(u: u64) -> f64 {
+    // 2^52 + k as a double, for k < 2^52: its bit pattern is that of 2^52 with k added.
+    const MAGIC: u64 = 0x4330_0000_0000_0000;
+    const TWO52: f64 = 4_503_599_627_370_496.0;
+    let v = u + 1;
+    // v ≤ 2^53 as a double, exactly: v = hi·2^26 + lo, both halves below 2^52.
+    let hi = f64::from_bits(MAGIC | (v >> 26)) - TWO52;
+    let lo = f64::from_bits(MAGIC | (v & ((1 << 26) - 1))) - TWO52;
+    let v = hi * (1u64 << 26) as f64 + lo;
+    let bits = v.to_bits();
+    // v = 2^e m with m ∈ [1, 2), then m folded into [√½, √2).
+    let e = f64::from_bits(MAGIC | (bits >> 52)) - (TWO52 + 1023.0);
+    let m = f64::from_bits((bits & ((1 << 52) - 1)) | 1.0f64.to_bits());
+    let fold = m > std::f64::consts::SQRT_2;
+    let (m, e) = if fold { (0.5 * m, e + 1.0) } else { (m, e) };
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    let series = 1.0 + s2 * (1.0 / 3.0 + s2 * (1.0 / 5.0 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0))));
+    (53.0 - e) * std::f64::consts::LN_2 - 2.0 * s * series
+}
+
+/// Margin of the log-domain Metropolis test ([`Sweeper::accepts_log`]): decisions with
+/// `|2βx − (−ln w)|` below it are left to the exact comparison.
+const LOG_MARGIN: f64 = 1e-6;
+
 /// One sweep of single-spin-flip Monte Carlo at fixed β, with the acceptance probabilities
 /// tabulated when the model's local fields are integers.
 #[derive(Clone, Debug)]
@@ -135,6 +167,30 @@ impl Sweeper {
             Some((t, b)) => u < t[(x as i64 + b) as usize],
             None => self.rule.accepts(self.beta, x, u),
         }
+    }
+
+    /// `2β` when this sweeper's decisions can be taken in the log domain
+    /// ([`Sweeper::accepts_log`]): Metropolis without a table.
+    #[inline(always)]
+    pub(crate) fn log_scale(&self) -> Option<f64> {
+        (self.rule == Rule::Metropolis && self.table.is_none()).then_some(2.0 * self.beta)
+    }
+
+    /// The decision of [`Sweeper::accepts`] for Metropolis given `two_beta` = 2β (from
+    /// [`Sweeper::log_scale`]) and `neg_ln_w = neg_ln_uniform(u)`, drawn ahead: flip when
+    /// `x ≤ 0` or `2βx ≤ −ln w`, since `u + 1 ≤ 2⁵³ e^{−2βx}` ⟺ `2βx ≤ −ln((u + 1)·2⁻⁵³)`. Only
+    /// within [`LOG_MARGIN`] of equality (probability ~10⁻⁶) is the exact comparison made, so
+    /// the decision is bit for bit that of [`Sweeper::accepts`].
+    #[inline(always)]
+    pub(crate) fn accepts_log(&self, two_beta: f64, x: f64, u: u64, neg_ln_w: f64) -> bool {
+        let y = two_beta * x;
+        if y < neg_ln_w - LOG_MARGIN {
+            return true;
+        }
+        if y > neg_ln_w + LOG_MARGIN {
+            return false;
+        }
+        self.accepts(x, u)
     }
 
     /// One sweep (N attempts); returns the number of accepted flips.
@@ -248,6 +304,44 @@ mod tests {
             let y = k as f64 * 0.001;
             let (a, b) = (exp_neg(y), (-y).exp());
             assert!((a - b).abs() <= 2e-8 * b, "y = {y}: {a} vs {b}");
+        }
+    }
+
+    /// The log of a uniform is accurate to 10⁻⁹ over the whole range of u, including both ends
+    /// and the folding point, and the log-domain Metropolis decision equals the threshold
+    /// comparison bit for bit, also right at the thresholds.
+    #[test]
+    fn log_domain_metropolis_is_the_threshold_comparison() {
+        let mut rng = Streams::new(9).stream(&[0]);
+        let exact = |u: u64| -(((u + 1) as f64) / (1u64 << 53) as f64).ln();
+        let mut us: Vec<u64> = vec![0, 1, 2, (1 << 53) - 1, (1 << 52) - 1, 1 << 52, 1 << 26];
+        us.extend((0..100_000).map(|_| rng.next_u64() >> 11));
+        // Around the folding point m = √2 of every binade.
+        for k in 0..53 {
+            let v = (std::f64::consts::SQRT_2 * (k as f64).exp2()) as u64;
+            us.extend([v.saturating_sub(2), v.saturating_sub(1), v].map(|x| x.min((1 << 53) - 1)));
+        }
+        for &u in &us {
+            let err = (neg_ln_uniform(u) - exact(u)).abs();
+            assert!(err < 1e-9, "u = {u}: error {err}");
+        }
+        let model = crate::model::ModelSpec::from_toml(
+            "graph = { kind = 'complete', n = 4 }\ncouplings = { law = 'gaussian' }",
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+        for _ in 0..200_000 {
+            let beta = 5.0 * (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 + 1e-3;
+            let x = 12.0 * (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 - 2.0;
+            let sweeper = Sweeper::new(&model, Rule::Metropolis, Order::Sequential, beta).unwrap();
+            let two_beta = sweeper.log_scale().unwrap();
+            let t = threshold(Rule::Metropolis.flip_probability(beta, x));
+            let us = [rng.next_u64() >> 11, t.saturating_sub(1), t, t + 1];
+            for u in us.into_iter().filter(|&u| u < 1 << 53) {
+                let fast = sweeper.accepts_log(two_beta, x, u, neg_ln_uniform(u));
+                assert_eq!(fast, u < t, "β={beta} x={x} u={u}");
+            }
         }
     }
 
