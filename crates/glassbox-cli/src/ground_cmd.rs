@@ -190,7 +190,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut searches = [if args.resume {
         let text = std::fs::read_to_string(folder.path(CHECKPOINT))
             .with_context(|| format!("no {CHECKPOINT} in {}", args.out.display()))?;
-        let s: Searches = serde_json::from_str(&text).context("checkpoint is corrupt")?;
+        let [s]: [Searches; 1] = serde_json::from_str(&text).context("checkpoint is corrupt")?;
         if s.done.len() > args.runs || s.current.result.run != s.done.len() {
             bail!("checkpoint was written for another configuration");
         }

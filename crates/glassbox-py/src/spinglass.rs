@@ -282,7 +282,7 @@ fn log_binning<'py>(
                 .flat_map(|p| {
                     p.log_bins[..windows]
                         .iter()
-                        .map(|b| pick(b).map_or(f64::NAN, value))
+                        .map(move |b| pick(b).map_or(f64::NAN, value))
                 })
                 .collect();
             d.set_item(format!("{name}{suffix}"), matrix(py, flat, k, windows)?)?;
