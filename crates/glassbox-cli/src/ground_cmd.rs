@@ -1,6 +1,7 @@
-//! `glassbox ground`: ground-state search by simulated-annealing restarts until a time
-//! budget, a read budget or an energy (or cut) target, repeated `--runs` times for
-//! time-to-target statistics (see `glassbox::mc::ground`).
+//! `glassbox ground`: ground-state search by simulated-annealing restarts (or, with
+//! `--method pt`, by parallel tempering) until a time budget, a read budget or an energy (or
+//! cut) target, repeated `--runs` times for time-to-target statistics (see
+//! `glassbox::mc::ground`).
 //!
 //! Instances are given like in `glassbox anneal`: model flags, or `--instance FILE`, where a
 //! G-set / rudy file (first line `n m`, then `i j w` with 1-based vertices) is a Max-Cut
@@ -12,13 +13,22 @@
 //! ```
 //!
 //! and the lowest energy is the maximum cut; a cut target C is the energy target W − 2C.
+//!
+//! The searches run one after another (so their wall-clock times are honest) and are
+//! checkpointed between batches of reads (atomically, every `--checkpoint-every` seconds and
+//! on Ctrl-C); `--resume` continues a killed run with the same reads.
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
-use glassbox::mc::ground::{ground_search, time_to_target, GroundConfig, GroundRun};
+use anyhow::{bail, Context, Result};
+use glassbox::mc::ground::{
+    time_to_target, GroundConfig, GroundRun, GroundSearch, GroundTempering,
+};
+use glassbox::mc::tempering::geometric_temperatures;
+use glassbox::model::Ising;
 
 use crate::anneal_cmd::{build, describe_instance, SweepFlags};
+use crate::ensemble::CHECKPOINT;
 use crate::plot::{Plot, Series, Style};
 use crate::runfolder::{Manifest, RunFolder, RunStatus};
 use crate::spec::ModelArgs;
@@ -52,6 +62,16 @@ pub struct Args {
     pub batch: Option<usize>,
     #[command(flatten)]
     pub sweeps: SweepFlags,
+    /// Search engine: annealing reads, or parallel tempering (one chain per search; a read
+    /// is then a round of --sweeps sweeps, whose lowest configuration is quenched).
+    #[arg(long, value_enum, default_value = "anneal")]
+    pub method: Method,
+    /// Temperatures of --method pt, geometric from 1/β1 to 1/β0 of the β range.
+    #[arg(long, default_value_t = 16)]
+    pub pt_temperatures: usize,
+    /// Independent replica sets per temperature of --method pt.
+    #[arg(long, default_value_t = 2)]
+    pub pt_sets: usize,
     /// Run seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -61,6 +81,47 @@ pub struct Args {
     /// Write into a non-empty output folder.
     #[arg(long)]
     pub overwrite: bool,
+    /// Resume an interrupted run from the checkpoint in the output folder.
+    #[arg(long)]
+    pub resume: bool,
+    /// Seconds between checkpoints.
+    #[arg(long, default_value_t = 30.0)]
+    pub checkpoint_every: f64,
+}
+
+/// The engine of `glassbox ground`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq)]
+pub enum Method {
+    /// Simulated-annealing reads in parallel batches.
+    Anneal,
+    /// Parallel tempering.
+    Pt,
+}
+
+/// The searches of a `glassbox ground` run: the finished ones and the one in progress (the
+/// checkpointed state).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Searches {
+    done: Vec<GroundRun>,
+    current: GroundSearch,
+}
+
+impl Searches {
+    /// One batch of the current search; a finished search is filed and the next one begun.
+    fn advance(&mut self, model: &Ising, config: &GroundConfig, runs: usize) {
+        if self.done.len() >= runs {
+            return;
+        }
+        let engine = self
+            .current
+            .engine(model, config)
+            .expect("validated configuration");
+        if self.current.step(&engine, config) {
+            let next = GroundSearch::new(config, self.done.len() + 1).expect("validated");
+            self.done
+                .push(std::mem::replace(&mut self.current, next).result);
+        }
+    }
 }
 
 /// Runs `glassbox ground`.
@@ -85,6 +146,14 @@ pub fn run(args: Args) -> Result<()> {
         time_limit: args.time,
         max_reads: args.max_reads,
         target,
+        tempering: match args.method {
+            Method::Anneal => None,
+            Method::Pt => Some(GroundTempering {
+                temperatures: geometric_temperatures(1.0 / b1, 1.0 / b0, args.pt_temperatures)?,
+                replicas: args.pt_sets,
+                sweeps: args.sweeps.count,
+            }),
+        },
     };
     config.validate()?;
     let what = describe_instance(spec.as_ref(), instance.as_ref());
@@ -94,7 +163,23 @@ pub fn run(args: Args) -> Result<()> {
         "ground": config,
         "runs": args.runs,
     });
-    let folder = RunFolder::create(&args.out, args.overwrite)?;
+    let folder = if args.resume {
+        let folder = RunFolder::open(&args.out)?;
+        let previous: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(folder.path("spec.json"))
+                .context("no spec.json in the folder to resume")?,
+        )
+        .context("spec.json of the folder to resume is malformed")?;
+        if previous != spec_json {
+            bail!(
+                "cannot resume {}: its spec differs from the one given now",
+                args.out.display()
+            );
+        }
+        folder
+    } else {
+        RunFolder::create(&args.out, args.overwrite)?
+    };
     folder.write_json("spec.json", &spec_json)?;
     let manifest = folder.begin(Manifest::new(
         "ground",
@@ -102,9 +187,40 @@ pub fn run(args: Args) -> Result<()> {
         args.seed,
         rayon::current_num_threads(),
     ))?;
-    let runs: Vec<GroundRun> = (0..args.runs)
-        .map(|k| ground_search(&model, &config, k))
-        .collect::<glassbox::Result<_>>()?;
+    let mut searches = [if args.resume {
+        let text = std::fs::read_to_string(folder.path(CHECKPOINT))
+            .with_context(|| format!("no {CHECKPOINT} in {}", args.out.display()))?;
+        let [s]: [Searches; 1] = serde_json::from_str(&text).context("checkpoint is corrupt")?;
+        if s.done.len() > args.runs || s.current.result.run != s.done.len() {
+            bail!("checkpoint was written for another configuration");
+        }
+        s
+    } else {
+        Searches {
+            done: Vec::new(),
+            current: GroundSearch::new(&config, 0)?,
+        }
+    }];
+    searches[0].current.engine(&model, &config)?;
+    let manifest = crate::sample::run_checkpointed(
+        &mut searches,
+        &[&model],
+        &folder,
+        manifest,
+        (
+            (args.runs * args.max_reads.unwrap_or(0)) as u64,
+            args.checkpoint_every,
+        ),
+        |s, m| s.advance(m, &config, args.runs),
+        |s| {
+            (
+                s.done.len() >= args.runs,
+                s.done.iter().map(|r| r.reads).sum::<usize>() as u64
+                    + s.current.result.reads as u64,
+            )
+        },
+    )?;
+    let [Searches { done: runs, .. }] = searches;
     let best = runs
         .iter()
         .min_by(|a, b| a.best_energy.total_cmp(&b.best_energy))
@@ -189,15 +305,30 @@ pub fn run(args: Args) -> Result<()> {
     }
     folder.write_plot("best_vs_time", &plot)?;
     manifest.finish(RunStatus::Completed)?;
+    let _ = std::fs::remove_file(folder.path(CHECKPOINT));
 
     println!("{what}");
+    let engine = match &config.tempering {
+        None => format!(
+            "annealing reads ({} sweeps, β {b0:.4} → {b1:.4}, batches of {})",
+            args.sweeps.count, config.batch
+        ),
+        Some(pt) => format!(
+            "parallel tempering ({} temperatures {:.4} … {:.4} × {} sets, a read = a round of {} sweeps, batches of {} rounds)",
+            pt.temperatures.len(),
+            pt.temperatures[0],
+            pt.temperatures[pt.temperatures.len() - 1],
+            pt.replicas,
+            pt.sweeps,
+            config.batch
+        ),
+    };
     println!(
-        "{} search(es) of annealing reads ({} sweeps, β {b0:.4} → {b1:.4}, batches of {}), each up to {} s{}{}",
+        "{} search(es) of {engine}, each up to {} s{}{}",
         args.runs,
-        args.sweeps.count,
-        config.batch,
         args.time,
-        args.max_reads.map_or(String::new(), |m| format!(" or {m} reads")),
+        args.max_reads
+            .map_or(String::new(), |m| format!(" or {m} reads")),
         target.map_or(String::new(), |t| format!(" or energy ≤ {t}")),
     );
     println!(
@@ -210,7 +341,7 @@ pub fn run(args: Args) -> Result<()> {
     );
     let total_reads: usize = runs.iter().map(|r| r.reads).sum();
     println!(
-        "target {} ({}): reached by {}/{} searches (P_s = {:.3}); median time to target {}; median reads {}; per read p = {:.4}, {:.4} s/read, TTS99 = {}",
+        "target {} ({}): reached by {}/{} searches (P_s = {:.3}); median time to target {}; median reads {}; per read p = {:.4}, {:.4} s/read, TTS99 = {}{}",
         goal,
         if target.is_some() { "given" } else { "best found" },
         tts.successes,
@@ -221,6 +352,11 @@ pub fn run(args: Args) -> Result<()> {
         tts.read_success_probability,
         tts.seconds_per_read,
         tts.tts99_seconds.map_or("infinite (p = 0)".to_string(), |s| format!("{s:.3} s")),
+        if config.tempering.is_some() {
+            " (TTS99 assumes independent reads; tempering rounds are correlated, use the median time)"
+        } else {
+            ""
+        },
     );
     println!("{total_reads} reads in all");
     println!("wrote {}", args.out.display());

@@ -2,17 +2,21 @@
 //! from β = 0 to `--beta-max`: ln Z/N, the free energy, the energy, surviving families and
 //! the family entropy S_f per step, with error bars from independent populations, next to
 //! the exact values where they exist (enumeration for N ≤ 24; Kaufman's solution for a
-//! periodic 2D ferromagnet with J = 1).
+//! periodic 2D ferromagnet with J = 1). The populations are checkpointed between steps
+//! (atomically, every `--checkpoint-every` seconds and on Ctrl-C) and `--resume` continues a
+//! killed run to the same result.
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
 use glassbox::exact::{enumerate::enumerate, kaufman::kaufman};
-use glassbox::mc::population::{linear_betas, population_annealing, PopulationConfig};
+use glassbox::mc::population::{linear_betas, population_results, PopulationConfig, PopulationRun};
 use glassbox::mc::{Order, Rule};
 use glassbox::model::{GraphSpec, Ising, ModelSpec};
 
+use crate::ensemble::CHECKPOINT;
 use crate::plot::{Plot, Series, Style};
+use crate::runfolder::{Manifest, RunFolder};
 use crate::sample::{OrderArg, RuleArg};
 use crate::spec::ModelArgs;
 use crate::table::Output;
@@ -52,6 +56,12 @@ pub struct Args {
     /// Write into a non-empty output folder.
     #[arg(long)]
     pub overwrite: bool,
+    /// Resume an interrupted run from the checkpoint in the output folder.
+    #[arg(long)]
+    pub resume: bool,
+    /// Seconds between checkpoints.
+    #[arg(long, default_value_t = 30.0)]
+    pub checkpoint_every: f64,
 }
 
 /// Where exact values come from, and `(ln Z/N, e)` at each β.
@@ -112,7 +122,66 @@ pub fn run(args: Args) -> Result<()> {
         seed: args.seed,
     };
     config.validate()?;
-    let pts = population_annealing(&model, &config)?;
+    let spec_json = serde_json::json!({ "model": spec, "population": config });
+    let folder = if args.resume {
+        let folder = RunFolder::open(&args.out)?;
+        let previous: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(folder.path("spec.json"))
+                .context("no spec.json in the folder to resume")?,
+        )
+        .context("spec.json of the folder to resume is malformed")?;
+        if previous != spec_json {
+            bail!(
+                "cannot resume {}: its spec differs from the one given now",
+                args.out.display()
+            );
+        }
+        folder
+    } else {
+        RunFolder::create(&args.out, args.overwrite)?
+    };
+    folder.write_json("spec.json", &spec_json)?;
+    let manifest = folder.begin(Manifest::new(
+        "population",
+        spec_json,
+        args.seed,
+        rayon::current_num_threads(),
+    ))?;
+    let mut runs: Vec<PopulationRun> = if args.resume {
+        let text = std::fs::read_to_string(folder.path(CHECKPOINT))
+            .with_context(|| format!("no {CHECKPOINT} in {}", args.out.display()))?;
+        let runs: Vec<PopulationRun> =
+            serde_json::from_str(&text).context("checkpoint is corrupt")?;
+        if runs.len() != config.runs
+            || runs
+                .iter()
+                .enumerate()
+                .any(|(r, run)| !run.matches(&config, r))
+        {
+            bail!("checkpoint was written for another configuration");
+        }
+        runs
+    } else {
+        (0..config.runs)
+            .map(|r| PopulationRun::new(&model, &config, r))
+            .collect::<glassbox::Result<_>>()?
+    };
+    let models = vec![&model; runs.len()];
+    let manifest = crate::sample::run_checkpointed(
+        &mut runs,
+        &models,
+        &folder,
+        manifest,
+        (
+            (config.runs * config.betas.len()) as u64,
+            args.checkpoint_every,
+        ),
+        |run, m| {
+            run.advance(m, &config, 1);
+        },
+        |run| (run.finished(&config), run.steps_done() as u64),
+    )?;
+    let pts = population_results(&model, &config, &runs)?;
     let reference = exact(&spec, &model, &config.betas)?;
     let what = spec.describe();
     let mut header = vec![
@@ -241,11 +310,7 @@ pub fn run(args: Args) -> Result<()> {
         plots: vec![("free_energy", f_plot), ("family_entropy", s_plot)],
         arrays: vec![],
     }
-    .emit(
-        &args.out,
-        args.overwrite,
-        "population",
-        serde_json::json!({ "model": spec, "population": config }),
-        args.seed,
-    )
+    .emit_into(&folder, manifest, &args.out)?;
+    let _ = std::fs::remove_file(folder.path(CHECKPOINT));
+    Ok(())
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::plot::Plot;
-use crate::runfolder::{Manifest, RunFolder, RunStatus};
+use crate::runfolder::{Manifest, RunFolder, RunStatus, RunningManifest};
 
 /// A computed topic: a table, its JSON, and plots.
 pub struct Output {
@@ -43,6 +43,16 @@ impl Output {
             seed,
             rayon::current_num_threads(),
         ))?;
+        self.emit_into(&folder, manifest, dir)
+    }
+
+    /// Like [`Output::emit`], into a folder whose run (`manifest`) has already begun.
+    pub fn emit_into(
+        &self,
+        folder: &RunFolder,
+        manifest: RunningManifest,
+        dir: &Path,
+    ) -> Result<()> {
         folder.write_csv("results.csv", &self.header, &self.rows)?;
         folder.write_json("results.json", &self.json)?;
         for (file, plot) in &self.plots {

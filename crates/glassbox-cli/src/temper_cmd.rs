@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use glassbox::mc::tempering::{
-    disorder_average_tempering, geometric_temperatures, link_identity_residual, tune_temperatures,
-    Tempering, TemperingConfig, TemperingResult, TEMPERING_STREAM,
+    disorder_average_tempering, geometric_temperatures, link_identity_residual, log_binning_drift,
+    tune_temperatures, Tempering, TemperingConfig, TemperingResult, LOG_BINNING_SIGMAS,
+    TEMPERING_STREAM,
 };
 use glassbox::mc::{Order, Rule};
 use glassbox::measure::{disorder_average, Estimate};
@@ -71,9 +72,10 @@ pub struct Args {
     /// parallel and averaged; the Binder ratio is formed from the averaged moments.
     #[arg(long, default_value_t = 1)]
     pub samples: usize,
-    /// Houdayer / isoenergetic cluster moves between replica sets (0,1), (2,3), … before
-    /// every exchange attempt, at every temperature ≤ TMAX (`--houdayer` alone: at all
-    /// temperatures). Needs a model without field.
+    /// Houdayer / isoenergetic cluster moves between pairs of replica sets (with more than
+    /// two sets, randomly re-paired every round) before every exchange attempt, at every
+    /// temperature ≤ TMAX (`--houdayer` alone: at all temperatures). Needs a model without
+    /// field.
     #[arg(long, value_name = "TMAX", num_args = 0..=1, default_missing_value = "inf")]
     pub houdayer: Option<f64>,
     /// Run seed (Monte Carlo; also the disorder unless --disorder-seed).
@@ -304,9 +306,52 @@ impl crate::ensemble::Ensemble for TemperEnsemble {
                 }
             );
         }
+        print_log_binning(&result);
         print_summary(spec, &result, out);
         Ok(())
     }
+}
+
+/// The thermalization verdict of the logarithmic binning (see
+/// `glassbox::mc::tempering::log_binning_drift`), one line.
+fn print_log_binning(r: &TemperingResult) {
+    let drifts: Vec<(f64, Option<f64>)> = r
+        .points
+        .iter()
+        .map(|p| (p.temperature, log_binning_drift(&p.log_bins)))
+        .collect();
+    let window = r.points[0]
+        .log_bins
+        .iter()
+        .rev()
+        .find(|b| b.complete)
+        .map_or(String::new(), |b| {
+            format!(" [{}, {}) vs the one before", b.start, b.end)
+        });
+    let bad: Vec<String> = drifts
+        .iter()
+        .filter(|(_, d)| d.is_some_and(|d| d > LOG_BINNING_SIGMAS))
+        .map(|(t, d)| format!("{t} ({:.1}σ)", d.unwrap_or(f64::NAN)))
+        .collect();
+    let unknown: Vec<String> = drifts
+        .iter()
+        .filter(|(_, d)| d.is_none())
+        .map(|(t, _)| t.to_string())
+        .collect();
+    let worst = drifts.iter().filter_map(|(_, d)| *d).fold(0.0, f64::max);
+    let verdict = if !bad.is_empty() {
+        format!("NOT thermalized at T = {}", bad.join(", "))
+    } else if !unknown.is_empty() {
+        format!(
+            "undetermined at T = {} (fewer than two complete windows or no error bar)",
+            unknown.join(", ")
+        )
+    } else {
+        format!("thermalized (largest drift {worst:.1}σ ≤ {LOG_BINNING_SIGMAS}σ)")
+    };
+    println!(
+        "thermalization check (logarithmic binning of e, q², q_l over sweeps [2^j, 2^(j+1)), last complete window{window}): {verdict} (log_binning.csv)"
+    );
 }
 
 /// Runs `glassbox temper`.
@@ -482,6 +527,63 @@ fn write_samples(folder: &RunFolder, per_sample: &[TemperingResult]) -> Result<(
     Ok(())
 }
 
+/// `log_binning.csv`: per temperature and window `[start, end)` of sweeps, the window
+/// averages of e, q², q_l and their changes from the previous window, and the drift verdict.
+fn write_log_binning(folder: &RunFolder, r: &TemperingResult) -> Result<()> {
+    let est = |e: Option<Estimate>| match e {
+        Some(e) => [e.mean.to_string(), e.error.to_string()],
+        None => [String::new(), String::new()],
+    };
+    let mut rows = Vec::new();
+    for p in &r.points {
+        let drift = log_binning_drift(&p.log_bins);
+        for b in &p.log_bins {
+            let mut row = vec![
+                p.temperature.to_string(),
+                b.start.to_string(),
+                b.end.to_string(),
+                b.complete.to_string(),
+            ];
+            for e in [
+                Some(b.energy),
+                Some(b.q2),
+                b.link_overlap,
+                b.energy_change,
+                b.q2_change,
+                b.link_overlap_change,
+            ] {
+                row.extend(est(e));
+            }
+            row.push(drift.map_or(String::new(), |d| d.to_string()));
+            rows.push(row);
+        }
+    }
+    folder.write_csv(
+        "log_binning.csv",
+        &[
+            "T",
+            "start",
+            "end",
+            "complete",
+            "e",
+            "e_err",
+            "q2",
+            "q2_err",
+            "ql",
+            "ql_err",
+            "de",
+            "de_err",
+            "dq2",
+            "dq2_err",
+            "dql",
+            "dql_err",
+            "drift_sigmas",
+        ],
+        &rows,
+    )?;
+    Ok(())
+}
+
 fn write_outputs(folder: &RunFolder, spec: &TemperSpec, r: &TemperingResult) -> Result<()> {
     let k = r.points.len();
     let (header, rows) = table(r);
@@ -512,6 +614,7 @@ fn write_outputs(folder: &RunFolder, spec: &TemperSpec, r: &TemperingResult) -> 
         })
         .collect();
     folder.write_csv("pq.csv", &ph, &pq)?;
+    write_log_binning(folder, r)?;
 
     let what = spec.model.describe();
     let t: Vec<f64> = r.points.iter().map(|p| p.temperature).collect();

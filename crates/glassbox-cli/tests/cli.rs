@@ -808,6 +808,41 @@ fn temper_writes_overlaps_and_resumes_after_interrupt() {
         assert!(read(&small.join(format!("plots/{p}.svg"))).contains("<svg"));
     }
     assert!(String::from_utf8_lossy(&o.stdout).contains("round trips"));
+    // Logarithmic binning: 3300 sweeps fill the windows [1, 2) … [1024, 2048) and part of
+    // [2048, 4096); the verdict is printed.
+    let lb = read(&small.join("log_binning.csv"));
+    assert!(
+        lb.starts_with("T,start,end,complete,e,e_err,q2,q2_err,ql,ql_err,de,"),
+        "{lb}"
+    );
+    assert_eq!(lb.lines().count(), 1 + 5 * 12);
+    assert!(lb.contains(",1024,2048,true,") && lb.contains(",2048,4096,false,"));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("thermalization check (logarithmic binning")
+    );
+    // 32 sweeps from random spins are flagged.
+    let short = dir.join("short");
+    let o = glassbox(&[
+        "temper",
+        "--lattice",
+        "6x6",
+        "--couplings",
+        "gaussian",
+        "-T",
+        "0.35,0.6,1,1.6",
+        "--sweeps",
+        "16",
+        "--therm",
+        "16",
+        "--samples",
+        "8",
+        "--seed",
+        "3",
+        "-o",
+        short.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("NOT thermalized at T = 0.35"));
     fails_with(
         &[
             "temper",
@@ -1571,6 +1606,34 @@ fn ground_reaches_enumerated_energies_and_max_cuts() {
     assert_eq!(r["time_to_target"]["target"], -4.0);
     assert_eq!(r["time_to_target"]["success_probability"], 1.0);
     assert!(String::from_utf8_lossy(&o.stdout).contains("max-cut value 8"));
+    // Parallel tempering as the engine reaches the same ±J ground state.
+    let out = dir.join("pt");
+    let o = glassbox(&[
+        "ground",
+        "--lattice",
+        "4x4",
+        "--couplings",
+        "pm",
+        "--method",
+        "pt",
+        "--pt-temperatures",
+        "8",
+        "--sweeps",
+        "10",
+        "--target",
+        "-18",
+        "--time",
+        "60",
+        "--runs",
+        "2",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_str(&read(&out.join("results.json"))).unwrap();
+    assert_eq!(r["best_energy"], -18.0);
+    assert_eq!(r["time_to_target"]["successes"], 2, "{r}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("parallel tempering (8 temperatures"));
 
     let bad = dir.join("bad");
     let b = bad.to_str().unwrap();
@@ -1639,6 +1702,129 @@ fn population_matches_enumeration_and_reports_family_entropy() {
             bad.to_str().unwrap(),
         ],
         "population",
+    );
+}
+
+/// Runs `args` (the output folder appended with `-o`) uninterrupted, then again killed with
+/// SIGKILL once it has written a checkpoint, then resumed with `--resume`; returns the two
+/// output folders.
+fn kill_and_resume(dir: &Path, args: &[&str]) -> (PathBuf, PathBuf) {
+    let with_out = |out: &Path| -> Vec<String> {
+        let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        v.extend(["-o".to_string(), out.to_str().unwrap().to_string()]);
+        v
+    };
+    let full = dir.join("full");
+    let o = glassbox(&strs(&with_out(&full)));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cut = dir.join("cut");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(with_out(&cut))
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !cut.join("checkpoint.json").exists() && t0.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        cut.join("checkpoint.json").exists(),
+        "no checkpoint was written"
+    );
+    assert!(
+        !cut.join("results.csv").exists(),
+        "the run finished before it was killed"
+    );
+    let mut resume = with_out(&cut);
+    resume.push("--resume".into());
+    let o = glassbox(&strs(&resume));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!cut.join("checkpoint.json").exists());
+    (full, cut)
+}
+
+#[test]
+fn population_and_ground_resume_after_sigkill() {
+    let dir = temp_dir("resume-pa");
+    let (full, cut) = kill_and_resume(
+        &dir,
+        &[
+            "population",
+            "--sk",
+            "64",
+            "--beta-max",
+            "2",
+            "--steps",
+            "400",
+            "--population",
+            "500",
+            "--runs",
+            "2",
+            "--seed",
+            "4",
+            "--checkpoint-every",
+            "0.02",
+        ],
+    );
+    assert_eq!(
+        read(&full.join("results.csv")),
+        read(&cut.join("results.csv"))
+    );
+    fails_with(
+        &[
+            "population",
+            "--sk",
+            "64",
+            "--beta-max",
+            "3",
+            "--resume",
+            "-o",
+            cut.to_str().unwrap(),
+        ],
+        "differs",
+    );
+
+    // Searches with a read budget: the same reads and energies (the seconds differ).
+    let dir = temp_dir("resume-ground");
+    let (full, cut) = kill_and_resume(
+        &dir,
+        &[
+            "ground",
+            "--sk",
+            "128",
+            "--max-reads",
+            "48",
+            "--time",
+            "1000",
+            "--sweeps",
+            "2000",
+            "--batch",
+            "4",
+            "--runs",
+            "3",
+            "--seed",
+            "2",
+            "--checkpoint-every",
+            "0.02",
+        ],
+    );
+    let columns = |p: &Path| -> Vec<String> {
+        read(&p.join("results.csv"))
+            .lines()
+            .map(|l| {
+                let c: Vec<&str> = l.split(',').collect();
+                // run, best_energy, best_energy_per_spin, reads, reads_to_target
+                [c[0], c[1], c[2], c[3], c[6]].join(",")
+            })
+            .collect()
+    };
+    assert_eq!(columns(&full), columns(&cut));
+    assert_eq!(columns(&full).len(), 4);
+    assert_eq!(
+        std::fs::read(full.join("arrays/best_spins.npy")).unwrap(),
+        std::fs::read(cut.join("arrays/best_spins.npy")).unwrap()
     );
 }
 

@@ -29,6 +29,7 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<model::Ising>()?;
     m.add_function(wrap_pyfunction!(run::sample, m)?)?;
     m.add_function(wrap_pyfunction!(run::enumerate, m)?)?;
+    m.add_function(wrap_pyfunction!(run::overlap_distribution, m)?)?;
     m.add_function(wrap_pyfunction!(run::quench, m)?)?;
     m.add_function(wrap_pyfunction!(run::kaufman, m)?)?;
     m.add_function(wrap_pyfunction!(cavity::bp_run, m)?)?;

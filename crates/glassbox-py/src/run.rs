@@ -136,6 +136,34 @@ pub fn enumerate<'py>(
     Ok(d)
 }
 
+/// The exact two-replica overlap distribution P(q) at each temperature (N ≤ 24): a
+/// (temperatures × (N + 1)) matrix, column d for q = (2d − N)/N. See
+/// `glassbox.overlap_distribution`.
+#[pyfunction]
+pub fn overlap_distribution<'py>(
+    py: Python<'py>,
+    model: &Bound<'py, Ising>,
+    temperatures: Vec<f64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let model = &model.get().model;
+    if let Some(t) = temperatures.iter().find(|t| !(t.is_finite() && **t > 0.0)) {
+        return Err(PyValueError::new_err(format!(
+            "temperature must be finite and positive, got {t}"
+        )));
+    }
+    let betas: Vec<f64> = temperatures.iter().map(|t| 1.0 / t).collect();
+    let p = detached(py, || {
+        glassbox::exact::enumerate::overlap_distribution(model, &betas)
+    })
+    .py()?;
+    let cols = model.n() + 1;
+    let flat: Vec<f64> = p.into_iter().flatten().collect();
+    Ok(flat
+        .into_pyarray(py)
+        .reshape([temperatures.len(), cols])?
+        .into_any())
+}
+
 /// Kaufman's exact thermodynamics of the periodic `rows`×`cols` 2D Ising ferromagnet (J = 1)
 /// at each temperature. See `glassbox.kaufman`.
 #[pyfunction]

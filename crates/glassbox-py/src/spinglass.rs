@@ -223,6 +223,79 @@ pub fn temper<'py>(
     d.set_item("round_trips", r.round_trips)?;
     d.set_item("mean_round_trip", r.mean_round_trip)?;
     d.set_item("sweeps", r.sweeps)?;
+    d.set_item("log_binning", log_binning(py, &r)?)?;
+    Ok(d)
+}
+
+/// The logarithmic binning of a tempering result as a dict of (temperatures × windows)
+/// matrices, the windows' sweeps and the per-temperature drift and verdict.
+fn log_binning<'py>(
+    py: Python<'py>,
+    r: &glassbox::mc::tempering::TemperingResult,
+) -> PyResult<Bound<'py, PyDict>> {
+    use glassbox::mc::tempering::{log_binning_drift, LogBin, LOG_BINNING_SIGMAS};
+    let d = PyDict::new(py);
+    let windows = r.points.iter().map(|p| p.log_bins.len()).min().unwrap_or(0);
+    let k = r.points.len();
+    let first = &r.points[0].log_bins[..windows];
+    d.set_item(
+        "start",
+        first
+            .iter()
+            .map(|b| b.start)
+            .collect::<Vec<u64>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "end",
+        first
+            .iter()
+            .map(|b| b.end)
+            .collect::<Vec<u64>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "complete",
+        first
+            .iter()
+            .map(|b| b.complete)
+            .collect::<Vec<bool>>()
+            .into_pyarray(py),
+    )?;
+    type Pick = fn(&LogBin) -> Option<Estimate>;
+    let fields: [(&str, Pick); 6] = [
+        ("energy", |b| Some(b.energy)),
+        ("q2", |b| Some(b.q2)),
+        ("link_overlap", |b| b.link_overlap),
+        ("energy_change", |b| b.energy_change),
+        ("q2_change", |b| b.q2_change),
+        ("link_overlap_change", |b| b.link_overlap_change),
+    ];
+    for (name, pick) in fields {
+        for (suffix, value) in [
+            ("", (|e: Estimate| e.mean) as fn(Estimate) -> f64),
+            ("_err", |e| e.error),
+        ] {
+            let flat: Vec<f64> = r
+                .points
+                .iter()
+                .flat_map(|p| {
+                    p.log_bins[..windows]
+                        .iter()
+                        .map(move |b| pick(b).map_or(f64::NAN, value))
+                })
+                .collect();
+            d.set_item(format!("{name}{suffix}"), matrix(py, flat, k, windows)?)?;
+        }
+    }
+    let drift: Vec<f64> = r
+        .points
+        .iter()
+        .map(|p| log_binning_drift(&p.log_bins).unwrap_or(f64::NAN))
+        .collect();
+    let ok: Vec<bool> = drift.iter().map(|&x| x <= LOG_BINNING_SIGMAS).collect();
+    d.set_item("drift_sigmas", drift.into_pyarray(py))?;
+    d.set_item("thermalized", ok.into_pyarray(py))?;
     Ok(d)
 }
 
@@ -286,10 +359,10 @@ pub fn population_annealing<'py>(
     Ok(d)
 }
 
-/// Ground-state search by annealing restarts with time-to-target statistics. See
-/// `glassbox.ground`.
+/// Ground-state search by annealing restarts (or parallel tempering) with time-to-target
+/// statistics. See `glassbox.ground`.
 #[pyfunction]
-#[pyo3(signature = (model, time_limit, max_reads=None, target=None, runs=1, batch=None, sweeps=1000, schedule="geometric", beta_range=None, rule="metropolis", order="random", seed=1))]
+#[pyo3(signature = (model, time_limit, max_reads=None, target=None, runs=1, batch=None, sweeps=1000, schedule="geometric", beta_range=None, rule="metropolis", order="random", seed=1, method="anneal", pt_temperatures=16, pt_sets=2))]
 #[allow(clippy::too_many_arguments)]
 pub fn ground<'py>(
     py: Python<'py>,
@@ -305,15 +378,37 @@ pub fn ground<'py>(
     rule: &str,
     order: &str,
     seed: u64,
+    method: &str,
+    pt_temperatures: usize,
+    pt_sets: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let model = &model.get().model;
     if runs == 0 {
         return Err(PyValueError::new_err("runs must be at least 1"));
     }
     let kind = parse_name::<ScheduleKind>("schedule", schedule)?;
-    let schedule = match beta_range {
-        Some((a, b)) => Schedule::new(kind, a, b),
-        None => Schedule::default_for(model, kind).py()?,
+    let (b0, b1) = match beta_range {
+        Some(r) => r,
+        None => glassbox::mc::anneal::default_beta_range(model).py()?,
+    };
+    let schedule = Schedule::new(kind, b0, b1);
+    let tempering = match method {
+        "anneal" => None,
+        "pt" => Some(glassbox::mc::ground::GroundTempering {
+            temperatures: glassbox::mc::tempering::geometric_temperatures(
+                1.0 / b1,
+                1.0 / b0,
+                pt_temperatures,
+            )
+            .py()?,
+            replicas: pt_sets,
+            sweeps,
+        }),
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown search method `{other}` (use \"anneal\" or \"pt\")"
+            )))
+        }
     };
     let config = GroundConfig {
         anneal: AnnealConfig {
@@ -329,6 +424,7 @@ pub fn ground<'py>(
         time_limit,
         max_reads,
         target,
+        tempering,
     };
     config.validate().py()?;
     let mut out = Vec::with_capacity(runs);

@@ -265,6 +265,60 @@ pub fn disorder_average(samples: &[Estimate]) -> Estimate {
     }
 }
 
+/// A histogram from independent runs compared bin by bin with exact probabilities
+/// ([`compare_histograms`]).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HistogramComparison {
+    /// χ² = Σ_b (p̂_b − p_b)² / σ_b² over the bins some run visited.
+    pub chi2: f64,
+    /// Bins in χ² (its degrees of freedom, up to the one constraint Σ p = 1).
+    pub bins: usize,
+    /// The largest |p̂_b − p_b| / σ_b.
+    pub worst_sigmas: f64,
+    /// Exact probability of the bins no run visited (no error bar there).
+    pub unseen: f64,
+}
+
+impl HistogramComparison {
+    /// Whether the histogram is consistent with the exact one: every bin within 4σ and
+    /// χ² ≤ dof + 4√(2 dof) (the 4σ upper tail of χ² for many bins).
+    pub fn consistent(&self) -> bool {
+        let dof = self.bins as f64;
+        self.worst_sigmas < 4.0 && self.chi2 <= dof + 4.0 * (2.0 * dof).sqrt()
+    }
+}
+
+/// Compares normalized histograms of independent runs (`runs[r][b]`, at least 2 runs) with
+/// the exact probabilities `exact[b]`: per bin the mean p̂_b over runs with the error
+/// σ_b = sd/√runs (independent runs make the spread an honest error bar, whatever the
+/// autocorrelation inside a run).
+pub fn compare_histograms(runs: &[Vec<f64>], exact: &[f64]) -> HistogramComparison {
+    let k = runs.len() as f64;
+    let mut out = HistogramComparison {
+        chi2: 0.0,
+        bins: 0,
+        worst_sigmas: 0.0,
+        unseen: 0.0,
+    };
+    for (b, &p) in exact.iter().enumerate() {
+        let mean = runs.iter().map(|h| h[b]).sum::<f64>() / k;
+        let var = runs.iter().map(|h| (h[b] - mean).powi(2)).sum::<f64>() / (k - 1.0);
+        let err = (var / k).sqrt();
+        if err == 0.0 {
+            out.unseen += p;
+            if mean != 0.0 {
+                out.worst_sigmas = f64::INFINITY;
+            }
+            continue;
+        }
+        let z = (mean - p) / err;
+        out.chi2 += z * z;
+        out.bins += 1;
+        out.worst_sigmas = out.worst_sigmas.max(z.abs());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,6 +47,7 @@ __all__ = [
     "geometric_temperatures",
     "ground",
     "kaufman",
+    "overlap_distribution",
     "population_annealing",
     "cavity",
     "learning",
@@ -599,6 +600,12 @@ class TemperResult(_Result):
     ``X_tau``, ``X_reliable``; ``acceptance`` (single flips), ``q_histogram``
     (temperatures × bins, P(q) per bin, rows sum to 1) with bin centres ``q_centers``,
     ``exchange_acceptance`` (pairs k, k+1), ``round_trips`` and ``mean_round_trip`` (sweeps).
+    ``log_binning`` is the thermalization check: the sweeps from the first on are filed into
+    windows ``[start, end) = [2^j, 2^(j+1))`` (``complete`` when the run went through the
+    window); ``energy``, ``q2``, ``link_overlap`` and their ``*_change`` from the previous
+    window (temperatures × windows, with ``_err``); ``drift_sigmas`` (largest |change|/error
+    in the last complete window, per temperature, NaN when undetermined) and ``thermalized``
+    (drift ≤ 3).
     """
 
 
@@ -684,6 +691,16 @@ def enumerate(model: Model, temperatures: Union[float, ArrayLike]) -> ExactResul
     degeneracy and one ground state. N > 30 or a temperature ≤ 0 raises ValueError.
     """
     return ExactResult(_glassbox.enumerate(_ising(model), _temperatures(temperatures)))
+
+
+def overlap_distribution(model: Model, temperatures: Union[float, ArrayLike]) -> np.ndarray:
+    """The exact two-replica overlap distribution P(q) by enumeration (N ≤ 24; the GIL is
+    released): a float64 array (temperatures × (N + 1)) whose column d is the probability of
+    q = (2d − N)/N for two independent configurations drawn from the Boltzmann distribution
+    (rows sum to 1). The reference for ``temper(...).q_histogram`` with ``q_bins = N + 1``.
+    N > 24 or a temperature ≤ 0 raises ValueError.
+    """
+    return _glassbox.overlap_distribution(_ising(model), _temperatures(temperatures))
 
 
 def kaufman(rows: int, cols: int, temperatures: Union[float, ArrayLike]) -> ExactResult:
@@ -798,7 +815,8 @@ def temper(
     neighbouring temperatures are attempted every ``exchange_every`` sweeps (even and odd
     pairs alternately). ``q_bins`` bins of P(q) on [-1, 1] (default N + 1, at most 201).
     ``houdayer=True`` adds a Houdayer cluster move (isoenergetic cluster move on sparse
-    graphs) between replica sets (0, 1), (2, 3), … before every exchange attempt at every
+    graphs) between pairs of replica sets (randomly re-paired every round when there are
+    more than two) before every exchange attempt at every
     temperature; a number T_max restricts it to temperatures ≤ T_max (zero-field models
     only); the mean flipped fraction per move is ``cluster_fraction`` (NaN where off).
     Returns a ``TemperResult``.
@@ -848,14 +866,21 @@ def ground(
     rule: str = "metropolis",
     order: str = "random",
     seed: int = 1,
+    method: str = "anneal",
+    pt_temperatures: int = 16,
+    pt_sets: int = 2,
 ) -> GroundResult:
     """Ground-state search: simulated-annealing reads (``sweeps`` each, schedule as in
     ``anneal``) in parallel batches of ``batch`` (default 2 × threads) until ``time_limit``
     seconds, ``max_reads`` reads, or an energy ≤ ``target``; repeated ``runs`` times with
     independent seeds for time-to-target statistics (GIL released). Read r of search k is
     reproducible from ``seed``; the seconds are wall-clock. For Max-Cut with weights w use
-    couplings J = -w: then cut = (W - E)/2 with W the total weight. Returns a
-    ``GroundResult``.
+    couplings J = -w: then cut = (W - E)/2 with W the total weight.
+    ``method="pt"`` searches by parallel tempering instead: one chain per search with
+    ``pt_temperatures`` temperatures (geometric from 1/β1 to 1/β0 of the β range) ×
+    ``pt_sets`` replica sets; a read is then a round of ``sweeps`` sweeps whose lowest
+    configuration is quenched (rounds are correlated: prefer ``median_seconds`` to the
+    per-read TTS99). Returns a ``GroundResult``.
     """
     rng = None if beta_range is None else (float(beta_range[0]), float(beta_range[1]))
     out = _glassbox.ground(
@@ -871,6 +896,9 @@ def ground(
         rule,
         order,
         _count("seed", seed),
+        method,
+        _count("pt_temperatures", pt_temperatures, 2),
+        _count("pt_sets", pt_sets, 2),
     )
     return GroundResult(out)
 

@@ -64,6 +64,7 @@ def sample(
     cluster: Optional[str] = None,
 ) -> dict[str, object]: ...
 def enumerate(model: Ising, temperatures: list[float]) -> dict[str, object]: ...
+def overlap_distribution(model: Ising, temperatures: list[float]) -> _F64: ...
 def kaufman(rows: int, cols: int, temperatures: list[float]) -> dict[str, object]: ...
 def quench(
     model: Ising,
@@ -112,6 +113,9 @@ def ground(
     rule: str = "metropolis",
     order: str = "random",
     seed: int = 1,
+    method: str = "anneal",
+    pt_temperatures: int = 16,
+    pt_sets: int = 2,
 ) -> dict[str, object]: ...
 def population_annealing(
     model: Ising,

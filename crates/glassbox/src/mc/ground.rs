@@ -1,6 +1,15 @@
 //! Ground-state search: simulated-annealing reads ([`crate::mc::anneal`]) in parallel
-//! batches until a wall-clock budget, a read budget or an energy target is reached, and the
-//! time-to-target statistics of repeated searches.
+//! batches, or rounds of parallel tempering ([`crate::mc::tempering`]), until a wall-clock
+//! budget, a read budget or an energy target is reached, and the time-to-target statistics
+//! of repeated searches.
+//!
+//! With [`GroundConfig::tempering`] set, a search is one parallel-tempering chain (its own
+//! seed) and a *read* is one round of `sweeps` sweeps of it: after every round the
+//! lowest-energy configuration of all slots is quenched to a local minimum (sequential
+//! zero-temperature sweeps) and counts as the round's read; a batch is `batch` rounds.
+//! Rounds of one chain are correlated, so the per-read TTS₉₉ below (which assumes
+//! independent reads) applies to annealing only; for tempering use the median time to
+//! target over searches.
 //!
 //! A *search* (run k) anneals reads 0, 1, 2, … of its own seed (derived from the base seed
 //! and k) in batches of `batch` reads run in parallel, keeping the lowest energy and its
@@ -33,6 +42,8 @@ use std::time::Instant;
 
 use crate::error::{invalid, Result};
 use crate::mc::anneal::{AnnealConfig, Annealer};
+use crate::mc::tempering::{Tempering, TemperingConfig};
+use crate::mc::{quench, Order, Replica};
 use crate::model::Ising;
 use crate::rng::Streams;
 
@@ -54,6 +65,44 @@ pub struct GroundConfig {
     pub max_reads: Option<usize>,
     /// Stop a search once its best energy is ≤ this (+ tolerance).
     pub target: Option<f64>,
+    /// Search by parallel tempering instead of annealing reads (`anneal` then gives only
+    /// the rule, the order and the seed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tempering: Option<GroundTempering>,
+}
+
+/// Parallel tempering as the engine of a ground-state search (see the
+/// [module documentation](self)).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroundTempering {
+    /// Temperatures, strictly increasing (at least 2).
+    pub temperatures: Vec<f64>,
+    /// Independent replica sets per temperature (≥ 2).
+    pub replicas: usize,
+    /// Sweeps per round (one read).
+    pub sweeps: u64,
+}
+
+impl GroundTempering {
+    /// The tempering chain of search `run` (never measured: it only searches).
+    fn chain_config(&self, config: &GroundConfig, run: usize) -> TemperingConfig {
+        TemperingConfig {
+            temperatures: self.temperatures.clone(),
+            replicas: self.replicas,
+            rule: config.anneal.rule,
+            order: config.anneal.order,
+            thermalization: u64::MAX / 4,
+            sweeps: 1,
+            exchange_every: 1,
+            measure_every: u64::MAX / 4,
+            q_bins: 1,
+            seed: Streams::new(config.anneal.seed)
+                .child(&[GROUND_STREAM, 1, run as u64])
+                .seed(),
+            houdayer: None,
+        }
+    }
 }
 
 impl GroundConfig {
@@ -82,6 +131,12 @@ impl GroundConfig {
                     "the energy target must be finite, got {t}"
                 )));
             }
+        }
+        if let Some(pt) = &self.tempering {
+            if pt.sweeps == 0 {
+                return Err(invalid("a tempering round needs at least one sweep"));
+            }
+            pt.chain_config(self, 0).validate()?;
         }
         Ok(())
     }
@@ -133,42 +188,108 @@ impl GroundRun {
     }
 }
 
-/// Runs search number `run` (its seed derived from `config.anneal.seed` and `run`).
-pub fn ground_search(model: &Ising, config: &GroundConfig, run: usize) -> Result<GroundRun> {
-    config.validate()?;
-    let mut anneal = config.anneal.clone();
-    anneal.seed = Streams::new(config.anneal.seed)
-        .child(&[GROUND_STREAM, run as u64])
-        .seed();
-    anneal.trace_every = anneal.sweeps.max(1);
-    let annealer = Annealer::new(model, &anneal)?;
-    let start = Instant::now();
-    let mut out = GroundRun {
-        run,
-        best_energy: f64::INFINITY,
-        best_spins: Vec::new(),
-        reads: 0,
-        seconds: 0.0,
-        history: Vec::new(),
-        read_energies: Vec::new(),
-    };
-    loop {
-        let mut end = out.reads + config.batch;
+/// A search in progress, resumable (see the [module documentation](self)): the reads done so
+/// far, the wall-clock seconds they took and whether a stopping rule was met. It is
+/// serializable, so a search can be checkpointed between batches and continued: the reads
+/// are the same as without interruption (read r is a fixed function of the seed); the time
+/// limit counts the seconds before the checkpoint plus those after (time spent after the
+/// last checkpoint of a killed process is lost, and its reads are redone).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GroundSearch {
+    /// The search so far.
+    pub result: GroundRun,
+    /// Whether a stopping rule was met.
+    pub finished: bool,
+    /// The tempering chain (tempering searches, once started).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    chain: Option<Tempering>,
+}
+
+/// What produces the reads of a search ([`GroundSearch::engine`]).
+pub enum Engine<'m> {
+    /// Annealing reads.
+    Anneal(Annealer<'m>),
+    /// Rounds of the search's tempering chain on this model.
+    Tempering(&'m Ising),
+}
+
+impl GroundSearch {
+    /// Search number `run` before its first read (validates the configuration).
+    pub fn new(config: &GroundConfig, run: usize) -> Result<Self> {
+        config.validate()?;
+        Ok(GroundSearch {
+            result: GroundRun {
+                run,
+                best_energy: f64::INFINITY,
+                best_spins: Vec::new(),
+                reads: 0,
+                seconds: 0.0,
+                history: Vec::new(),
+                read_energies: Vec::new(),
+            },
+            finished: false,
+            chain: None,
+        })
+    }
+
+    /// The engine of this search's reads (its seed derived from `config.anneal.seed` and
+    /// the search index): the annealer, or the tempering chain (started on first use).
+    pub fn engine<'m>(&mut self, model: &'m Ising, config: &GroundConfig) -> Result<Engine<'m>> {
+        if let Some(pt) = &config.tempering {
+            if self.chain.is_none() {
+                self.chain = Some(Tempering::new(
+                    model,
+                    pt.chain_config(config, self.result.run),
+                )?);
+            }
+            return Ok(Engine::Tempering(model));
+        }
+        let mut anneal = config.anneal.clone();
+        anneal.seed = Streams::new(config.anneal.seed)
+            .child(&[GROUND_STREAM, self.result.run as u64])
+            .seed();
+        anneal.trace_every = anneal.sweeps.max(1);
+        Ok(Engine::Anneal(Annealer::new(model, &anneal)?))
+    }
+
+    /// Runs one batch of reads with `engine` (from [`GroundSearch::engine`]) and applies
+    /// the stopping rules; returns whether the search is finished.
+    pub fn step(&mut self, engine: &Engine, config: &GroundConfig) -> bool {
+        if self.finished {
+            return true;
+        }
+        let start = Instant::now();
+        let first = self.result.reads;
+        let mut end = first + config.batch;
         if let Some(m) = config.max_reads {
             end = end.min(m);
         }
-        let reads = annealer.reads(out.reads..end);
-        let seconds = start.elapsed().as_secs_f64();
-        for r in reads {
-            out.read_energies.push(r.best_energy);
-            if r.best_energy < out.best_energy - tolerance(r.best_energy) {
-                out.best_energy = r.best_energy;
+        let reads: Vec<(f64, Vec<i8>)> = match (engine, &mut self.chain, &config.tempering) {
+            (Engine::Anneal(a), _, _) => a
+                .reads(first..end)
+                .into_iter()
+                .map(|r| (r.best_energy, r.best_spins))
+                .collect(),
+            (Engine::Tempering(model), Some(chain), Some(pt)) => (first..end)
+                .map(|_| {
+                    chain.advance(model, pt.sweeps);
+                    lowest_quenched(model, chain, pt.replicas)
+                })
+                .collect(),
+            _ => panic!("the engine does not match the search"),
+        };
+        let out = &mut self.result;
+        let seconds = out.seconds + start.elapsed().as_secs_f64();
+        for (index, (energy, spins)) in (first..).zip(reads) {
+            out.read_energies.push(energy);
+            if energy < out.best_energy - tolerance(energy) {
+                out.best_energy = energy;
                 out.history.push(Improvement {
                     seconds,
-                    reads: r.index + 1,
-                    energy: r.best_energy,
+                    reads: index + 1,
+                    energy,
                 });
-                out.best_spins = r.best_spins;
+                out.best_spins = spins;
             }
         }
         out.reads = end;
@@ -176,10 +297,36 @@ pub fn ground_search(model: &Ising, config: &GroundConfig, run: usize) -> Result
         let hit = config
             .target
             .is_some_and(|t| out.best_energy <= t + tolerance(t));
-        if hit || config.max_reads.is_some_and(|m| end >= m) || seconds >= config.time_limit {
-            return Ok(out);
-        }
+        self.finished =
+            hit || config.max_reads.is_some_and(|m| end >= m) || seconds >= config.time_limit;
+        self.finished
     }
+}
+
+/// The lowest-energy configuration over all slots of `chain`, quenched to a local minimum
+/// by sequential zero-temperature sweeps, with its energy.
+fn lowest_quenched(model: &Ising, chain: &Tempering, replicas: usize) -> (f64, Vec<i8>) {
+    let temps = chain.config.temperatures.len();
+    let best = (0..replicas)
+        .flat_map(|r| (0..temps).map(move |k| chain.spins(r, k)))
+        .map(|s| (model.energy(s), s))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .expect("at least one slot")
+        .1;
+    let mut rep = Replica::new(model, best.to_vec()).expect("valid spins");
+    // The sequential quench draws nothing from its stream.
+    let mut rng = Streams::new(0).stream(&[GROUND_STREAM]);
+    quench(model, &mut rep, Order::Sequential, &mut rng);
+    rep.resync(model);
+    (rep.energy(), rep.into_spins())
+}
+
+/// Runs search number `run` (its seed derived from `config.anneal.seed` and `run`).
+pub fn ground_search(model: &Ising, config: &GroundConfig, run: usize) -> Result<GroundRun> {
+    let mut search = GroundSearch::new(config, run)?;
+    let engine = search.engine(model, config)?;
+    while !search.step(&engine, config) {}
+    Ok(search.result)
 }
 
 /// Time-to-target statistics of several searches (see the [module documentation](self)).
@@ -282,6 +429,7 @@ mod tests {
             time_limit: f64::INFINITY,
             max_reads: Some(40),
             target: None,
+            tempering: None,
         }
     }
 
@@ -320,6 +468,84 @@ mod tests {
             assert_eq!(none.successes, 0);
             assert!(none.median_seconds.is_none() && none.tts99_seconds.is_none());
         }
+    }
+
+    #[test]
+    fn checkpointed_search_equals_uninterrupted() {
+        let m = ModelSpec::from_toml(
+            "graph = { kind = 'complete', n = 24 }\ncouplings = { law = 'gaussian' }\nseed = 8",
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+        let cfg = config(&m);
+        let whole = ground_search(&m, &cfg, 2).unwrap();
+        let mut pt = cfg.clone();
+        pt.tempering = Some(GroundTempering {
+            temperatures: vec![0.3, 0.5, 0.8, 1.3],
+            replicas: 2,
+            sweeps: 20,
+        });
+        let whole_pt = ground_search(&m, &pt, 2).unwrap();
+        for (cfg, whole) in [(&cfg, whole), (&pt, whole_pt)] {
+            let mut s = GroundSearch::new(cfg, 2).unwrap();
+            while !s.finished {
+                let e = s.engine(&m, cfg).unwrap();
+                s.step(&e, cfg);
+                s = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+            }
+            let r = s.result;
+            assert_eq!(
+                (r.best_energy, &r.best_spins),
+                (whole.best_energy, &whole.best_spins)
+            );
+            assert_eq!(r.read_energies, whole.read_energies);
+            assert_eq!(r.reads, 40);
+            let reads =
+                |h: &[Improvement]| h.iter().map(|x| (x.reads, x.energy)).collect::<Vec<_>>();
+            assert_eq!(reads(&r.history), reads(&whole.history));
+        }
+    }
+
+    /// Parallel tempering reaches the enumerated ground states too (every round's read is a
+    /// quenched local minimum, so its energy is never below E0).
+    #[test]
+    fn tempering_finds_the_enumerated_ground_state() {
+        for spec in [
+            "graph = { kind = 'complete', n = 16 }\ncouplings = { law = 'gaussian' }\nseed = 4",
+            "graph = { kind = 'lattice', dims = [4, 4] }\ncouplings = { law = 'plus-minus' }\nseed = 9",
+        ] {
+            let m = ModelSpec::from_toml(spec).unwrap().build().unwrap();
+            let e0 = enumerate(&m, &[1.0]).unwrap().ground_energy;
+            let mut cfg = config(&m);
+            cfg.tempering = Some(GroundTempering {
+                temperatures: crate::mc::tempering::geometric_temperatures(0.2, 2.0, 8).unwrap(),
+                replicas: 2,
+                sweeps: 10,
+            });
+            cfg.max_reads = None;
+            cfg.target = Some(e0);
+            cfg.time_limit = 60.0;
+            for k in 0..3 {
+                let r = ground_search(&m, &cfg, k).unwrap();
+                assert!((r.best_energy - e0).abs() < 1e-9, "{} vs {e0}", r.best_energy);
+                assert!((m.energy(&r.best_spins) - e0).abs() < 1e-9);
+                assert!(r.read_energies.iter().all(|&e| e >= e0 - 1e-9));
+                eprintln!("search {k}: E0 = {e0} after {} rounds", r.time_to(e0).unwrap().reads);
+            }
+        }
+        let mut bad = config(
+            &ModelSpec::from_toml("graph = { kind = 'lattice', dims = [3, 3] }")
+                .unwrap()
+                .build()
+                .unwrap(),
+        );
+        bad.tempering = Some(GroundTempering {
+            temperatures: vec![1.0],
+            replicas: 2,
+            sweeps: 1,
+        });
+        assert!(bad.validate().is_err());
     }
 
     #[test]

@@ -32,7 +32,8 @@
 //!
 //! Randomness: run r, step k, replica i uses stream `[POPULATION, r, k, i]` for its sweeps
 //! (k = 0 draws the initial spins) and `[POPULATION, r, k, R]` for the resampling, so results
-//! do not depend on the number of threads.
+//! do not depend on the number of threads. A [`PopulationRun`] is serializable and advanced
+//! step by step, so a run can be checkpointed and resumed with the same result.
 
 use rand::Rng as _;
 use rayon::prelude::*;
@@ -127,12 +128,149 @@ pub struct PopulationPoint {
     pub family_entropy: f64,
 }
 
+/// One population in progress, resumable: its replicas (spins and β = 0 ancestor), ln Z so
+/// far and the per-step numbers. Serializable, so a run can be checkpointed between steps
+/// and continued bit-identically.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PopulationRun {
+    /// The run index r (its streams).
+    pub run: usize,
+    spins: Vec<Vec<i8>>,
+    ancestors: Vec<usize>,
+    ln_z: f64,
+    trace: RunTrace,
+}
+
 /// One run's per-step numbers.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct RunTrace {
     ln_z: Vec<f64>,
     energy: Vec<f64>,
     families: Vec<usize>,
     family_entropy: Vec<f64>,
+}
+
+impl PopulationRun {
+    /// Run `run` of `config` at β = 0: uniformly random spins (validates the configuration).
+    pub fn new(model: &Ising, config: &PopulationConfig, run: usize) -> Result<Self> {
+        config.validate()?;
+        let streams = Streams::new(config.seed);
+        let spins = (0..config.population)
+            .into_par_iter()
+            .map(|i| {
+                let mut rng = streams.stream(&[POPULATION_STREAM, run as u64, 0, i as u64]);
+                Replica::random(model, &mut rng).into_spins()
+            })
+            .collect();
+        Ok(PopulationRun {
+            run,
+            spins,
+            ancestors: (0..config.population).collect(),
+            ln_z: model.n() as f64 * std::f64::consts::LN_2,
+            trace: RunTrace {
+                ln_z: Vec::new(),
+                energy: Vec::new(),
+                families: Vec::new(),
+                family_entropy: Vec::new(),
+            },
+        })
+    }
+
+    /// Annealing steps done so far.
+    pub fn steps_done(&self) -> usize {
+        self.trace.ln_z.len()
+    }
+
+    /// Whether every β of `config` has been reached.
+    pub fn finished(&self, config: &PopulationConfig) -> bool {
+        self.steps_done() >= config.betas.len()
+    }
+
+    /// Whether this is run `run` of `config` (population size and schedule length agree).
+    pub fn matches(&self, config: &PopulationConfig, run: usize) -> bool {
+        self.run == run
+            && self.spins.len() == config.population
+            && self.steps_done() <= config.betas.len()
+    }
+
+    /// Runs up to `max_steps` more annealing steps (reweight, resample, sweep) of `config`;
+    /// returns how many were run.
+    pub fn advance(&mut self, model: &Ising, config: &PopulationConfig, max_steps: usize) -> usize {
+        let streams = Streams::new(config.seed);
+        let rr = config.population;
+        let run = self.run as u64;
+        let path = |k: usize, i: usize| [POPULATION_STREAM, run, k as u64, i as u64];
+        let first = self.steps_done();
+        let last = (first + max_steps).min(config.betas.len());
+        let mut pop: Vec<(Replica, usize)> = std::mem::take(&mut self.spins)
+            .into_iter()
+            .zip(self.ancestors.iter().copied())
+            .map(|(s, a)| (Replica::new(model, s).expect("valid spins"), a))
+            .collect();
+        let mut beta = if first == 0 {
+            0.0
+        } else {
+            config.betas[first - 1]
+        };
+        for k in first..last {
+            let step = k + 1;
+            let sweeper = Sweeper::new(model, config.rule, config.order, config.betas[k])
+                .expect("validated β");
+            let db = sweeper.beta() - beta;
+            beta = sweeper.beta();
+            // Reweighting relative to the lowest energy, so no weight overflows.
+            let e_min = pop
+                .iter()
+                .map(|p| p.0.energy())
+                .fold(f64::INFINITY, f64::min);
+            let w: Vec<f64> = pop
+                .iter()
+                .map(|p| (-db * (p.0.energy() - e_min)).exp())
+                .collect();
+            let total: f64 = w.iter().sum();
+            self.ln_z += -db * e_min + (total / rr as f64).ln();
+            // Systematic resampling.
+            let u: f64 = streams.stream(&path(step, rr)).random();
+            let mut next = Vec::with_capacity(rr);
+            let mut cum = 0.0;
+            let mut i = 0;
+            for j in 0..rr {
+                let target = (j as f64 + u) / rr as f64 * total;
+                while i + 1 < rr && cum + w[i] <= target {
+                    cum += w[i];
+                    i += 1;
+                }
+                next.push(pop[i].clone());
+            }
+            pop = next;
+            pop.par_iter_mut().enumerate().for_each(|(i, p)| {
+                let mut rng = streams.stream(&path(step, i));
+                for _ in 0..config.sweeps {
+                    sweeper.sweep(model, &mut p.0, &mut rng);
+                }
+                p.0.resync(model);
+            });
+            let trace = &mut self.trace;
+            trace.ln_z.push(self.ln_z);
+            trace
+                .energy
+                .push(pop.iter().map(|p| p.0.energy()).sum::<f64>() / rr as f64);
+            let mut anc: Vec<usize> = pop.iter().map(|p| p.1).collect();
+            anc.sort_unstable();
+            let mut entropy = 0.0;
+            let mut families = 0;
+            for family in anc.chunk_by(|a, b| a == b) {
+                let nu = family.len() as f64 / rr as f64;
+                entropy -= nu * nu.ln();
+                families += 1;
+            }
+            trace.families.push(families);
+            trace.family_entropy.push(entropy);
+        }
+        self.ancestors = pop.iter().map(|p| p.1).collect();
+        self.spins = pop.into_iter().map(|p| p.0.into_spins()).collect();
+        last - first
+    }
 }
 
 /// Runs population annealing and returns one point per β of the schedule.
@@ -141,14 +279,35 @@ pub fn population_annealing(
     config: &PopulationConfig,
 ) -> Result<Vec<PopulationPoint>> {
     config.validate()?;
-    let sweepers = config
-        .betas
-        .iter()
-        .map(|&b| Sweeper::new(model, config.rule, config.order, b))
+    let runs = (0..config.runs)
+        .map(|r| {
+            let mut run = PopulationRun::new(model, config, r)?;
+            run.advance(model, config, config.betas.len());
+            Ok(run)
+        })
         .collect::<Result<Vec<_>>>()?;
-    let runs: Vec<RunTrace> = (0..config.runs)
-        .map(|r| one_run(model, config, &sweepers, r))
-        .collect();
+    population_results(model, config, &runs)
+}
+
+/// The per-β estimates of finished runs 0, 1, …, `config.runs − 1` of `config`: means over
+/// the runs with errors `sd/√runs`.
+pub fn population_results(
+    model: &Ising,
+    config: &PopulationConfig,
+    runs: &[PopulationRun],
+) -> Result<Vec<PopulationPoint>> {
+    config.validate()?;
+    if runs.len() != config.runs
+        || runs
+            .iter()
+            .enumerate()
+            .any(|(r, run)| !run.matches(config, r) || !run.finished(config))
+    {
+        return Err(invalid(
+            "population results need every run of the configuration, finished",
+        ));
+    }
+    let runs: Vec<&RunTrace> = runs.iter().map(|r| &r.trace).collect();
     let n = model.n() as f64;
     let across = |xs: Vec<f64>| -> Estimate {
         let k = xs.len() as f64;
@@ -180,80 +339,6 @@ pub fn population_annealing(
                 / runs.len() as f64,
         })
         .collect())
-}
-
-fn one_run(model: &Ising, config: &PopulationConfig, sweepers: &[Sweeper], run: usize) -> RunTrace {
-    let streams = Streams::new(config.seed);
-    let rr = config.population;
-    let path = |k: usize, i: usize| [POPULATION_STREAM, run as u64, k as u64, i as u64];
-    let mut pop: Vec<(Replica, usize)> = (0..rr)
-        .into_par_iter()
-        .map(|i| {
-            let mut rng = streams.stream(&path(0, i));
-            (Replica::random(model, &mut rng), i)
-        })
-        .collect();
-    let mut ln_z = model.n() as f64 * std::f64::consts::LN_2;
-    let mut beta = 0.0;
-    let mut trace = RunTrace {
-        ln_z: Vec::with_capacity(sweepers.len()),
-        energy: Vec::with_capacity(sweepers.len()),
-        families: Vec::with_capacity(sweepers.len()),
-        family_entropy: Vec::with_capacity(sweepers.len()),
-    };
-    for (k, sweeper) in sweepers.iter().enumerate() {
-        let step = k + 1;
-        let db = sweeper.beta() - beta;
-        beta = sweeper.beta();
-        // Reweighting relative to the lowest energy, so no weight overflows.
-        let e_min = pop
-            .iter()
-            .map(|p| p.0.energy())
-            .fold(f64::INFINITY, f64::min);
-        let w: Vec<f64> = pop
-            .iter()
-            .map(|p| (-db * (p.0.energy() - e_min)).exp())
-            .collect();
-        let total: f64 = w.iter().sum();
-        ln_z += -db * e_min + (total / rr as f64).ln();
-        // Systematic resampling.
-        let u: f64 = streams.stream(&path(step, rr)).random();
-        let mut next = Vec::with_capacity(rr);
-        let mut cum = 0.0;
-        let mut i = 0;
-        for j in 0..rr {
-            let target = (j as f64 + u) / rr as f64 * total;
-            while i + 1 < rr && cum + w[i] <= target {
-                cum += w[i];
-                i += 1;
-            }
-            next.push(pop[i].clone());
-        }
-        pop = next;
-        pop.par_iter_mut().enumerate().for_each(|(i, p)| {
-            let mut rng = streams.stream(&path(step, i));
-            for _ in 0..config.sweeps {
-                sweeper.sweep(model, &mut p.0, &mut rng);
-            }
-            p.0.resync(model);
-        });
-        trace.ln_z.push(ln_z);
-        trace
-            .energy
-            .push(pop.iter().map(|p| p.0.energy()).sum::<f64>() / rr as f64);
-        let mut anc: Vec<usize> = pop.iter().map(|p| p.1).collect();
-        anc.sort_unstable();
-        let mut entropy = 0.0;
-        let mut families = 0;
-        for run in anc.chunk_by(|a, b| a == b) {
-            let nu = run.len() as f64 / rr as f64;
-            entropy -= nu * nu.ln();
-            families += 1;
-        }
-        trace.families.push(families);
-        trace.family_entropy.push(entropy);
-    }
-    trace
 }
 
 #[cfg(test)]
@@ -325,6 +410,42 @@ mod tests {
                 serde_json::to_string(&b).unwrap()
             );
         }
+    }
+
+    #[test]
+    fn stepwise_and_checkpointed_equals_uninterrupted() {
+        let m = ModelSpec::from_toml(
+            "graph = { kind = 'complete', n = 12 }\ncouplings = { law = 'gaussian' }\nseed = 5",
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+        let cfg = PopulationConfig {
+            betas: linear_betas(2.0, 13).unwrap(),
+            population: 50,
+            sweeps: 2,
+            runs: 3,
+            rule: Rule::Metropolis,
+            order: Order::Random,
+            seed: 4,
+        };
+        let whole = population_annealing(&m, &cfg).unwrap();
+        let runs: Vec<PopulationRun> = (0..3)
+            .map(|r| {
+                let mut run = PopulationRun::new(&m, &cfg, r).unwrap();
+                while !run.finished(&cfg) {
+                    assert!(run.advance(&m, &cfg, 4) > 0);
+                    run = serde_json::from_str(&serde_json::to_string(&run).unwrap()).unwrap();
+                }
+                run
+            })
+            .collect();
+        let json = |p: &[PopulationPoint]| serde_json::to_string(p).unwrap();
+        assert_eq!(
+            json(&population_results(&m, &cfg, &runs).unwrap()),
+            json(&whole)
+        );
+        assert!(population_results(&m, &cfg, &runs[..2]).is_err());
     }
 
     #[test]

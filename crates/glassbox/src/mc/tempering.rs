@@ -38,6 +38,14 @@
 //! `q_bins = N + 1` histograms every value exactly). The link overlap is measured on sparse
 //! and lattice couplings only (on the complete graph it is q² up to O(1/N)).
 //!
+//! Thermalization check by logarithmic binning: from the first sweep on (thermalization
+//! included), every `measure_every` sweeps the replica-set averages of e, q² and q_l at each
+//! temperature are also filed by sweep t into the windows `[2^j, 2^(j+1))`, j = 0, 1, …,
+//! i.e. window j averages over the second half of a run of 2^(j+1) sweeps (the usual
+//! protocol for spin glasses, e.g. Katzgraber, Palassini & Young 2001). Out of equilibrium
+//! the window averages drift; the run is thermalized at a temperature when the last two
+//! complete windows agree ([`log_binning_drift`] ≤ [`LOG_BINNING_SIGMAS`]).
+//!
 //! Diagnostics: the acceptance rate of each pair (k, k+1) and round trips. Every
 //! configuration carries a label (its *walker*); a round trip is completed when a walker that
 //! has visited the highest temperature since it last arrived at the lowest one arrives at the
@@ -65,6 +73,13 @@ pub const TEMPERING_STREAM: u64 = 0x7465_6d70;
 
 /// Number of jackknife blocks for derived observables.
 const JACKKNIFE_BLOCKS: usize = 64;
+
+/// Bins kept by the series of one logarithmic window (small: a checkpoint holds them all).
+const LOG_WINDOW_BINS: usize = 64;
+
+/// The last two complete logarithmic windows agree when every observable changed by at most
+/// this many error bars of the change.
+pub const LOG_BINNING_SIGMAS: f64 = 3.0;
 
 /// The slots are swept in parallel when each has at least this many spin-flip attempts to
 /// do before the next exchange or measurement (below, thread hand-offs cost more than they
@@ -120,9 +135,12 @@ pub struct TemperingConfig {
     /// Seed of the streams.
     pub seed: u64,
     /// Houdayer / isoenergetic cluster moves ([`crate::mc::houdayer`]): `Some(t_max)` applies
-    /// one move to each pair of replica sets (0, 1), (2, 3), … at every temperature
+    /// one move to each pair of replica sets at every temperature
     /// T ≤ t_max, just before every exchange attempt (`f64::INFINITY`: at all temperatures);
-    /// `None` (the default) turns them off. Needs a model without field.
+    /// `None` (the default) turns them off. Needs a model without field. With R > 2 sets the
+    /// pairs are drawn afresh at every round and temperature (a uniformly random
+    /// permutation of the sets, paired in order; Zhu, Ochoa & Katzgraber 2015), so every set
+    /// meets every other; with R odd one set sits out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub houdayer: Option<f64>,
 }
@@ -202,6 +220,9 @@ struct Observables {
     cluster_moves: u64,
     #[serde(default)]
     cluster_sites: u64,
+    /// Logarithmic windows j = 0, 1, … (sweeps `[2^j, 2^(j+1))`): series of e, q², q_l.
+    #[serde(default)]
+    log: Vec<[Series; 3]>,
 }
 
 impl Observables {
@@ -220,8 +241,119 @@ impl Observables {
             accepted: 0,
             cluster_moves: 0,
             cluster_sites: 0,
+            log: Vec::new(),
         }
     }
+
+    /// Files the replica averages `[e, q², q_l]` measured after `sweep` sweeps (≥ 1) into
+    /// the logarithmic window `⌊log₂ sweep⌋` (`q_l` only when there are bonds).
+    fn push_log(&mut self, sweep: u64, values: [Option<f64>; 3]) {
+        let j = sweep.ilog2() as usize;
+        while self.log.len() <= j {
+            self.log
+                .push(std::array::from_fn(|_| Series::new(LOG_WINDOW_BINS)));
+        }
+        for (s, v) in self.log[j].iter_mut().zip(values) {
+            if let Some(v) = v {
+                s.push(v);
+            }
+        }
+    }
+}
+
+/// One window of the logarithmic binning at one temperature (see the
+/// [module documentation](self)).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LogBin {
+    /// First sweep of the window, 2^j.
+    pub start: u64,
+    /// One past its last sweep, 2^(j+1).
+    pub end: u64,
+    /// Whether the run went through the whole window.
+    pub complete: bool,
+    /// ⟨e⟩ over the window.
+    pub energy: Estimate,
+    /// ⟨q²⟩ over the window.
+    pub q2: Estimate,
+    /// ⟨q_l⟩ over the window (sparse and lattice models).
+    pub link_overlap: Option<Estimate>,
+    /// Change of ⟨e⟩ from the previous window (none for the first). In one sample the
+    /// windows are independent stretches of the run, so the errors add in quadrature; in a
+    /// disorder average it is the average of the samples' changes.
+    pub energy_change: Option<Estimate>,
+    /// Change of ⟨q²⟩ from the previous window.
+    pub q2_change: Option<Estimate>,
+    /// Change of ⟨q_l⟩ from the previous window.
+    pub link_overlap_change: Option<Estimate>,
+}
+
+/// The drift between the last two complete logarithmic windows: the largest |change|/σ over
+/// e, q² and q_l of the last complete window. `None` when fewer than two windows are
+/// complete or an error bar is unknown. The run counts as thermalized at this temperature
+/// when the drift is at most [`LOG_BINNING_SIGMAS`].
+pub fn log_binning_drift(bins: &[LogBin]) -> Option<f64> {
+    let last = bins.iter().rev().find(|b| b.complete)?;
+    let changes = [
+        last.energy_change?,
+        last.q2_change?,
+        last.link_overlap_change.unwrap_or(Estimate {
+            mean: 0.0,
+            error: 1.0,
+            tau_int: f64::NAN,
+            n: 0,
+            reliable: true,
+        }),
+    ];
+    changes.iter().try_fold(0.0f64, |worst, c| {
+        if c.error.is_nan() {
+            None
+        } else if c.mean == 0.0 {
+            Some(worst)
+        } else {
+            Some(worst.max(c.mean.abs() / c.error))
+        }
+    })
+}
+
+/// `a − b` with the errors added in quadrature.
+fn difference(a: Estimate, b: Estimate) -> Estimate {
+    Estimate {
+        mean: a.mean - b.mean,
+        error: a.error.hypot(b.error),
+        tau_int: f64::NAN,
+        n: a.n + b.n,
+        reliable: a.reliable && b.reliable,
+    }
+}
+
+/// The log bins of one run's windows after `done` sweeps (empty windows skipped).
+fn log_bins(windows: &[[Series; 3]], done: u64) -> Vec<LogBin> {
+    let mut out: Vec<LogBin> = Vec::new();
+    for (j, w) in windows.iter().enumerate() {
+        if w[0].is_empty() {
+            continue;
+        }
+        let (start, end) = (1u64 << j, 1u64 << (j + 1));
+        let [energy, q2, ql] = [&w[0], &w[1], &w[2]].map(|s| s.estimate());
+        let link_overlap = (!w[2].is_empty()).then_some(ql);
+        let prev = out.last();
+        let energy_change = prev.map(|p| difference(energy, p.energy));
+        let q2_change = prev.map(|p| difference(q2, p.q2));
+        let link_overlap_change =
+            prev.and_then(|p| Some(difference(link_overlap?, p.link_overlap?)));
+        out.push(LogBin {
+            start,
+            end,
+            complete: done + 1 >= end,
+            energy,
+            q2,
+            link_overlap,
+            energy_change,
+            q2_change,
+            link_overlap_change,
+        });
+    }
+    out
 }
 
 /// Where a walker (a configuration's label) has been.
@@ -272,6 +404,10 @@ pub struct TemperingPoint {
     /// temperature; near 1/2 the clusters percolate and the move does little).
     #[serde(default)]
     pub cluster_fraction: Option<f64>,
+    /// The logarithmic binning of e, q² and q_l from the first sweep on (the thermalization
+    /// check; see [`log_binning_drift`]).
+    #[serde(default)]
+    pub log_bins: Vec<LogBin>,
 }
 
 /// The results of a tempering run.
@@ -432,7 +568,11 @@ impl Tempering {
             };
             let mut stop = end.min(next_event(cfg.exchange_every, 0));
             if self.done < cfg.thermalization {
-                stop = stop.min(cfg.thermalization);
+                // Up to the end of thermalization, and to every `measure_every`-th sweep
+                // for the logarithmic binning.
+                stop = stop
+                    .min(cfg.thermalization)
+                    .min(next_event(cfg.measure_every, 0));
             } else {
                 stop = stop.min(next_event(cfg.measure_every, cfg.thermalization));
             }
@@ -469,7 +609,9 @@ impl Tempering {
             if self.done > cfg.thermalization
                 && (self.done - cfg.thermalization) % cfg.measure_every == 0
             {
-                self.measure(model, &reps, bonds.as_deref(), waves.as_ref());
+                self.measure(model, &reps, bonds.as_deref(), waves.as_ref(), true);
+            } else if self.done <= cfg.thermalization && self.done % cfg.measure_every == 0 {
+                self.measure(model, &reps, bonds.as_deref(), None, false);
             }
         }
         self.spins = reps
@@ -482,7 +624,9 @@ impl Tempering {
         self.done - start
     }
 
-    /// One Houdayer move per pair of sets (0, 1), (2, 3), … at every temperature ≤ `t_max`.
+    /// One Houdayer move per pair of sets at every temperature ≤ `t_max`: the sets are
+    /// permuted at random (stream of the temperature) and paired in order, (π₀, π₁),
+    /// (π₂, π₃), … (with two sets just (0, 1)).
     fn cluster_moves(
         &mut self,
         model: &Ising,
@@ -497,9 +641,17 @@ impl Tempering {
                 continue;
             }
             let rng = &mut self.cluster_rngs[k];
-            for p in 0..self.config.replicas / 2 {
-                let (lo, hi) = reps.split_at_mut((2 * p + 1) * kk + k);
-                let size = houdayer_move(model, &mut lo[2 * p * kk + k], &mut hi[0], rng, scratch);
+            let rr = self.config.replicas;
+            let mut order: Vec<usize> = (0..rr).collect();
+            if rr > 2 {
+                for i in (1..rr).rev() {
+                    order.swap(i, rng.random_range(0..=i));
+                }
+            }
+            for pair in order.chunks_exact(2) {
+                let (a, b) = (pair[0].min(pair[1]) * kk + k, pair[0].max(pair[1]) * kk + k);
+                let (lo, hi) = reps.split_at_mut(b);
+                let size = houdayer_move(model, &mut lo[a], &mut hi[0], rng, scratch);
                 if measuring {
                     self.obs[k].cluster_moves += 1;
                     self.obs[k].cluster_sites += size as u64;
@@ -549,13 +701,17 @@ impl Tempering {
         }
     }
 
+    /// Measures at every temperature: into the logarithmic windows always, and into the
+    /// equilibrium series (histogram, moments, waves) when `equilibrium`.
     fn measure(
         &mut self,
         model: &Ising,
         reps: &[Replica],
         bonds: Option<&[(u32, u32)]>,
         waves: Option<&Waves>,
+        equilibrium: bool,
     ) {
+        let done = self.done;
         let kk = self.config.temperatures.len();
         let rr = self.config.replicas;
         let n = model.n();
@@ -574,10 +730,6 @@ impl Tempering {
                 m2 += m * m;
             }
             let rf = rr as f64;
-            o.e.push(e / rf);
-            o.e2.push(e2 / rf);
-            o.abs_m.push(am / rf);
-            o.m2.push(m2 / rf);
             let (mut q2, mut aq, mut q4, mut ql, mut qk2) = (0.0, 0.0, 0.0, 0.0, 0.0);
             let bins = o.q_hist.len();
             for a in 0..rr {
@@ -589,7 +741,9 @@ impl Tempering {
                     aq += q.abs();
                     q4 += q * q * q * q;
                     let d = ((n as i64 + dot) / 2) as usize;
-                    o.q_hist[d * bins / (n + 1)] += 1;
+                    if equilibrium {
+                        o.q_hist[d * bins / (n + 1)] += 1;
+                    }
                     if let Some(bonds) = bonds {
                         let s: i64 = bonds
                             .iter()
@@ -605,11 +759,20 @@ impl Tempering {
                     }
                 }
             }
+            let link = bonds.is_some().then_some(ql / pairs);
+            o.push_log(done, [Some(e / rf), Some(q2 / pairs), link]);
+            if !equilibrium {
+                continue;
+            }
+            o.e.push(e / rf);
+            o.e2.push(e2 / rf);
+            o.abs_m.push(am / rf);
+            o.m2.push(m2 / rf);
             o.q2.push(q2 / pairs);
             o.abs_q.push(aq / pairs);
             o.q4.push(q4 / pairs);
-            if bonds.is_some() {
-                o.ql.push(ql / pairs);
+            if let Some(l) = link {
+                o.ql.push(l);
             }
             if waves.is_some() {
                 o.qk2.push(qk2 / pairs);
@@ -668,6 +831,7 @@ impl Tempering {
                     acceptance: o.accepted as f64 / slots,
                     cluster_fraction: (o.cluster_moves > 0)
                         .then(|| o.cluster_sites as f64 / (o.cluster_moves as f64 * n)),
+                    log_bins: log_bins(&o.log, self.done),
                 }
             })
             .collect();
@@ -864,6 +1028,7 @@ pub fn disorder_average_tempering(samples: &[TemperingResult]) -> Result<Temperi
                     .map(|s| s.points[t].cluster_fraction)
                     .sum::<Option<f64>>()
                     .map(|x| x / kf),
+                log_bins: average_log_bins(samples.iter().map(|s| &s.points[t].log_bins)),
             }
         })
         .collect();
@@ -894,6 +1059,34 @@ pub fn disorder_average_tempering(samples: &[TemperingResult]) -> Result<Temperi
         sweeps: first.sweeps,
         side,
     })
+}
+
+/// The disorder average of the samples' logarithmic windows (those all samples have): every
+/// estimate and every change averaged with [`disorder_average`], so that a change carries
+/// the sample-to-sample spread of the samples' own changes (a paired difference).
+fn average_log_bins<'a>(samples: impl Iterator<Item = &'a Vec<LogBin>>) -> Vec<LogBin> {
+    let samples: Vec<&Vec<LogBin>> = samples.collect();
+    let windows = samples.iter().map(|s| s.len()).min().unwrap_or(0);
+    (0..windows)
+        .map(|j| {
+            let of = |f: &dyn Fn(&LogBin) -> Option<Estimate>| -> Option<Estimate> {
+                let v: Option<Vec<Estimate>> = samples.iter().map(|s| f(&s[j])).collect();
+                v.map(|v| disorder_average(&v))
+            };
+            let b0 = &samples[0][j];
+            LogBin {
+                start: b0.start,
+                end: b0.end,
+                complete: samples.iter().all(|s| s[j].complete),
+                energy: of(&|b| Some(b.energy)).expect("always present"),
+                q2: of(&|b| Some(b.q2)).expect("always present"),
+                link_overlap: of(&|b| b.link_overlap),
+                energy_change: of(&|b| b.energy_change),
+                q2_change: of(&|b| b.q2_change),
+                link_overlap_change: of(&|b| b.link_overlap_change),
+            }
+        })
+        .collect()
 }
 
 /// `f([x], [y])` of disorder averages with its jackknife error over samples (leave one sample
@@ -1167,6 +1360,55 @@ mod tests {
         }
     }
 
+    /// The whole P(q) histogram of PT on a 12-spin SK sample against the exact overlap
+    /// distribution, above and below T_c: 16 independent runs give each bin (one bin per
+    /// value of q) its mean and error; every bin within 4σ and χ² = Σ (p̂ − p)²/σ² below
+    /// dof + 4√(2 dof) ([`crate::measure::HistogramComparison::consistent`]). The same histograms against
+    /// the exact P(q) of the next temperature must fail (the test can tell).
+    #[test]
+    fn overlap_histogram_against_enumeration() {
+        use crate::exact::enumerate::overlap_distribution;
+        use crate::measure::compare_histograms;
+        let m = model(
+            "graph = { kind = 'complete', n = 12 }\ncouplings = { law = 'gaussian' }\nseed = 21",
+        );
+        let n = m.n();
+        let temps = vec![0.3, 0.45, 0.7, 1.0, 1.5];
+        let runs = 16;
+        let hists: Vec<Vec<Vec<f64>>> = (0..runs)
+            .into_par_iter()
+            .map(|k| {
+                let mut c = config(temps.clone(), 20_000, 500 + k);
+                c.q_bins = n + 1;
+                let r = temper(&m, c).unwrap();
+                r.points.into_iter().map(|p| p.q_histogram).collect()
+            })
+            .collect();
+        let betas: Vec<f64> = temps.iter().map(|t| 1.0 / t).collect();
+        let exact = overlap_distribution(&m, &betas).unwrap();
+        let measured = 20_000.0 * runs as f64;
+        let hist = |t: usize| -> Vec<Vec<f64>> { hists.iter().map(|h| h[t].clone()).collect() };
+        for t in 0..temps.len() {
+            let c = compare_histograms(&hist(t), &exact[t]);
+            eprintln!(
+                "T={}: χ² = {:.1} over {} bins, worst bin {:.2}σ, unseen exact weight {:.1e}",
+                temps[t], c.chi2, c.bins, c.worst_sigmas, c.unseen
+            );
+            assert!(
+                c.consistent() && c.unseen * measured < 5.0,
+                "T={}",
+                temps[t]
+            );
+            let other = (t + 1) % temps.len();
+            let wrong = compare_histograms(&hist(t), &exact[other]);
+            eprintln!(
+                "  vs exact P(q) at T={}: χ² = {:.1}",
+                temps[other], wrong.chi2
+            );
+            assert!(!wrong.consistent());
+        }
+    }
+
     /// PT with Houdayer moves at every temperature is still exact: a 4×4 Gaussian EA sample
     /// against enumeration; few temperatures and few sweeps, so the cluster moves carry part
     /// of the decorrelation at the lowest T.
@@ -1267,9 +1509,10 @@ mod tests {
             avg.round_trips,
             results.iter().map(|r| r.round_trips).sum::<u64>()
         );
+        // (As JSON: the first logarithmic windows have NaN error bars.)
         assert_eq!(
-            disorder_average_tempering(&results[..1]).unwrap(),
-            results[0]
+            serde_json::to_string(&disorder_average_tempering(&results[..1]).unwrap()).unwrap(),
+            serde_json::to_string(&results[0]).unwrap()
         );
         assert!(disorder_average_tempering(&[]).is_err());
         let mut other = results[1].clone();
@@ -1313,6 +1556,57 @@ mod tests {
             r.mean, r.error
         );
         assert!(r.mean > 4.0 * r.error);
+    }
+
+    /// The logarithmic binning flags a run too short to thermalize (32 sweeps from random
+    /// spins) and passes a long one (16384), in the disorder average (8 samples of a 6×6
+    /// Gaussian EA glass) and in one sample.
+    #[test]
+    fn log_binning_flags_a_short_run() {
+        let temps = vec![0.35, 0.6, 1.0, 1.6];
+        let run = |total: u64| -> (Vec<TemperingResult>, TemperingResult) {
+            let per: Vec<TemperingResult> = (0..8)
+                .into_par_iter()
+                .map(|k| {
+                    let m = model(&format!(
+                        "graph = {{ kind = 'lattice', dims = [6, 6] }}\ncouplings = {{ law = 'gaussian' }}\nseed = {k}"
+                    ));
+                    let mut c = config(temps.clone(), total / 2, 40 + k);
+                    c.thermalization = total / 2;
+                    temper(&m, c).unwrap()
+                })
+                .collect();
+            let avg = disorder_average_tempering(&per).unwrap();
+            (per, avg)
+        };
+        let drifts = |r: &TemperingResult| -> Vec<f64> {
+            r.points
+                .iter()
+                .map(|p| log_binning_drift(&p.log_bins).unwrap())
+                .collect()
+        };
+        let (short_per, short) = run(1 << 5);
+        let (long_per, long) = run(1 << 14);
+        let (ds, dl) = (drifts(&short), drifts(&long));
+        let (one_s, one_l) = (drifts(&short_per[0]), drifts(&long_per[0]));
+        eprintln!("drift (σ) of 32 sweeps: {ds:.1?} (one sample {one_s:.1?}); 16384 sweeps: {dl:.1?} (one sample {one_l:.1?})");
+        let p = &long.points[0];
+        let b = p.log_bins.last().unwrap();
+        eprintln!(
+            "T = 0.35, last window [{}, {}): e = {:.5} ± {:.5}, q² = {:.5} ± {:.5}; equilibrium e = {:.5}",
+            b.start, b.end, b.energy.mean, b.energy.error, b.q2.mean, b.q2.error, p.energy.mean
+        );
+        // The short run is flagged (at some temperature), the long one is not.
+        let worst = |d: &[f64]| d.iter().cloned().fold(0.0, f64::max);
+        assert!(worst(&ds) > LOG_BINNING_SIGMAS && worst(&one_s) > LOG_BINNING_SIGMAS);
+        assert!(dl.iter().all(|&d| d <= LOG_BINNING_SIGMAS));
+        assert!(one_l.iter().all(|&d| d <= LOG_BINNING_SIGMAS));
+        // Windows [1, 2), [2, 4), …, [8192, 16384) complete, [16384, 32768) holds one sweep.
+        assert_eq!(b.start, 1 << 14);
+        assert!(!b.complete && b.energy.n == 8);
+        let w = &p.log_bins[13];
+        assert!(w.complete && w.start == 1 << 13 && w.energy.n == 8 * (1 << 13));
+        assert_eq!(long_per[0].points[0].log_bins[13].energy.n, 1 << 13);
     }
 
     #[test]
