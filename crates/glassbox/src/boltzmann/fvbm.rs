@@ -432,10 +432,21 @@ impl Fvbm {
         let mut trace = Vec::with_capacity(iterations);
         for t in 0..iterations {
             let g = model.gradient_mc(data, spec, &streams.child(&[t as u64]))?;
-            let largest = g.dj.iter().chain(&g.dh).fold(0.0, |m: f64, x| m.max(x.abs()));
+            let largest =
+                g.dj.iter()
+                    .chain(&g.dh)
+                    .fold(0.0, |m: f64, x| m.max(x.abs()));
             trace.push(largest);
-            model.j.iter_mut().zip(&g.dj).for_each(|(x, d)| *x += rate * d);
-            model.h.iter_mut().zip(&g.dh).for_each(|(x, d)| *x += rate * d);
+            model
+                .j
+                .iter_mut()
+                .zip(&g.dj)
+                .for_each(|(x, d)| *x += rate * d);
+            model
+                .h
+                .iter_mut()
+                .zip(&g.dh)
+                .for_each(|(x, d)| *x += rate * d);
         }
         Ok((model, trace))
     }
@@ -581,7 +592,10 @@ mod tests {
             mc.log_likelihood(&data).unwrap(),
         );
         let l0 = Fvbm::zeros(n).unwrap().log_likelihood(&data).unwrap();
-        assert!(le - lm < 0.01 && le - l0 > 0.1, "exact {le}, MC {lm}, start {l0}");
+        assert!(
+            le - lm < 0.01 && le - l0 > 0.1,
+            "exact {le}, MC {lm}, start {l0}"
+        );
         assert!(trace[0] > 5.0 * trace[trace.len() - 1], "{trace:?}");
         // Pseudo-likelihood by its definition: ln p(s) − ln(p(s) + p(s with s_i flipped)).
         let rows = &data[..5 * n];

@@ -1024,10 +1024,17 @@ mod tests {
         for i in 0..3 {
             let m: Vec<f64> = hs.chunks(3).map(|h| g.visible_input(h)[i]).collect();
             let exact: f64 = m.iter().zip(&logw).map(|(m, l)| m * (l - lz).exp()).sum();
-            let second: f64 = m.iter().zip(&logw).map(|(m, l)| (m * m) * (l - lz).exp()).sum();
+            let second: f64 = m
+                .iter()
+                .zip(&logw)
+                .map(|(m, l)| (m * m) * (l - lz).exp())
+                .sum();
             let se = ((second + s[i] * s[i] - exact * exact) / count as f64).sqrt();
             let mean = v.chunks(3).map(|x| x[i]).sum::<f64>() / count as f64;
-            assert!((mean - exact).abs() < 4.0 * se, "v{i}: {mean} vs {exact} ± {se}");
+            assert!(
+                (mean - exact).abs() < 4.0 * se,
+                "v{i}: {mean} vs {exact} ± {se}"
+            );
         }
         let big = Rbm::new(2, 21, vec![0.0; 42], vec![0.0; 2], vec![0.0; 21]).unwrap();
         assert!(big.sample_exact(1, &Streams::new(1)).is_err());

@@ -545,7 +545,10 @@ impl Trainer {
         let nv = self.rbm.n_visible();
         let rows = v.len() / nv;
         let y = self.rbm.visible_inputs(ph, rows);
-        let (a, s) = (self.rbm.visible_bias(), self.rbm.visible_sigma().unwrap_or(&[]));
+        let (a, s) = (
+            self.rbm.visible_bias(),
+            self.rbm.visible_sigma().unwrap_or(&[]),
+        );
         let mut out = vec![0.0; nv];
         for (vr, yr) in v.chunks(nv).zip(y.chunks(nv)) {
             for i in 0..nv {
@@ -952,7 +955,11 @@ mod tests {
                 exact_log_likelihood(&q, &data).unwrap()
             };
             let fd = (ll(eps) - ll(-eps)) / (2.0 * eps);
-            assert!((pos[i] - neg - fd).abs() < 1e-6, "unit {i}: {} vs {fd}", pos[i] - neg);
+            assert!(
+                (pos[i] - neg - fd).abs() < 1e-6,
+                "unit {i}: {} vs {fd}",
+                pos[i] - neg
+            );
         }
     }
 
@@ -994,7 +1001,10 @@ mod tests {
         let (ll, sigma) = &results[0];
         assert!(*ll > truth - 0.1, "learned σ: {ll} vs teacher {truth}");
         for (s, want) in sigma.iter().zip(teacher_sigma) {
-            assert!((s / want - 1.0).abs() < 0.1, "σ {sigma:?} vs {teacher_sigma:?}");
+            assert!(
+                (s / want - 1.0).abs() < 0.1,
+                "σ {sigma:?} vs {teacher_sigma:?}"
+            );
         }
         assert!(
             results[1].0 < truth - 0.15 && *ll > results[1].0 + 0.1,
