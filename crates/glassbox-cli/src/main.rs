@@ -4,6 +4,7 @@
 
 mod anneal_cmd;
 mod bench;
+mod bm_cmd;
 mod cavity_cmd;
 mod ensemble;
 mod exact_cmd;
@@ -90,6 +91,9 @@ enum Command {
     Quantum(quantum_cmd::Args),
     /// Restricted Boltzmann machines: train (CD-k, PCD), sample, log Z (exact, AIS), evaluate.
     Rbm(rbm_cmd::Args),
+    /// Boltzmann machines on ±1 units, fully visible or with hidden units: exact or Monte
+    /// Carlo Boltzmann learning.
+    Bm(bm_cmd::Args),
     /// Belief propagation on a random regular graph: Bethe energy, free energy and entropy vs T
     /// and the paramagnetic instability (linearized message map) against the Bethe formula.
     Bp(cavity_cmd::BpArgs),
@@ -185,6 +189,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hopfield(a) => hopfield_cmd::run(a),
         Command::Quantum(a) => quantum_cmd::run(a),
         Command::Rbm(a) => rbm_cmd::run(a),
+        Command::Bm(a) => bm_cmd::run(a),
         Command::Bp(a) => cavity_cmd::run_bp(a),
         Command::Maxsum(a) => cavity_cmd::run_maxsum(a),
         Command::Tap(a) => cavity_cmd::run_mean_field(a, false),

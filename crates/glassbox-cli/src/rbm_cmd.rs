@@ -7,14 +7,20 @@
 //! together with an atomic `checkpoint.json` from which `--resume` continues exactly.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, ensure, Context, Result};
 use clap::{Subcommand, ValueEnum};
-use glassbox::boltzmann::ais::{ais, base_rate_bias, AisResult, AisSpec};
+use glassbox::boltzmann::ais::{
+    ais, ais_gaussian, ais_reverse, base_gaussian, base_rate_bias, AisResult, AisSpec,
+};
 use glassbox::boltzmann::partition::{exact_log_z, log_likelihood, MAX_ENUMERATED};
 use glassbox::boltzmann::train::VisibleUnits;
-use glassbox::boltzmann::train::{pseudo_log_likelihood, reconstruction_error, EpochStats};
+use glassbox::boltzmann::train::{
+    pseudo_log_likelihood, reconstruction_error, reconstruction_log_density, EpochStats,
+};
 use glassbox::boltzmann::{binarized_split, Binarization, Method, Rbm, TrainSpec, Trainer};
 use glassbox::rng::Streams;
 use serde::{Deserialize, Serialize};
@@ -290,6 +296,10 @@ pub struct AisArgs {
     /// How ln Z is computed.
     #[arg(long, value_enum, default_value_t = LogZMethod::Auto)]
     pub logz: LogZMethod,
+    /// Also run AIS backwards from exact draws of the model (hidden layer ≤ 20 units): a
+    /// stochastic upper bound on ln Z beside the forward AIS lower bound.
+    #[arg(long)]
+    pub reverse_ais: bool,
 }
 
 /// The actions.
@@ -332,6 +342,13 @@ pub enum Action {
         /// PT-PCD: smallest inverse temperature (ladder linear in β from 1).
         #[arg(long, default_value_t = 0.5)]
         beta_min: f64,
+        /// Gaussian visible units: the initial σ of every unit (default: each unit's standard
+        /// deviation in the training data); fixed unless --learn-sigma.
+        #[arg(long)]
+        sigma: Option<f64>,
+        /// Gaussian visible units: learn σ (per unit, by gradient ascent on ln σ).
+        #[arg(long)]
+        learn_sigma: bool,
         /// Standard deviation of the initial weights.
         #[arg(long, default_value_t = 0.01)]
         init_scale: f64,
@@ -379,10 +396,14 @@ pub enum Action {
     },
 }
 
-/// A model folder inside `path` (`path/model` when `path` is a training run).
+/// A model folder inside `path` (`path/model` when `path` is a training run). A run killed
+/// between the two renames of [`save_model`]'s folder swap has no `model/` but a complete
+/// staged `.model.new/` (its `model.json` is written last), which is used instead.
 fn model_dir(path: &Path) -> PathBuf {
     if path.join("model").join("W.npy").exists() {
         path.join("model")
+    } else if path.join(".model.new").join("model.json").exists() {
+        path.join(".model.new")
     } else {
         path.to_path_buf()
     }
@@ -437,18 +458,37 @@ pub fn load_model(path: &Path) -> Result<Rbm> {
     Ok(Rbm::new(ws[0], ws[1], w, a, b)?)
 }
 
-/// Writes a model folder.
+/// Writes a model folder as one unit: every file goes into a staging folder `.<name>.new`
+/// next to `dir` (`model.json` last), which then replaces `dir` by two renames (the old folder
+/// is moved to `.<name>.old` and removed). An interruption at any point leaves either the
+/// old or the new model complete, never a mix of epochs.
 pub fn save_model(dir: &Path, rbm: &Rbm, meta: serde_json::Value) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let name = dir
+        .file_name()
+        .with_context(|| format!("{} is not a folder path", dir.display()))?
+        .to_string_lossy()
+        .into_owned();
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let stage = parent.join(format!(".{name}.new"));
+    let old = parent.join(format!(".{name}.old"));
+    for d in [&stage, &old] {
+        if d.exists() {
+            std::fs::remove_dir_all(d).with_context(|| format!("cannot remove {}", d.display()))?;
+        }
+    }
+    std::fs::create_dir_all(&stage)
+        .with_context(|| format!("cannot create {}", stage.display()))?;
     let (nv, nh) = (rbm.n_visible(), rbm.n_hidden());
-    write_npy(&dir.join("W.npy"), &[nv, nh], rbm.weights())?;
-    write_npy(&dir.join("a.npy"), &[nv], rbm.visible_bias())?;
-    write_npy(&dir.join("b.npy"), &[nh], rbm.hidden_bias())?;
+    write_npy(&stage.join("W.npy"), &[nv, nh], rbm.weights())?;
+    write_npy(&stage.join("a.npy"), &[nv], rbm.visible_bias())?;
+    write_npy(&stage.join("b.npy"), &[nh], rbm.hidden_bias())?;
     let format = if let Some(s) = rbm.visible_sigma() {
-        write_npy(&dir.join("sigma.npy"), &[nv], s)?;
+        write_npy(&stage.join("sigma.npy"), &[nv], s)?;
         "glassbox Gaussian–Bernoulli RBM: p(v,h) ∝ exp(−Σ(v−a)²/(2σ²) + b·h + (v/σ)ᵀWh), h ∈ {0,1}"
     } else {
-        let _ = std::fs::remove_file(dir.join("sigma.npy"));
         "glassbox RBM: p(v,h) ∝ exp(a·v + b·h + vᵀWh), v,h ∈ {0,1}"
     };
     let (sw, sa, sb) = ([nv, nh], [nv], [nh]);
@@ -460,15 +500,25 @@ pub fn save_model(dir: &Path, rbm: &Rbm, meta: serde_json::Value) -> Result<()> 
     if let Some(s) = rbm.visible_sigma() {
         arrays.push(("sigma", &sa, s));
     }
-    write_npz(&dir.join("model.npz"), &arrays)?;
+    write_npz(&stage.join("model.npz"), &arrays)?;
     let meta = serde_json::json!({
         "format": format,
         "n_visible": nv, "n_hidden": nh, "info": meta,
     });
     write_atomic(
-        &dir.join("model.json"),
+        &stage.join("model.json"),
         serde_json::to_string_pretty(&meta)?.as_bytes(),
-    )
+    )?;
+    if dir.exists() {
+        std::fs::rename(dir, &old)
+            .with_context(|| format!("cannot move {} aside", dir.display()))?;
+    }
+    std::fs::rename(&stage, dir).with_context(|| format!("cannot write {}", dir.display()))?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("cannot remove {}", old.display()))?;
+    }
+    Ok(())
 }
 
 /// The hidden units' weight vectors as image tiles.
@@ -493,10 +543,13 @@ struct Checkpoint {
     history: Vec<(EpochStats, f64)>,
 }
 
-/// ln Z by the requested method: (exact, AIS).
+/// ln Z by the requested method: (exact, AIS). AIS starts from the base model of
+/// `base_data` (rows of n_v): independent Bernoulli units with the data's smoothed log-odds,
+/// or for Gaussian visible units independent Gaussians with the data's means and standard
+/// deviations; without data, the model's own visible biases (and σ).
 pub fn log_z(
     rbm: &Rbm,
-    base: &[f64],
+    base_data: Option<&[f64]>,
     a: &AisArgs,
     seed: u64,
 ) -> Result<(Option<f64>, Option<AisResult>)> {
@@ -522,11 +575,58 @@ pub fn log_z(
             steps: a.ais_steps,
             betas: None,
         };
-        Some(ais(rbm, base, &spec, &Streams::new(seed).child(&[0xa15]))?)
+        let (base, sigma) = base_model(rbm, base_data)?;
+        let streams = Streams::new(seed).child(&[0xa15]);
+        Some(match &sigma {
+            None => ais(rbm, &base, &spec, &streams)?,
+            Some(s) => ais_gaussian(rbm, &base, s, &spec, &streams)?,
+        })
     } else {
         None
     };
     Ok((exact, est))
+}
+
+/// The AIS base model: Bernoulli log-odds (σ⁰ None) or Gaussian means and σ⁰, from
+/// `base_data` rows or the model's own visible parameters.
+fn base_model(rbm: &Rbm, base_data: Option<&[f64]>) -> Result<(Vec<f64>, Option<Vec<f64>>)> {
+    let nv = rbm.n_visible();
+    Ok(match (rbm.visible_sigma(), base_data) {
+        (None, Some(d)) => (base_rate_bias(d, nv)?, None),
+        (None, None) => (rbm.visible_bias().to_vec(), None),
+        (Some(_), Some(d)) => {
+            let (mean, sd) = base_gaussian(d, nv)?;
+            (mean, Some(sd))
+        }
+        (Some(s), None) => (rbm.visible_bias().to_vec(), Some(s.to_vec())),
+    })
+}
+
+/// Reverse AIS (a stochastic upper bound on ln Z) with the same base and schedule as
+/// [`log_z`], when `--reverse-ais` is given.
+fn reverse_log_z(
+    rbm: &Rbm,
+    base_data: Option<&[f64]>,
+    a: &AisArgs,
+    seed: u64,
+) -> Result<Option<AisResult>> {
+    if !a.reverse_ais {
+        return Ok(None);
+    }
+    let (base, sigma) = base_model(rbm, base_data)?;
+    let spec = AisSpec {
+        chains: a.ais_chains,
+        steps: a.ais_steps,
+        betas: None,
+    };
+    let streams = Streams::new(seed).child(&[0x7e5]);
+    Ok(Some(ais_reverse(
+        rbm,
+        &base,
+        sigma.as_deref(),
+        &spec,
+        &streams,
+    )?))
 }
 
 fn out_dir(args: &Args, action: &str) -> PathBuf {
@@ -608,7 +708,11 @@ pub fn run(args: Args) -> Result<()> {
                             train_size: 9000,
                             held_out: 1000,
                             subset: None,
-                            visible: VisibleArg::Bernoulli,
+                            visible: if rbm.is_gaussian() {
+                                VisibleArg::Gaussian
+                            } else {
+                                VisibleArg::Bernoulli
+                            },
                         },
                         args.seed,
                     )?;
@@ -618,11 +722,12 @@ pub fn run(args: Args) -> Result<()> {
                         data.dim(),
                         rbm.n_visible()
                     );
-                    base_rate_bias(&data.train, rbm.n_visible())?
+                    Some(data.train)
                 }
-                None => rbm.visible_bias().to_vec(),
+                None => None,
             };
-            let (exact, est) = log_z(&rbm, &base, a, args.seed)?;
+            let (exact, est) = log_z(&rbm, base.as_deref(), a, args.seed)?;
+            let rev = reverse_log_z(&rbm, base.as_deref(), a, args.seed)?;
             let dir = out_dir(&args, "logz");
             let folder = RunFolder::create(&dir, args.overwrite)?;
             let manifest = folder.begin(Manifest::new(
@@ -655,10 +760,25 @@ pub fn run(args: Args) -> Result<()> {
                 ]);
                 folder.write_array("ais_log_weights", &[r.log_weights.len()], &r.log_weights)?;
             }
+            if let Some(r) = &rev {
+                println!(
+                    "reverse AIS ln Z = {} (stochastic upper bound; forward AIS is a lower one){}",
+                    fmt_pm(r.log_z, r.std_err),
+                    exact.map_or(String::new(), |z| format!(
+                        ", {:.2}σ from exact",
+                        (r.log_z - z) / r.std_err
+                    ))
+                );
+                rows.push(vec![
+                    "reverse_ais".into(),
+                    r.log_z.to_string(),
+                    r.std_err.to_string(),
+                ]);
+            }
             folder.write_csv("results.csv", &["method", "log_z", "std_err"], &rows)?;
             folder.write_json(
                 "results.json",
-                &serde_json::json!({"exact": exact, "ais": est}),
+                &serde_json::json!({"exact": exact, "ais": est, "reverse_ais": rev}),
             )?;
             manifest.finish(RunStatus::Completed)?;
             println!("wrote {}", dir.display());
@@ -677,9 +797,8 @@ pub fn run(args: Args) -> Result<()> {
                 ds.dim(),
                 rbm.n_visible()
             );
-            let base = base_rate_bias(&ds.train, rbm.n_visible())?;
             let t0 = Instant::now();
-            let (exact, est) = log_z(&rbm, &base, a, args.seed)?;
+            let (exact, est) = log_z(&rbm, Some(&ds.train), a, args.seed)?;
             let lz = exact.or(est.as_ref().map(|r| r.log_z)).expect("one method");
             let err = if exact.is_some() {
                 0.0
@@ -689,22 +808,45 @@ pub fn run(args: Args) -> Result<()> {
             let train_ll = log_likelihood(&rbm, &ds.train, lz)?;
             let test_ll = log_likelihood(&rbm, &ds.test, lz)?;
             let recon = reconstruction_error(&rbm, &ds.test)?;
-            let pll = if rbm.is_gaussian() {
-                f64::NAN
+            let (pll, rld) = if rbm.is_gaussian() {
+                (f64::NAN, reconstruction_log_density(&rbm, &ds.test)?)
             } else {
-                pseudo_log_likelihood(&rbm, &ds.test[..ds.test.len().min(200 * rbm.n_visible())])?
+                let monitor = &ds.test[..ds.test.len().min(200 * rbm.n_visible())];
+                (pseudo_log_likelihood(&rbm, monitor)?, f64::NAN)
             };
             let secs = t0.elapsed().as_secs_f64();
             let how = if exact.is_some() { "exact" } else { "AIS" };
             let summary = vec![
                 format!("ln Z = {} ({how})", fmt_pm(lz, err)),
-                format!("train log-likelihood    = {} nats/image", fmt_pm(train_ll, err)),
-                format!("held-out log-likelihood = {} nats/image", fmt_pm(test_ll, err)),
-                format!("held-out reconstruction error = {recon:.5} per pixel, pseudo-log-likelihood = {pll:.2}"),
+                format!(
+                    "train log-likelihood    = {} nats/image",
+                    fmt_pm(train_ll, err)
+                ),
+                format!(
+                    "held-out log-likelihood = {} nats/image",
+                    fmt_pm(test_ll, err)
+                ),
+                if rbm.is_gaussian() {
+                    format!("held-out reconstruction error = {recon:.5} per unit, reconstruction log-density = {rld:.3} nats/row")
+                } else {
+                    format!("held-out reconstruction error = {recon:.5} per pixel, pseudo-log-likelihood = {pll:.2}")
+                },
             ];
+            let mut summary = summary;
+            let mut reverse = serde_json::Value::Null;
             let mut extra = serde_json::Value::Null;
             if let (Some(z), Some(r)) = (exact, &est) {
                 extra = serde_json::json!({"ais_log_z": r.log_z, "ais_std_err": r.std_err, "sigmas": (r.log_z - z) / r.std_err});
+            }
+            if let Some(r) = reverse_log_z(&rbm, Some(&ds.train), a, args.seed)? {
+                let conservative = log_likelihood(&rbm, &ds.test, r.log_z)?;
+                summary.push(format!(
+                    "reverse AIS: ln Z = {} (upper bound), held-out log-likelihood = {} nats/image (conservative)",
+                    fmt_pm(r.log_z, r.std_err),
+                    fmt_pm(conservative, r.std_err)
+                ));
+                reverse = serde_json::json!({"log_z": r.log_z, "std_err": r.std_err,
+                    "held_out_ll_conservative": conservative});
             }
             let dir = out_dir(&args, "eval");
             let folder = RunFolder::create(&dir, args.overwrite)?;
@@ -717,7 +859,7 @@ pub fn run(args: Args) -> Result<()> {
             folder.write_json(
                 "results.json",
                 &serde_json::json!({"log_z": lz, "log_z_method": how, "log_z_std_err": err, "train_ll": train_ll, "held_out_ll": test_ll,
-                    "reconstruction_error": recon, "pseudo_log_likelihood": pll, "ais_check": extra, "seconds": secs}),
+                    "reconstruction_error": recon, "pseudo_log_likelihood": pll, "reconstruction_log_density": rld, "ais_check": extra, "reverse_ais": reverse, "seconds": secs}),
             )?;
             folder.write_csv(
                 "results.csv",
@@ -728,6 +870,11 @@ pub fn run(args: Args) -> Result<()> {
                     vec!["held_out_ll".into(), test_ll.to_string(), err.to_string()],
                     vec!["reconstruction_error".into(), recon.to_string(), "".into()],
                     vec!["pseudo_log_likelihood".into(), pll.to_string(), "".into()],
+                    vec![
+                        "reconstruction_log_density".into(),
+                        rld.to_string(),
+                        "".into(),
+                    ],
                 ],
             )?;
             manifest.finish(RunStatus::Completed)?;
@@ -761,6 +908,8 @@ fn train(args: &Args) -> Result<()> {
         k,
         replicas,
         beta_min,
+        sigma,
+        learn_sigma,
         init_scale,
         no_monitor,
         resume,
@@ -812,6 +961,8 @@ fn train(args: &Args) -> Result<()> {
             },
             replicas: *replicas,
             beta_min: *beta_min,
+            sigma: *sigma,
+            learn_sigma: *learn_sigma,
         };
         spec.validate()?;
         let ds = load_data(data, args.seed)?;
@@ -826,6 +977,19 @@ fn train(args: &Args) -> Result<()> {
             },
         )
     };
+    let done = ck.trainer.epoch();
+    if *resume && *epochs <= done {
+        ensure!(
+            *epochs == done,
+            "cannot resume to {epochs} epochs: the run in {} has already finished {done}",
+            dir.display()
+        );
+        println!(
+            "nothing to do: the run in {} has already finished {done} epochs (pass a larger --epochs to continue)",
+            dir.display()
+        );
+        return Ok(());
+    }
     let ds = load_data(&ck.data, ck.seed)?;
     let manifest = folder.begin(Manifest::new(
         "rbm train",
@@ -833,30 +997,33 @@ fn train(args: &Args) -> Result<()> {
         ck.seed,
         rayon::current_num_threads(),
     ))?;
+    let model_path = folder.path("model");
+    // The checkpoint is written first, then the model folder (swapped in as a whole), so an
+    // interruption leaves the model at the checkpoint's epoch or one behind it; resuming
+    // rewrites it from the checkpoint first, so both agree again.
+    let save = |ck: &Checkpoint| -> Result<()> {
+        write_atomic(&ckpt_path, serde_json::to_string(ck)?.as_bytes())?;
+        let tr = &ck.trainer;
+        let meta = serde_json::json!({"epoch": tr.epoch(), "spec": tr.spec()});
+        save_model(&model_path, tr.rbm(), meta)
+    };
+    // Ctrl-C: finish the current epoch, save it and mark the run interrupted.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupted.clone();
+        // Fails only if a handler is already installed, in which case it stays in charge.
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    }
+    save(&ck)?;
     let total = ck.trainer.spec().epochs;
     let bar = crate::progress::bar(total as u64, "rbm train");
     bar.set_position(ck.trainer.epoch() as u64);
-    let mut t0 = Instant::now();
-    let mut history = std::mem::take(&mut ck.history);
-    let data_args = ck.data.clone();
-    let seed = ck.seed;
-    let model_path = folder.path("model");
-    ck.trainer.run(&ds.train, |tr, stats| {
+    while !ck.trainer.finished() {
+        let t0 = Instant::now();
+        let stats = ck.trainer.epoch_step(&ds.train)?;
         let secs = t0.elapsed().as_secs_f64();
-        history.push((stats.clone(), secs));
-        // Atomic: model files and checkpoint are each written to a temporary file and renamed.
-        let meta = serde_json::json!({"epoch": tr.epoch(), "spec": tr.spec()});
-        let save = || -> Result<()> {
-            save_model(&model_path, tr.rbm(), meta)?;
-            let ck = Checkpoint {
-                data: data_args.clone(),
-                seed,
-                trainer: tr.clone(),
-                history: history.clone(),
-            };
-            write_atomic(&ckpt_path, serde_json::to_string(&ck)?.as_bytes())
-        };
-        save().map_err(|e| glassbox::Error::Checkpoint(e.to_string()))?;
+        ck.history.push((stats.clone(), secs));
+        save(&ck)?;
         let swaps = if stats.exchange_acceptance.is_empty() {
             String::new()
         } else {
@@ -867,19 +1034,30 @@ fn train(args: &Args) -> Result<()> {
                 .fold(1.0, f64::min);
             format!(" min exchange {m:.2}")
         };
+        let monitor = if stats.reconstruction_log_density.is_nan() {
+            format!("pll {:.1}", stats.pseudo_log_likelihood)
+        } else {
+            format!("recon log-density {:.2}", stats.reconstruction_log_density)
+        };
         bar.set_message(format!(
-            "epoch {} recon {:.4} pll {:.1}{swaps} ({secs:.1} s)",
-            stats.epoch, stats.reconstruction_error, stats.pseudo_log_likelihood
+            "epoch {} recon {:.4} {monitor}{swaps} ({secs:.1} s)",
+            stats.epoch, stats.reconstruction_error
         ));
         bar.inc(1);
-        t0 = Instant::now();
-        Ok(())
-    })?;
-    bar.finish_and_clear();
-    let rbm = ck.trainer.rbm();
-    if ck.trainer.epoch() == 0 || history.is_empty() {
-        save_model(&model_path, rbm, serde_json::json!({"epoch": 0}))?;
+        if interrupted.load(Ordering::SeqCst) && !ck.trainer.finished() {
+            bar.finish_and_clear();
+            manifest.finish(RunStatus::Interrupted)?;
+            eprintln!(
+                "interrupted after epoch {}: model and checkpoint saved in {}; continue with the same command and --resume",
+                ck.trainer.epoch(),
+                dir.display()
+            );
+            std::process::exit(130);
+        }
     }
+    bar.finish_and_clear();
+    let history = &ck.history;
+    let rbm = ck.trainer.rbm();
     let header = [
         "epoch",
         "learning_rate",
@@ -887,6 +1065,7 @@ fn train(args: &Args) -> Result<()> {
         "pseudo_log_likelihood",
         "seconds",
         "exchange_acceptance",
+        "reconstruction_log_density",
     ];
     let rows: Vec<Vec<String>> = history
         .iter()
@@ -902,6 +1081,7 @@ fn train(args: &Args) -> Result<()> {
                     .map(|x| format!("{x:.3}"))
                     .collect::<Vec<_>>()
                     .join(" "),
+                s.reconstruction_log_density.to_string(),
             ]
         })
         .collect();
@@ -947,10 +1127,28 @@ fn train(args: &Args) -> Result<()> {
         rayon::current_num_threads()
     );
     if let Some((s, _)) = history.last() {
-        println!(
-            "last epoch: reconstruction error {:.5} per pixel, pseudo-log-likelihood {:.2}",
-            s.reconstruction_error, s.pseudo_log_likelihood
-        );
+        if rbm.is_gaussian() {
+            println!(
+                "last epoch: reconstruction error {:.5} per unit, reconstruction log-density {:.3} nats/row",
+                s.reconstruction_error, s.reconstruction_log_density
+            );
+            let sig = rbm.visible_sigma().unwrap_or(&[]);
+            println!(
+                "visible σ in [{:.4}, {:.4}]{}",
+                sig.iter().copied().fold(f64::INFINITY, f64::min),
+                sig.iter().copied().fold(0.0, f64::max),
+                if ck.trainer.spec().learn_sigma {
+                    " (learned)"
+                } else {
+                    " (fixed)"
+                }
+            );
+        } else {
+            println!(
+                "last epoch: reconstruction error {:.5} per pixel, pseudo-log-likelihood {:.2}",
+                s.reconstruction_error, s.pseudo_log_likelihood
+            );
+        }
         if !s.exchange_acceptance.is_empty() {
             println!(
                 "PT exchange acceptance between neighbouring temperatures (last epoch): {}",

@@ -2842,3 +2842,302 @@ fn rbm_gaussian_visible_units_with_parallel_tempering_from_csv() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("temperatures"), "{err}");
 }
+
+/// Ctrl-C during `rbm train` ends the epoch, saves model and checkpoint (status 130, manifest
+/// "interrupted"); the model folder (swapped in as a whole) holds the checkpoint's epoch and
+/// no staging folder is left. A run killed between the swap's two renames (no `model/`, a
+/// complete `.model.new/`) is still readable, and `--resume` restores `model/`. Resuming to
+/// no more epochs than are done says so in one line.
+#[test]
+fn rbm_model_and_checkpoint_agree_after_ctrl_c() {
+    let dir = temp_dir("rbm-ctrlc");
+    let data = dir.join("bars.npy");
+    bars_npy(&data, 200);
+    let run = dir.join("run");
+    let args = |epochs: &str| -> Vec<String> {
+        [
+            "rbm",
+            "train",
+            "--data",
+            data.to_str().unwrap(),
+            "--train-size",
+            "160",
+            "--held-out",
+            "40",
+            "--hidden",
+            "4",
+            "--batch-size",
+            "10",
+            "--epochs",
+            epochs,
+            "-o",
+            run.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(args("1000000"))
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !run.join("checkpoint.json").exists() && t0.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "the run finished before Ctrl-C");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&run.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["status"], "interrupted");
+    let ck: serde_json::Value = serde_json::from_str(&read(&run.join("checkpoint.json"))).unwrap();
+    let done = ck["trainer"]["epoch"].as_u64().unwrap();
+    let meta: serde_json::Value =
+        serde_json::from_str(&read(&run.join("model/model.json"))).unwrap();
+    assert!(done >= 1);
+    assert_eq!(meta["info"]["epoch"].as_u64(), Some(done));
+    assert_eq!(
+        ck["trainer"]["rbm"]["w"][0].as_f64().unwrap().to_le_bytes(),
+        std::fs::read(run.join("model/W.npy")).unwrap()[128..136]
+    );
+    assert!(!run.join(".model.new").exists() && !run.join(".model.old").exists());
+    // Killed between the two renames of the swap: only the staged folder is there.
+    std::fs::rename(run.join("model"), run.join(".model.new")).unwrap();
+    let s = dir.join("samples");
+    let out = glassbox(&[
+        "rbm",
+        "sample",
+        "--model",
+        run.to_str().unwrap(),
+        "--chains",
+        "2",
+        "--steps",
+        "2",
+        "-o",
+        s.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Resuming to the epochs already done: one line, nothing changes; fewer: an error.
+    let mut same = args(&done.to_string());
+    same.push("--resume".into());
+    let out = glassbox(&same.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("nothing to do") && stdout.lines().count() == 1,
+        "{stdout}"
+    );
+    let mut fewer = args(&(done - 1).to_string());
+    fewer.push("--resume".into());
+    fails_with(
+        &fewer.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "already finished",
+    );
+    let mut more = args(&(done + 2).to_string());
+    more.push("--resume".into());
+    let out = glassbox(&more.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value =
+        serde_json::from_str(&read(&run.join("model/model.json"))).unwrap();
+    assert_eq!(meta["info"]["epoch"].as_u64(), Some(done + 2));
+    assert!(!run.join(".model.new").exists() && !run.join(".model.old").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Gaussian visible units with σ learned: σ moves off its start, the reconstruction
+/// log-density is reported, forward and reverse AIS bracket the exact ln Z.
+#[test]
+fn rbm_gaussian_learns_sigma_and_checks_ais_both_ways() {
+    let dir = temp_dir("rbm-sigma");
+    let data = dir.join("mix.csv");
+    let mut text = String::new();
+    for r in 0..240 {
+        let c = if r % 2 == 0 { 1.5 } else { -1.5 };
+        let row: Vec<String> = (0..4)
+            .map(|i| format!("{}", c + 0.4 * ((r * 7 + i * 3) as f64).sin()))
+            .collect();
+        text.push_str(&row.join(","));
+        text.push('\n');
+    }
+    std::fs::write(&data, text).unwrap();
+    let d = data.to_str().unwrap();
+    let run = dir.join("train");
+    let split = ["--train-size", "200", "--held-out", "40"];
+    let mut args = vec!["rbm", "train", "--data", d, "--visible", "gaussian"];
+    args.extend(split);
+    args.extend([
+        "--hidden",
+        "3",
+        "--batch-size",
+        "10",
+        "--epochs",
+        "10",
+        "--lr",
+        "0.02",
+        "--sigma",
+        "1",
+        "--learn-sigma",
+        "-o",
+        run.to_str().unwrap(),
+    ]);
+    let out = glassbox(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("(learned)") && stdout.contains("reconstruction log-density"),
+        "{stdout}"
+    );
+    let sigma = std::fs::read(run.join("model/sigma.npy")).unwrap();
+    assert_ne!(sigma[128..136], 1.0f64.to_le_bytes(), "σ was not learned");
+    let ev = dir.join("eval");
+    let mut args = vec!["rbm", "eval", "--model", run.to_str().unwrap(), "--data", d];
+    args.extend(["--visible", "gaussian"]);
+    args.extend(split);
+    args.extend([
+        "--logz",
+        "both",
+        "--reverse-ais",
+        "--ais-chains",
+        "50",
+        "--ais-steps",
+        "1000",
+        "-o",
+        ev.to_str().unwrap(),
+    ]);
+    let out = glassbox(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_str(&read(&ev.join("results.json"))).unwrap();
+    assert!(
+        r["reconstruction_log_density"]
+            .as_f64()
+            .unwrap()
+            .is_finite(),
+        "{r}"
+    );
+    assert!(
+        r["ais_check"]["sigmas"].as_f64().unwrap().abs() < 4.0,
+        "{r}"
+    );
+    let (exact, rev, err) = (
+        r["log_z"].as_f64().unwrap(),
+        r["reverse_ais"]["log_z"].as_f64().unwrap(),
+        r["reverse_ais"]["std_err"].as_f64().unwrap(),
+    );
+    assert!((rev - exact).abs() < 4.0 * err + 0.02, "{r}");
+    // σ belongs to Gaussian units only.
+    fails_with(
+        &[
+            "rbm",
+            "train",
+            "--data",
+            d,
+            "--sigma",
+            "1",
+            "-o",
+            dir.join("bad").to_str().unwrap(),
+        ],
+        "Gaussian visible units only",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `glassbox bm train`: exact Boltzmann learning with hidden units on 3-bit parity rows
+/// (a fully visible machine cannot beat −3 ln 2; 2 hidden units can), and Monte Carlo
+/// learning of a fully visible machine with its pseudo-likelihood.
+#[test]
+fn bm_trains_exactly_with_hidden_units_and_by_monte_carlo() {
+    let dir = temp_dir("bm");
+    let data = dir.join("parity.csv");
+    let mut text = String::new();
+    for r in 0..100 {
+        let (x, y) = (r % 2, (r / 2) % 2);
+        text.push_str(&format!("{x},{y},{}\n", x ^ y));
+    }
+    std::fs::write(&data, text).unwrap();
+    let d = data.to_str().unwrap();
+    let common = [
+        "bm",
+        "train",
+        "--data",
+        d,
+        "--train-size",
+        "80",
+        "--held-out",
+        "20",
+    ];
+    let exact = dir.join("exact");
+    let mut args = common.to_vec();
+    args.extend([
+        "--hidden",
+        "2",
+        "--iterations",
+        "300",
+        "--lr",
+        "0.2",
+        "--seed",
+        "2",
+    ]);
+    args.extend(["-o", exact.to_str().unwrap()]);
+    let out = glassbox(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_str(&read(&exact.join("results.json"))).unwrap();
+    let ll = r["held_out_ll"].as_f64().unwrap();
+    assert!(ll > -3.0 * 2f64.ln() + 0.3, "{r}");
+    assert!(exact.join("arrays/J.npy").exists() && exact.join("model.npz").exists());
+    assert_eq!(read(&exact.join("results.csv")).lines().count(), 302);
+    let mc = dir.join("mc");
+    let mut args = common.to_vec();
+    args.extend([
+        "--mc",
+        "--iterations",
+        "30",
+        "--chains",
+        "20",
+        "-o",
+        mc.to_str().unwrap(),
+    ]);
+    let out = glassbox(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_str(&read(&mc.join("results.json"))).unwrap();
+    let p = r["held_out_pseudo_ll"].as_f64().unwrap();
+    // Fully visible: each conditional is at best ln ½ on parity data.
+    assert!(p < 0.0 && p > -3.0 * 2f64.ln() - 0.2, "{r}");
+    let o = dir.join("bad");
+    let o = o.to_str().unwrap();
+    let mut args = common.to_vec();
+    args.extend(["--mc", "--hidden", "2", "-o", o]);
+    fails_with(&args, "fully visible");
+    let mut args = common.to_vec();
+    args.extend(["--hidden", "30", "-o", o]);
+    fails_with(&args, "≤ 20");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -6,10 +6,11 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, P
 use pyo3::prelude::*;
 
 use crate::convert::{detached, json, PyResultExt};
-use glassbox::boltzmann::ais::{ais, base_rate_bias, AisSpec};
+use glassbox::boltzmann::ais::{ais, ais_gaussian, base_gaussian, base_rate_bias, AisSpec};
+use glassbox::boltzmann::fvbm::McSpec;
 use glassbox::boltzmann::partition::exact_log_z;
 use glassbox::boltzmann::train::VisibleUnits;
-use glassbox::boltzmann::{Method, Rbm, TrainSpec, Trainer};
+use glassbox::boltzmann::{Bm, Fvbm, Method, Rbm, TrainSpec, Trainer};
 use glassbox::rng::Streams;
 
 type Arrays<'py> = (
@@ -82,6 +83,8 @@ pub fn rbm_train<'py>(
     visible: &str,
     replicas: usize,
     beta_min: f64,
+    sigma: Option<f64>,
+    learn_sigma: bool,
 ) -> PyResult<Trained<'py>> {
     let (x, nv) = rows(&data);
     let method: Method = method.to_lowercase().parse().py()?;
@@ -110,6 +113,8 @@ pub fn rbm_train<'py>(
         visible,
         replicas,
         beta_min,
+        sigma,
+        learn_sigma,
     };
     let (rbm, history) = detached(py, || -> glassbox::Result<_> {
         let mut tr = Trainer::new(spec, nv, &x)?;
@@ -185,10 +190,12 @@ pub fn rbm_log_z_exact(
     detached(py, || exact_log_z(&r)).py()
 }
 
-/// AIS estimate of ln Z; base-rate biases from `base_data` rows (or the model's a): JSON.
+/// AIS estimate of ln Z: JSON. The base model comes from `base_data` rows (base-rate
+/// log-odds; Gaussian units: the rows' means and standard deviations), else from the model's
+/// own a (and σ).
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-#[pyo3(signature = (w, a, b, base_data=None, chains=100, steps=14500, seed=1))]
+#[pyo3(signature = (w, a, b, base_data=None, chains=100, steps=14500, seed=1, sigma=None))]
 pub fn rbm_log_z_ais(
     py: Python<'_>,
     w: PyReadonlyArray2<'_, f64>,
@@ -198,17 +205,150 @@ pub fn rbm_log_z_ais(
     chains: usize,
     steps: usize,
     seed: u64,
+    sigma: Option<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<String> {
-    let r = rbm_from(&w, &a, &b, &None)?;
-    let base = match &base_data {
-        Some(d) => base_rate_bias(&rows(d).0, r.n_visible()).py()?,
-        None => r.visible_bias().to_vec(),
-    };
+    let r = rbm_from(&w, &a, &b, &sigma)?;
     let spec = AisSpec {
         chains,
         steps,
         betas: None,
     };
-    let res = detached(py, || ais(&r, &base, &spec, &Streams::new(seed))).py()?;
+    let streams = Streams::new(seed);
+    let nv = r.n_visible();
+    let data = base_data.as_ref().map(|d| rows(d).0);
+    let res = detached(py, || match (r.visible_sigma(), &data) {
+        (None, Some(d)) => ais(&r, &base_rate_bias(d, nv)?, &spec, &streams),
+        (None, None) => ais(&r, r.visible_bias(), &spec, &streams),
+        (Some(_), Some(d)) => {
+            let (mean, sd) = base_gaussian(d, nv)?;
+            ais_gaussian(&r, &mean, &sd, &spec, &streams)
+        }
+        (Some(s), None) => ais_gaussian(&r, r.visible_bias(), s, &spec, &streams),
+    })
+    .py()?;
     json(&res)
+}
+
+/// (J, θ, trace) of a learned Boltzmann machine.
+type LearnedBm<'py> = (
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Vec<f64>,
+);
+
+/// (∂L/∂J, ∂L/∂θ, their standard errors or None) of a fully visible machine.
+type BmGradient<'py> = (
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Option<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<f64>>)>,
+);
+
+fn fvbm_from(j: &PyReadonlyArray2<'_, f64>, theta: &PyReadonlyArray1<'_, f64>) -> PyResult<Fvbm> {
+    let n = theta.len()?;
+    Fvbm::new(n, rows(j).0, theta.as_array().to_vec()).py()
+}
+
+/// Learns a Boltzmann machine on ±1 rows of `data` (visible units): exact Boltzmann learning
+/// with `hidden` hidden units (n_v + n_h ≤ 20), or for a fully visible machine with
+/// `mc_chains` set, Monte Carlo model averages. Returns (J, θ, trace): the exact
+/// log-likelihood before each step and after the last, or the largest |gradient| per step.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (data, hidden=0, iterations=200, learning_rate=0.1, init_scale=1.0, seed=1, mc_chains=None, burn_in=20, sweeps=50))]
+pub fn bm_train<'py>(
+    py: Python<'py>,
+    data: PyReadonlyArray2<'py, f64>,
+    hidden: usize,
+    iterations: usize,
+    learning_rate: f64,
+    init_scale: f64,
+    seed: u64,
+    mc_chains: Option<usize>,
+    burn_in: usize,
+    sweeps: usize,
+) -> PyResult<LearnedBm<'py>> {
+    let (x, nv) = rows(&data);
+    let streams = Streams::new(seed);
+    let (m, trace) = detached(py, || -> glassbox::Result<(Fvbm, Vec<f64>)> {
+        match mc_chains {
+            Some(chains) if hidden == 0 => {
+                let spec = McSpec {
+                    chains,
+                    burn_in,
+                    samples: sweeps,
+                };
+                Fvbm::fit_mc(&x, nv, learning_rate, iterations, &spec, &streams)
+            }
+            Some(_) => Err(glassbox::Error::InvalidParameter(
+                "Monte Carlo learning is for fully visible machines (hidden=0)".into(),
+            )),
+            None => {
+                let mut bm = Bm::random(nv, hidden, init_scale, &streams)?;
+                let trace = bm.fit(&x, learning_rate, iterations)?;
+                Ok((bm.machine().clone(), trace))
+            }
+        }
+    })
+    .py()?;
+    let n = m.n();
+    Ok((
+        m.couplings().to_vec().into_pyarray(py).reshape([n, n])?,
+        m.biases().to_vec().into_pyarray(py),
+        trace,
+    ))
+}
+
+/// Exact log-likelihood per row of ±1 visible `data` under the machine (J, θ) whose first
+/// `n_visible` units are visible (≤ 20 units in all).
+#[pyfunction]
+pub fn bm_log_likelihood(
+    py: Python<'_>,
+    j: PyReadonlyArray2<'_, f64>,
+    theta: PyReadonlyArray1<'_, f64>,
+    n_visible: usize,
+    data: PyReadonlyArray2<'_, f64>,
+) -> PyResult<f64> {
+    let bm = Bm::new(n_visible, fvbm_from(&j, &theta)?).py()?;
+    let x = rows(&data).0;
+    detached(py, || bm.log_likelihood(&x)).py()
+}
+
+/// Log-likelihood gradient of a fully visible machine on ±1 `data`: exact (enumeration,
+/// N ≤ 20) when `mc_chains` is None, else Monte Carlo with standard errors.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (j, theta, data, mc_chains=None, burn_in=20, sweeps=50, seed=1))]
+pub fn fvbm_gradient<'py>(
+    py: Python<'py>,
+    j: PyReadonlyArray2<'py, f64>,
+    theta: PyReadonlyArray1<'py, f64>,
+    data: PyReadonlyArray2<'py, f64>,
+    mc_chains: Option<usize>,
+    burn_in: usize,
+    sweeps: usize,
+    seed: u64,
+) -> PyResult<BmGradient<'py>> {
+    let m = fvbm_from(&j, &theta)?;
+    let n = m.n();
+    let x = rows(&data).0;
+    let mat = |v: Vec<f64>| v.into_pyarray(py).reshape([n, n]);
+    match mc_chains {
+        None => {
+            let (dj, dh) = detached(py, || m.gradient(&x)).py()?;
+            Ok((mat(dj)?, dh.into_pyarray(py), None))
+        }
+        Some(chains) => {
+            let spec = McSpec {
+                chains,
+                burn_in,
+                samples: sweeps,
+            };
+            let g = detached(py, || m.gradient_mc(&x, &spec, &Streams::new(seed))).py()?;
+            Ok((
+                mat(g.dj)?,
+                g.dh.into_pyarray(py),
+                Some((mat(g.dj_err)?, g.dh_err.into_pyarray(py))),
+            ))
+        }
+    }
 }

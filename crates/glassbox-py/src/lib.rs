@@ -56,6 +56,9 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(boltzmann::rbm_sample, m)?)?;
     m.add_function(wrap_pyfunction!(boltzmann::rbm_log_z_exact, m)?)?;
     m.add_function(wrap_pyfunction!(boltzmann::rbm_log_z_ais, m)?)?;
+    m.add_function(wrap_pyfunction!(boltzmann::bm_train, m)?)?;
+    m.add_function(wrap_pyfunction!(boltzmann::bm_log_likelihood, m)?)?;
+    m.add_function(wrap_pyfunction!(boltzmann::fvbm_gradient, m)?)?;
     m.add_function(wrap_pyfunction!(memory::hopfield_patterns, m)?)?;
     m.add_function(wrap_pyfunction!(memory::hopfield_couplings, m)?)?;
     m.add_function(wrap_pyfunction!(memory::hopfield_run, m)?)?;

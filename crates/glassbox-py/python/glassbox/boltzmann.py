@@ -1,4 +1,5 @@
-"""Restricted Boltzmann machines: training (CD-k, PCD), sampling, free energies, ln Z.
+"""Restricted Boltzmann machines: training (CD-k, PCD), sampling, free energies, ln Z; and
+Boltzmann machines on ±1 units, fully visible or with hidden units (:func:`bm_train`).
 
     >>> from glassbox import boltzmann
     >>> model = boltzmann.train(data, hidden=20, epochs=5, seed=1)   # data: (M, n_v) of 0/1
@@ -15,7 +16,9 @@ F(v) = −a·v − Σ_j log(1 + exp(b_j + (vW)_j)). A model is an :class:`RBM` h
 
 Gaussian–Bernoulli machines (``train(..., visible="gaussian")`` on real-valued rows) also hold
 ``sigma`` (n_v), with E(v, h) = Σ_i (v_i − a_i)²/(2σ_i²) − b·h − Σ_ij (v_i/σ_i) W_ij h_j and
-p(v) a density; σ is fixed at the data's standard deviations. ``method="pt"`` trains by
+p(v) a density; σ starts at the data's standard deviations (or ``sigma``) and is learned
+with ``learn_sigma=True``; ``log_z(model, "ais", base_data=rows)`` anneals from independent
+Gaussians with the rows' moments. ``method="pt"`` trains by
 parallel-tempering PCD (``replicas`` temperatures, β from 1 down to ``beta_min``).
 """
 
@@ -30,7 +33,10 @@ import numpy as np
 
 from . import _glassbox
 
-__all__ = ["RBM", "train", "free_energy", "sample", "log_z", "log_likelihood", "load"]
+__all__ = [
+    "RBM", "train", "free_energy", "sample", "log_z", "log_likelihood", "load",
+    "BM", "bm_train", "bm_log_likelihood", "fvbm_gradient",
+]
 
 
 @dataclass
@@ -96,18 +102,24 @@ def train(
     visible: str = "bernoulli",
     replicas: int = 10,
     beta_min: float = 0.5,
+    sigma: Optional[float] = None,
+    learn_sigma: bool = False,
 ) -> RBM:
     """Trains an RBM on rows of ``data`` (0/1, or real values with ``visible="gaussian"``)
     by CD-k (``method="cd"``), persistent CD (``"pcd"``) or parallel-tempering PCD
     (``"pt"``: ``replicas`` temperatures, β linear from 1 to ``beta_min``) with momentum, L2
     weight decay on W and learning rate ``learning_rate / (1 + lr_decay · epoch)``.
     ``history`` holds per-epoch reconstruction error, pseudo-log-likelihood (NaN for
-    Gaussian units) and, for PT, the exchange acceptance per neighbouring pair."""
+    Gaussian units), the reconstruction log-density ln N(v; E[v | h = P(h|v)], σ²) (Gaussian
+    units; NaN for Bernoulli ones) and, for PT, the exchange acceptance per neighbouring pair.
+    Gaussian units start with σ = ``sigma`` for every unit (default: the data's standard
+    deviations) and keep it unless ``learn_sigma`` (gradient ascent on ln σ)."""
     x = _binary("data", data)
     w, a, b, hist, sigma = _glassbox.rbm_train(
         x, int(hidden), int(epochs), int(batch_size), float(learning_rate), float(lr_decay),
         float(momentum), float(weight_decay), str(method), int(k), float(init_scale), int(seed),
         str(visible), int(replicas), float(beta_min),
+        None if sigma is None else float(sigma), bool(learn_sigma),
     )
     return RBM(w, a, b, json.loads(hist), sigma=sigma)
 
@@ -135,15 +147,19 @@ def log_z(
 ) -> Union[float, Dict[str, Any]]:
     """ln Z. ``method="exact"`` sums over the smaller layer (≤ 24 units) and returns a float;
     ``"ais"`` runs annealed importance sampling (Salakhutdinov & Murray 2008) from the
-    base-rate model of ``base_data`` (default: the model's visible biases) and returns a dict
-    with ``log_z``, ``std_err``, ``log_weights`` (array) and the ±3 s.e. bounds."""
+    base-rate model of ``base_data`` (default: the model's visible biases; Gaussian units:
+    independent Gaussians with the rows' means and standard deviations, default a and σ) and
+    returns a dict with ``log_z``, ``std_err``, ``log_weights`` (array) and the ±3 s.e.
+    bounds."""
     if method == "exact":
         return _glassbox.rbm_log_z_exact(*model._arrays(), model._sigma())
     if method != "ais":
         raise ValueError(f"method must be 'exact' or 'ais', got {method!r}")
     base = None if base_data is None else _binary("base_data", base_data)
     out = json.loads(
-        _glassbox.rbm_log_z_ais(*model._arrays(), base, int(chains), int(steps), int(seed))
+        _glassbox.rbm_log_z_ais(
+            *model._arrays(), base, int(chains), int(steps), int(seed), model._sigma()
+        )
     )
     out["log_weights"] = np.asarray(out["log_weights"])
     return out
@@ -153,3 +169,74 @@ def log_likelihood(model: RBM, v: Any, log_z_value: Optional[float] = None) -> f
     """Mean ln p(v) over the rows of ``v`` (exact ln Z unless ``log_z_value`` is given)."""
     lz = log_z(model) if log_z_value is None else float(log_z_value)
     return float(-free_energy(model, v).mean() - lz)
+
+
+@dataclass
+class BM:
+    """A Boltzmann machine on ±1 units with all pairs coupled: couplings ``J`` (n × n,
+    symmetric, zero diagonal) and biases ``theta`` (n), p(s) ∝ exp(Σ_{i<j} J_ij s_i s_j + θ·s);
+    the first ``n_visible`` units are visible, the rest hidden. ``trace`` is the training
+    trace: the exact log-likelihood per row before each step and after the last, or (Monte
+    Carlo learning) the largest |gradient component| per step."""
+
+    J: np.ndarray
+    theta: np.ndarray
+    n_visible: int
+    trace: List[float] = field(default_factory=list)
+
+
+def bm_train(
+    data: Any,
+    hidden: int = 0,
+    iterations: int = 200,
+    learning_rate: float = 0.1,
+    init_scale: float = 1.0,
+    seed: int = 1,
+    mc_chains: Optional[int] = None,
+    burn_in: int = 20,
+    sweeps: int = 50,
+) -> BM:
+    """Boltzmann learning on ±1 rows of ``data``: exact gradient ascent with ``hidden``
+    hidden units (Ackley, Hinton & Sejnowski 1985; n_v + n_h ≤ 20, couplings start at
+    N(0, init_scale²/n)), or — fully visible machines of any size, ``mc_chains`` set — model
+    averages from ``mc_chains`` heat-bath Gibbs chains (``burn_in`` + ``sweeps`` sweeps each)
+    per step, from zero parameters."""
+    x = _binary("data", data)
+    j, theta, trace = _glassbox.bm_train(
+        x, int(hidden), int(iterations), float(learning_rate), float(init_scale), int(seed),
+        None if mc_chains is None else int(mc_chains), int(burn_in), int(sweeps),
+    )
+    return BM(j, theta, x.shape[1], list(trace))
+
+
+def bm_log_likelihood(model: BM, data: Any) -> float:
+    """Exact mean ln p(v) of the ±1 visible rows of ``data`` (hidden units summed out)."""
+    return _glassbox.bm_log_likelihood(
+        np.ascontiguousarray(model.J, dtype=np.float64),
+        np.ascontiguousarray(model.theta, dtype=np.float64),
+        int(model.n_visible),
+        _binary("data", data),
+    )
+
+
+def fvbm_gradient(
+    model: BM,
+    data: Any,
+    mc_chains: Optional[int] = None,
+    burn_in: int = 20,
+    sweeps: int = 50,
+    seed: int = 1,
+) -> Dict[str, Any]:
+    """Log-likelihood gradient of a fully visible machine on ±1 rows: ``{"dJ", "dtheta"}``,
+    exact by enumeration (N ≤ 20) or, with ``mc_chains``, Monte Carlo estimates plus their
+    standard errors ``dJ_err``, ``dtheta_err``."""
+    dj, dh, err = _glassbox.fvbm_gradient(
+        np.ascontiguousarray(model.J, dtype=np.float64),
+        np.ascontiguousarray(model.theta, dtype=np.float64),
+        _binary("data", data),
+        None if mc_chains is None else int(mc_chains), int(burn_in), int(sweeps), int(seed),
+    )
+    out = {"dJ": dj, "dtheta": dh}
+    if err is not None:
+        out["dJ_err"], out["dtheta_err"] = err
+    return out
