@@ -969,9 +969,10 @@ pub fn noise_measurement(
     let ratio = |i: usize, j: usize| {
         let (a, b) = (&pts[i], &pts[j]);
         let r = a.fluctuation / b.fluctuation;
-        let e = r * ((a.fluctuation_err / a.fluctuation).powi(2)
-            + (b.fluctuation_err / b.fluctuation).powi(2))
-        .sqrt();
+        let e = r
+            * ((a.fluctuation_err / a.fluctuation).powi(2)
+                + (b.fluctuation_err / b.fluctuation).powi(2))
+            .sqrt();
         (r, e)
     };
     let mut summary: Vec<String> = pts
@@ -993,6 +994,13 @@ pub fn noise_measurement(
             "fluctuation ratio {what} = {r:.3} ± {e:.3} (η/B scaling: {want}; errors propagated as independent)"
         ));
     }
+    let (a, b) = (&pts[2], &pts[1]);
+    let r = a.excess / b.excess;
+    let e = r * ((a.excess_err / a.excess).powi(2) + (b.excess_err / b.excess).powi(2)).sqrt();
+    summary.push(format!(
+        "excess mean objective over (η, 2B), paired by network: (η, B) {:.5} ± {:.5}, (2η, B) {:.5} ± {:.5}, (2η, 2B) {:.5} ± {:.5}; ratio (2η, B)/(η, B) = {r:.3} ± {e:.3} (∝ η/B: 3)",
+        b.excess, b.excess_err, a.excess, a.excess_err, pts[3].excess, pts[3].excess_err
+    ));
     let x: Vec<f64> = pts.iter().map(|p| p.temperature).collect();
     let y: Vec<f64> = pts.iter().map(|p| p.fluctuation).collect();
     let guide: Vec<f64> = x.iter().map(|t| y[1] * t / x[1]).collect();
@@ -1036,8 +1044,12 @@ pub fn loss_spread_topic(
         "std of the test loss",
     )
     .with(
-        Series::points("measured", w.clone(), points.iter().map(|p| p.spread).collect())
-            .with_yerr(points.iter().map(|p| p.spread_err).collect()),
+        Series::points(
+            "measured",
+            w.clone(),
+            points.iter().map(|p| p.spread).collect(),
+        )
+        .with_yerr(points.iter().map(|p| p.spread_err).collect()),
     );
     spread.log_x = true;
     spread.log_y = true;

@@ -146,7 +146,11 @@ pub struct SpreadPoint {
 /// and representation overlap on `test`. Networks run in parallel; network s at width index w
 /// draws its initialization from stream [1, w, s] and its minibatch order from [2, w, s] of
 /// `cfg.seed`, so results do not depend on the thread count.
-pub fn loss_spread(train: &Dataset, test: &Dataset, cfg: &SpreadConfig) -> Result<Vec<SpreadPoint>> {
+pub fn loss_spread(
+    train: &Dataset,
+    test: &Dataset,
+    cfg: &SpreadConfig,
+) -> Result<Vec<SpreadPoint>> {
     if cfg.widths.is_empty() || cfg.widths.contains(&0) {
         return Err(invalid("widths must be given and ≥ 1"));
     }
@@ -160,7 +164,9 @@ pub fn loss_spread(train: &Dataset, test: &Dataset, cfg: &SpreadConfig) -> Resul
         return Err(invalid("need ≥ 1 epoch"));
     }
     if test.dim() != train.dim() || test.classes != train.classes {
-        return Err(invalid("train and test sets differ in dimension or classes"));
+        return Err(invalid(
+            "train and test sets differ in dimension or classes",
+        ));
     }
     cfg.sgd.check(train.len())?;
     let streams = Streams::new(cfg.seed);
@@ -179,7 +185,13 @@ pub fn loss_spread(train: &Dataset, test: &Dataset, cfg: &SpreadConfig) -> Resul
                         cfg.hidden,
                         &mut streams.stream(&path(1)),
                     )?;
-                    net.train(train, cfg.loss, &cfg.sgd, cfg.epochs, &mut streams.stream(&path(2)))?;
+                    net.train(
+                        train,
+                        cfg.loss,
+                        &cfg.sgd,
+                        cfg.epochs,
+                        &mut streams.stream(&path(2)),
+                    )?;
                     Ok((
                         net.loss(test, cfg.loss),
                         net.loss(train, cfg.loss),
@@ -267,6 +279,12 @@ pub struct NoisePoint {
     pub fluctuation: f64,
     /// Its standard error over networks.
     pub fluctuation_err: f64,
+    /// Excess of the time-averaged objective over that of the first setting, network by
+    /// network (paired, so the networks' common slow drift cancels): (η/B − η₀/B₀) tr C/4 for
+    /// small η.
+    pub excess: f64,
+    /// Its standard error over networks.
+    pub excess_err: f64,
 }
 
 /// Stationary SGD fluctuations of the training objective at each (η, B) of `cfg`, networks in
@@ -313,7 +331,13 @@ pub fn sgd_noise(train: &Dataset, cfg: &NoiseConfig) -> Result<Vec<NoisePoint>> 
                 batch: cfg.warmup.1,
                 weight_decay: cfg.weight_decay,
             };
-            net.train(train, cfg.loss, &warm, cfg.warmup_epochs, &mut streams.stream(&[2, s as u64]))?;
+            net.train(
+                train,
+                cfg.loss,
+                &warm,
+                cfg.warmup_epochs,
+                &mut streams.stream(&[2, s as u64]),
+            )?;
             cfg.settings
                 .iter()
                 .enumerate()
@@ -349,6 +373,12 @@ pub fn sgd_noise(train: &Dataset, cfg: &NoiseConfig) -> Result<Vec<NoisePoint>> 
                 mean_err(&per_seed.iter().map(|r| r[k][0]).collect::<Vec<f64>>());
             let (fluctuation, fluctuation_err) =
                 mean_err(&per_seed.iter().map(|r| r[k][1]).collect::<Vec<f64>>());
+            let (excess, excess_err) = mean_err(
+                &per_seed
+                    .iter()
+                    .map(|r| r[k][0] - r[0][0])
+                    .collect::<Vec<f64>>(),
+            );
             NoisePoint {
                 lr,
                 batch,
@@ -357,6 +387,8 @@ pub fn sgd_noise(train: &Dataset, cfg: &NoiseConfig) -> Result<Vec<NoisePoint>> 
                 mean_loss_err,
                 fluctuation,
                 fluctuation_err,
+                excess,
+                excess_err,
             }
         })
         .collect())

@@ -317,7 +317,12 @@ impl TwoLayer {
 
     /// Per-row loss ℓ and, when `grad_out` is given, writes ∂ℓ/∂o (not yet divided by B) into
     /// it.
-    fn row_losses(o: &Mat<f64>, labels: &[usize], loss: Loss, mut grad_out: Option<&mut Mat<f64>>) -> f64 {
+    fn row_losses(
+        o: &Mat<f64>,
+        labels: &[usize],
+        loss: Loss,
+        mut grad_out: Option<&mut Mat<f64>>,
+    ) -> f64 {
         let k = o.ncols();
         let mut total = 0.0;
         for (i, &y) in labels.iter().enumerate() {
@@ -458,7 +463,11 @@ impl TwoLayer {
         let (hd, h, kh) = (self.h * self.d, self.h, self.k * self.h);
         let decays = |p: usize| (p < hd) || (hd + h..hd + h + kh).contains(&p);
         for (p, (t, g)) in self.theta.iter_mut().zip(grad.iter()).enumerate() {
-            let wd = if decays(p) { sgd.weight_decay * *t } else { 0.0 };
+            let wd = if decays(p) {
+                sgd.weight_decay * *t
+            } else {
+                0.0
+            };
             *t -= sgd.lr * (g + wd);
         }
         l
@@ -551,17 +560,11 @@ pub fn cka(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> f64 {
     let (a, b) = (centred(a), centred(b));
     let frob2 = |x: MatRef<'_, f64>, y: MatRef<'_, f64>| {
         let mut c = Mat::zeros(x.ncols(), y.ncols());
-        matmul(
-            c.as_mut(),
-            Accum::Replace,
-            x.transpose(),
-            y,
-            1.0,
-            Par::Seq,
-        );
+        matmul(c.as_mut(), Accum::Replace, x.transpose(), y, 1.0, Par::Seq);
         c.squared_norm_l2()
     };
-    frob2(a.as_ref(), b.as_ref()) / (frob2(a.as_ref(), a.as_ref()) * frob2(b.as_ref(), b.as_ref())).sqrt()
+    frob2(a.as_ref(), b.as_ref())
+        / (frob2(a.as_ref(), a.as_ref()) * frob2(b.as_ref(), b.as_ref())).sqrt()
 }
 
 #[cfg(test)]
@@ -576,7 +579,9 @@ mod tests {
             .map(|i| {
                 // A nonlinear rule: the class is the bucket of x₀·x₁ + x₂.
                 let v = x[(i, 0)] * x[(i, 1)] + x[(i, 2 % d)];
-                ((v.tanh() + 1.0) / 2.0 * k as f64).floor().min(k as f64 - 1.0) as usize
+                ((v.tanh() + 1.0) / 2.0 * k as f64)
+                    .floor()
+                    .min(k as f64 - 1.0) as usize
             })
             .collect();
         Dataset::new(x, labels, k).unwrap()
@@ -638,7 +643,13 @@ mod tests {
         let bad = Sgd { batch: 0, ..sgd };
         let mut n2 = net.clone();
         assert!(n2
-            .train(&data, Loss::Squared, &bad, 1, &mut Streams::new(0).stream(&[0]))
+            .train(
+                &data,
+                Loss::Squared,
+                &bad,
+                1,
+                &mut Streams::new(0).stream(&[0])
+            )
             .is_err());
         assert!(TwoLayer::new(0, 3, 2, Hidden::Relu, &mut Streams::new(0).stream(&[0])).is_err());
     }

@@ -208,9 +208,7 @@ pub fn gibbs_learning_at(alpha: f64, temperature: f64) -> Result<(LearningPoint,
             -r / (1.0 - q) + 2.0 * alpha * q / c * i1,
             -0.5 / (1.0 - q)
                 + (1.0 - r * r) / (2.0 * (1.0 - q).powi(2))
-                + 2.0
-                    * alpha
-                    * (-r / (2.0 * c) * i1 + i2 / (2.0 * q.sqrt() * (1.0 - q).powf(1.5))),
+                + 2.0 * alpha * (-r / (2.0 * c) * i1 + i2 / (2.0 * q.sqrt() * (1.0 - q).powf(1.5))),
         ])
     };
     let norm = |g: [f64; 2]| g[0].hypot(g[1]);
@@ -225,8 +223,14 @@ pub fn gibbs_learning_at(alpha: f64, temperature: f64) -> Result<(LearningPoint,
             let gr = [gradient(r + h, q, beta)?, gradient(r - h, q, beta)?];
             let gq = [gradient(r, q + h, beta)?, gradient(r, q - h, beta)?];
             let j = [
-                [(gr[0][0] - gr[1][0]) / (2.0 * h), (gq[0][0] - gq[1][0]) / (2.0 * h)],
-                [(gr[0][1] - gr[1][1]) / (2.0 * h), (gq[0][1] - gq[1][1]) / (2.0 * h)],
+                [
+                    (gr[0][0] - gr[1][0]) / (2.0 * h),
+                    (gq[0][0] - gq[1][0]) / (2.0 * h),
+                ],
+                [
+                    (gr[0][1] - gr[1][1]) / (2.0 * h),
+                    (gq[0][1] - gq[1][1]) / (2.0 * h),
+                ],
             ];
             let det = j[0][0] * j[1][1] - j[0][1] * j[1][0];
             let dr = (j[1][1] * g[0] - j[0][1] * g[1]) / det;
@@ -246,7 +250,9 @@ pub fn gibbs_learning_at(alpha: f64, temperature: f64) -> Result<(LearningPoint,
                 }
                 step *= 0.5;
                 if step < 1e-12 {
-                    return Err(invalid("finite-T Gibbs learning: Newton step left the domain"));
+                    return Err(invalid(
+                        "finite-T Gibbs learning: Newton step left the domain",
+                    ));
                 }
             }
         }
@@ -317,7 +323,12 @@ mod tests {
         // T → 0: the version-space (Gibbs) curve.
         let (p, q) = gibbs_learning_at(2.0, 0.01).unwrap();
         let g = gibbs_learning(2.0).unwrap();
-        assert!((p.epsilon - g.epsilon).abs() < 1e-3, "{} vs {}", p.epsilon, g.epsilon);
+        assert!(
+            (p.epsilon - g.epsilon).abs() < 1e-3,
+            "{} vs {}",
+            p.epsilon,
+            g.epsilon
+        );
         assert!((q - p.r).abs() < 1e-2);
         // Heating raises the generalization error.
         let hot = gibbs_learning_at(2.0, 0.5).unwrap().0;
