@@ -156,10 +156,10 @@ pub struct NetworkArgs {
     pub pool: usize,
     /// Training images (drawn from the MNIST test set, fixed by the seed).
     #[arg(long = "train", default_value_t = 2000)]
-    pub n_train: usize,
+    pub train_images: usize,
     /// Held-out images.
     #[arg(long = "test", default_value_t = 1000)]
-    pub n_test: usize,
+    pub test_images: usize,
 }
 
 /// Flags of the SGD-noise measurement of `loss-spread`.
@@ -879,7 +879,12 @@ fn mnist_split(
         .or_else(glassbox::data::mnist_dir)
         .context("MNIST not found: pass --mnist DIR")?;
     let images = glassbox::data::mnist(&dir, "t10k")?.pooled(net.pool)?;
-    Ok(sgd::image_split(&images, net.n_train, net.n_test, seed)?)
+    Ok(sgd::image_split(
+        &images,
+        net.train_images,
+        net.test_images,
+        seed,
+    )?)
 }
 
 fn spread_config(net: &NetworkArgs, seed: u64) -> sgd::SpreadConfig {
@@ -1117,7 +1122,7 @@ pub fn loss_spread_topic(
     Ok(Output {
         summary,
         header: SPREAD_HEADER.to_vec(),
-        rows: spread_rows(&points, net.n_train),
+        rows: spread_rows(&points, net.train_images),
         json: serde_json::json!({ "widths": points, "spread_fit": fit, "sgd_noise": noise_json }),
         plots,
         arrays: Vec::new(),
@@ -1134,7 +1139,7 @@ pub fn two_layer_overlap(
 ) -> Result<Output> {
     let (train, test) = mnist_split(net, mnist, seed)?;
     let points = sgd::loss_spread(&train, &test, &spread_config(net, seed))?;
-    let n = net.n_train as f64;
+    let n = net.train_images as f64;
     let g: Vec<f64> = points.iter().map(|p| p.params as f64 / n).collect();
     let classes = train.classes as f64;
     let mut overlap = Plot::new(
@@ -1197,7 +1202,7 @@ pub fn two_layer_overlap(
     Ok(Output {
         summary,
         header: SPREAD_HEADER.to_vec(),
-        rows: spread_rows(&points, net.n_train),
+        rows: spread_rows(&points, net.train_images),
         json: serde_json::to_value(&points)?,
         plots: vec![("overlap", overlap), ("losses", losses)],
         arrays: Vec::new(),

@@ -271,8 +271,8 @@ pub fn learning(section: &mut Section, folder: &RunFolder, args: &Args) -> Resul
                 hidden: HiddenArg::Tanh,
                 loss: LossArg::CrossEntropy,
                 pool: 4,
-                n_train: 500,
-                n_test: 500,
+                train_images: 500,
+                test_images: 500,
             };
             let noise = NoiseArgs {
                 noise_width: 8,
