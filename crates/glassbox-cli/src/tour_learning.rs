@@ -238,8 +238,8 @@ pub fn learning(section: &mut Section, folder: &RunFolder, args: &Args) -> Resul
         args.seed,
     )?;
     // The same form fitted to Mei–Montanari's curve at the same p: the offsets must agree.
-    let ps: Vec<f64> = flank.iter().map(|v| v[0]).collect();
-    let theory_flank = ps
+    let flank_p: Vec<f64> = flank.iter().map(|v| v[0]).collect();
+    let theory_flank = flank_p
         .iter()
         .map(|&p| {
             dd::random_features_risk(
@@ -253,7 +253,8 @@ pub fn learning(section: &mut Section, folder: &RunFolder, args: &Args) -> Resul
             .map(|r| r + 0.1)
         })
         .collect::<glassbox::Result<Vec<f64>>>()?;
-    let ft = glassbox::learning::scaling::fit_power_law(&ps, &theory_flank, None, 50, args.seed)?;
+    let ft =
+        glassbox::learning::scaling::fit_power_law(&flank_p, &theory_flank, None, 50, args.seed)?;
     let inside = ff.c_ci[0] - 0.05 * ft.c <= ft.c && ft.c <= ff.c_ci[1] + 0.05 * ft.c;
     push((
         vec![
