@@ -90,6 +90,10 @@ pub fn image_split(
     ))
 }
 
+/// One trained network: test loss, training loss, test accuracy, hidden representation of the
+/// test inputs, parameter count.
+type Run = (f64, f64, f64, faer::Mat<f64>, usize);
+
 /// A loss-spread experiment.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SpreadConfig {
@@ -201,9 +205,7 @@ pub fn loss_spread(
                     ))
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let col = |f: fn(&(f64, f64, f64, faer::Mat<f64>, usize)) -> f64| {
-                runs.iter().map(f).collect::<Vec<f64>>()
-            };
+            let col = |f: fn(&Run) -> f64| runs.iter().map(f).collect::<Vec<f64>>();
             let test_losses = col(|r| r.0);
             let (test_loss, test_loss_err) = mean_err(&test_losses);
             let (spread, spread_err) = std_jackknife(&test_losses);
