@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 use glassbox::learning::regression::{self, CurveConfig, Source};
-use glassbox::learning::{landscape, nngp, perceptron, scaling};
+use glassbox::learning::{landscape, nngp, perceptron, scaling, sgd, two_layer};
 use glassbox::theory::{double_descent as dd, gardner, pspin};
 
 use crate::plot::{Plot, Series, Style};
@@ -97,6 +97,88 @@ pub enum NonlinearityArg {
     Erf,
 }
 
+/// Hidden activation of the trained two-layer network.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HiddenArg {
+    /// tanh.
+    Tanh,
+    /// max(z, 0).
+    Relu,
+}
+
+/// Training loss of the two-layer network.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LossArg {
+    /// Softmax cross-entropy.
+    CrossEntropy,
+    /// Squared error against one-hot targets.
+    Squared,
+}
+
+/// Which trained model `replica-overlap` compares.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverlapModel {
+    /// Random-features least squares: normalized overlap of the second-layer weights.
+    RandomFeatures,
+    /// A two-layer network trained by SGD on MNIST: linear CKA of the hidden representations.
+    TwoLayer,
+}
+
+/// Flags of the SGD-trained two-layer network on MNIST.
+#[derive(clap::Args, Debug, Clone)]
+pub struct NetworkArgs {
+    /// Hidden widths H.
+    #[arg(long, value_delimiter = ',', default_values_t = [4, 8, 16, 32, 64, 128])]
+    pub widths: Vec<usize>,
+    /// Networks per width (even: they pair up for the representation overlap).
+    #[arg(long, default_value_t = 16)]
+    pub networks: usize,
+    /// Training epochs.
+    #[arg(long, default_value_t = 5)]
+    pub epochs: usize,
+    /// Learning rate η.
+    #[arg(long, default_value_t = 0.05)]
+    pub lr: f64,
+    /// Minibatch size B.
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+    /// Weight decay λ on the weights.
+    #[arg(long, default_value_t = 1e-4)]
+    pub weight_decay: f64,
+    /// Hidden activation.
+    #[arg(long, value_enum, default_value_t = HiddenArg::Tanh)]
+    pub hidden: HiddenArg,
+    /// Training loss.
+    #[arg(long, value_enum, default_value_t = LossArg::CrossEntropy)]
+    pub loss: LossArg,
+    /// Average the images over f × f pixel blocks (1: full 28 × 28; 2: 14 × 14; 4: 7 × 7).
+    #[arg(long, default_value_t = 1)]
+    pub pool: usize,
+    /// Training images (drawn from the MNIST test set, fixed by the seed).
+    #[arg(long = "train", default_value_t = 2000)]
+    pub train_images: usize,
+    /// Held-out images.
+    #[arg(long = "test", default_value_t = 1000)]
+    pub test_images: usize,
+}
+
+/// Flags of the SGD-noise measurement of `loss-spread`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct NoiseArgs {
+    /// Width of the network whose stationary fluctuations are measured (0: skip).
+    #[arg(long, default_value_t = 16)]
+    pub noise_width: usize,
+    /// Burn-in and measured SGD time ηt at each (η, B).
+    #[arg(long, default_value_t = 20.0)]
+    pub noise_time: f64,
+    /// Evaluations of the training objective during the measured stretch.
+    #[arg(long, default_value_t = 100)]
+    pub noise_records: usize,
+    /// Networks of the noise measurement.
+    #[arg(long, default_value_t = 8)]
+    pub noise_networks: usize,
+}
+
 /// What to run.
 #[derive(Subcommand, Debug)]
 pub enum Topic {
@@ -104,8 +186,29 @@ pub enum Topic {
     /// features p at fixed n: the peak at p = n, with Mei–Montanari's curve for the teacher.
     DoubleDescent(RegressionArgs),
     /// The overlap q of two models trained from independent initializations on the same
-    /// data, against p/n, next to the test error.
-    ReplicaOverlap(RegressionArgs),
+    /// data, against p/n, next to the test error: random-features least squares (weight
+    /// overlap) or a two-layer network trained by SGD on MNIST (hidden-representation CKA).
+    ReplicaOverlap {
+        /// The model.
+        #[arg(long, value_enum, default_value_t = OverlapModel::RandomFeatures)]
+        model: OverlapModel,
+        #[command(flatten)]
+        regression: RegressionArgs,
+        #[command(flatten)]
+        network: NetworkArgs,
+    },
+    /// A two-layer network trained by minibatch SGD on MNIST from many seeds at several
+    /// widths: the spread of final test losses narrows with width (Choromanska et al. 2015);
+    /// and SGD noise as a temperature: stationary loss fluctuations against η/B.
+    LossSpread {
+        /// MNIST folder (t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]).
+        #[arg(long)]
+        mnist: Option<PathBuf>,
+        #[command(flatten)]
+        network: NetworkArgs,
+        #[command(flatten)]
+        noise: NoiseArgs,
+    },
     /// Teacher–student perceptron learning ε(α) (Hebb, perceptron algorithm, Gibbs) against
     /// the replica curves, and the separable fraction of random labels against Cover (α_c = 2).
     Perceptron {
@@ -124,6 +227,10 @@ pub enum Topic {
         /// Inputs N of the capacity experiment.
         #[arg(long, default_value_t = 40)]
         capacity_n: usize,
+        /// Also run Gibbs learning at this temperature T > 0 (Metropolis, energy = training
+        /// errors) against the finite-T replica curve (0: skip).
+        #[arg(long, short = 'T', default_value_t = 0.0)]
+        temperature: f64,
     },
     /// Spherical 3-spin landscape: energies of minima reached by gradient descent from random
     /// starts (against E_th and E_0) and aging of Langevin dynamics below T_d.
@@ -169,7 +276,8 @@ impl Topic {
     fn name(&self) -> &'static str {
         match self {
             Topic::DoubleDescent(_) => "double-descent",
-            Topic::ReplicaOverlap(_) => "replica-overlap",
+            Topic::ReplicaOverlap { .. } => "replica-overlap",
+            Topic::LossSpread { .. } => "loss-spread",
             Topic::Perceptron { .. } => "perceptron",
             Topic::PspinDynamics { .. } => "pspin-dynamics",
             Topic::Nngp { .. } => "nngp",
@@ -363,15 +471,23 @@ pub fn perceptron_topic(
     samples: usize,
     sweeps: usize,
     capacity_n: usize,
+    temperature: f64,
     seed: u64,
 ) -> Result<Output> {
     use perceptron::Student;
     anyhow::ensure!(!alphas.is_empty(), "--alphas must not be empty");
-    let students = [
+    anyhow::ensure!(
+        temperature.is_finite() && temperature >= 0.0,
+        "--temperature must be ≥ 0, got {temperature}"
+    );
+    let mut students = vec![
         ("hebb", Student::Hebb),
         ("perceptron", Student::Perceptron),
         ("gibbs", Student::Gibbs { temperature: 0.0 }),
     ];
+    if temperature > 0.0 {
+        students.push(("gibbs-T", Student::Gibbs { temperature }));
+    }
     let mut rows = Vec::new();
     let mut measured = vec![Vec::new(); students.len()];
     for (k, &alpha) in alphas.iter().enumerate() {
@@ -390,6 +506,9 @@ pub fn perceptron_topic(
         }
         row.push(gardner::hebb_learning(alpha)?.epsilon);
         row.push(gardner::gibbs_learning(alpha)?.epsilon);
+        if temperature > 0.0 {
+            row.push(gardner::gibbs_learning_at(alpha, temperature)?.0.epsilon);
+        }
         rows.push(cells(&row));
     }
     let grid: Vec<f64> = (1..=60)
@@ -423,6 +542,21 @@ pub fn perceptron_topic(
         )
         .with_color(2),
     );
+    if temperature > 0.0 {
+        let eps = grid
+            .iter()
+            .map(|&a| gardner::gibbs_learning_at(a, temperature).map(|p| p.0.epsilon))
+            .collect::<glassbox::Result<Vec<f64>>>()?;
+        learning = learning.with(
+            Series::new(
+                format!("Gibbs at T = {temperature} (replica theory)"),
+                grid.clone(),
+                eps,
+                Style::Dashed,
+            )
+            .with_color(3),
+        );
+    }
     for (s, (name, _)) in students.iter().enumerate() {
         learning = learning.with(
             Series::points(
@@ -479,10 +613,18 @@ pub fn perceptron_topic(
             "separable fraction crosses 1/2 at α = {} (Gardner/Cover α_c = 2; perceptron budget 2000 epochs)",
             crossing.map_or("—".into(), |c| format!("{c:.3}"))
         )],
-        header: vec![
-            "alpha", "eps_hebb", "eps_hebb_err", "eps_perceptron", "eps_perceptron_err", "eps_gibbs",
-            "eps_gibbs_err", "theory_hebb", "theory_gibbs",
-        ],
+        header: if temperature > 0.0 {
+            vec![
+                "alpha", "eps_hebb", "eps_hebb_err", "eps_perceptron", "eps_perceptron_err", "eps_gibbs",
+                "eps_gibbs_err", "eps_gibbs_t", "eps_gibbs_t_err", "theory_hebb", "theory_gibbs",
+                "theory_gibbs_t",
+            ]
+        } else {
+            vec![
+                "alpha", "eps_hebb", "eps_hebb_err", "eps_perceptron", "eps_perceptron_err", "eps_gibbs",
+                "eps_gibbs_err", "theory_hebb", "theory_gibbs",
+            ]
+        },
         rows,
         json: serde_json::json!({
             "students": students.iter().map(|s| s.0).collect::<Vec<_>>(),
@@ -726,20 +868,384 @@ pub fn scaling_topic(input: &std::path::Path, resamples: usize, seed: u64) -> Re
     })
 }
 
+/// The MNIST train and test sets of the two-layer experiments (pooled, split by `seed`).
+fn mnist_split(
+    net: &NetworkArgs,
+    mnist: Option<&std::path::Path>,
+    seed: u64,
+) -> Result<(two_layer::Dataset, two_layer::Dataset)> {
+    let dir = mnist
+        .map(std::path::Path::to_path_buf)
+        .or_else(glassbox::data::mnist_dir)
+        .context("MNIST not found: pass --mnist DIR")?;
+    let images = glassbox::data::mnist(&dir, "t10k")?.pooled(net.pool)?;
+    Ok(sgd::image_split(
+        &images,
+        net.train_images,
+        net.test_images,
+        seed,
+    )?)
+}
+
+fn spread_config(net: &NetworkArgs, seed: u64) -> sgd::SpreadConfig {
+    sgd::SpreadConfig {
+        widths: net.widths.clone(),
+        seeds: net.networks,
+        hidden: match net.hidden {
+            HiddenArg::Tanh => two_layer::Hidden::Tanh,
+            HiddenArg::Relu => two_layer::Hidden::Relu,
+        },
+        loss: match net.loss {
+            LossArg::CrossEntropy => two_layer::Loss::CrossEntropy,
+            LossArg::Squared => two_layer::Loss::Squared,
+        },
+        sgd: two_layer::Sgd {
+            lr: net.lr,
+            batch: net.batch,
+            weight_decay: net.weight_decay,
+        },
+        epochs: net.epochs,
+        seed,
+    }
+}
+
+const SPREAD_HEADER: [&str; 13] = [
+    "width",
+    "params",
+    "test_loss",
+    "test_loss_err",
+    "spread",
+    "spread_err",
+    "train_loss",
+    "train_loss_err",
+    "test_accuracy",
+    "test_accuracy_err",
+    "overlap",
+    "overlap_err",
+    "params_per_example",
+];
+
+fn spread_rows(points: &[sgd::SpreadPoint], n_train: usize) -> Vec<Vec<String>> {
+    points
+        .iter()
+        .map(|p| {
+            cells(&[
+                p.width as f64,
+                p.params as f64,
+                p.test_loss,
+                p.test_loss_err,
+                p.spread,
+                p.spread_err,
+                p.train_loss,
+                p.train_loss_err,
+                p.test_accuracy,
+                p.test_accuracy_err,
+                p.overlap,
+                p.overlap_err,
+                p.params as f64 / n_train as f64,
+            ])
+        })
+        .collect()
+}
+
+/// Stationary SGD fluctuations at (η, 2B), (η, B), (2η, B), (2η, 2B) and their ratios.
+pub fn noise_measurement(
+    net: &NetworkArgs,
+    noise: &NoiseArgs,
+    train: &two_layer::Dataset,
+    seed: u64,
+) -> Result<(Vec<sgd::NoisePoint>, Vec<String>, Plot)> {
+    let c = spread_config(net, seed);
+    let (lr, b) = (net.lr, net.batch);
+    let cfg = sgd::NoiseConfig {
+        width: noise.noise_width,
+        hidden: c.hidden,
+        loss: c.loss,
+        weight_decay: net.weight_decay,
+        warmup: (lr, b),
+        warmup_epochs: net.epochs,
+        settings: vec![(lr, 2 * b), (lr, b), (2.0 * lr, b), (2.0 * lr, 2 * b)],
+        time: noise.noise_time,
+        records: noise.noise_records,
+        seeds: noise.noise_networks,
+        seed: seed.wrapping_add(1),
+    };
+    let pts = sgd::sgd_noise(train, &cfg)?;
+    let ratio = |i: usize, j: usize| {
+        let (a, b) = (&pts[i], &pts[j]);
+        let r = a.fluctuation / b.fluctuation;
+        let e = r
+            * ((a.fluctuation_err / a.fluctuation).powi(2)
+                + (b.fluctuation_err / b.fluctuation).powi(2))
+            .sqrt();
+        (r, e)
+    };
+    let mut summary: Vec<String> = pts
+        .iter()
+        .map(|p| {
+            format!(
+                "SGD noise, H = {}: η = {}, B = {} (η/B = {:.5}): loss fluctuation {:.5} ± {:.5}, mean objective {:.5} ± {:.5}",
+                noise.noise_width, p.lr, p.batch, p.temperature, p.fluctuation, p.fluctuation_err, p.mean_loss, p.mean_loss_err
+            )
+        })
+        .collect();
+    for (what, i, j, want) in [
+        ("(η, B)/(η, 2B)", 1, 0, 2.0),
+        ("(2η, B)/(η, B)", 2, 1, 2.0),
+        ("(2η, 2B)/(η, B)", 3, 1, 1.0),
+    ] {
+        let (r, e) = ratio(i, j);
+        summary.push(format!(
+            "fluctuation ratio {what} = {r:.3} ± {e:.3} (η/B scaling: {want}; errors propagated as independent)"
+        ));
+    }
+    let (a, b) = (&pts[2], &pts[1]);
+    let r = a.excess / b.excess;
+    let e = r * ((a.excess_err / a.excess).powi(2) + (b.excess_err / b.excess).powi(2)).sqrt();
+    summary.push(format!(
+        "excess mean objective over (η, 2B), paired by network: (η, B) {:.5} ± {:.5}, (2η, B) {:.5} ± {:.5}, (2η, 2B) {:.5} ± {:.5}; ratio (2η, B)/(η, B) = {r:.3} ± {e:.3} (∝ η/B: 3)",
+        b.excess, b.excess_err, a.excess, a.excess_err, pts[3].excess, pts[3].excess_err
+    ));
+    let x: Vec<f64> = pts.iter().map(|p| p.temperature).collect();
+    let y: Vec<f64> = pts.iter().map(|p| p.fluctuation).collect();
+    let guide: Vec<f64> = x.iter().map(|t| y[1] * t / x[1]).collect();
+    let mut plot = Plot::new(
+        format!("SGD noise as a temperature: H = {}", noise.noise_width),
+        "learning rate / batch size η/B",
+        "std of the training objective",
+    )
+    .with(
+        Series::points("stationary SGD", x.clone(), y)
+            .with_yerr(pts.iter().map(|p| p.fluctuation_err).collect()),
+    )
+    .with(Series::new("∝ η/B", x, guide, Style::Dashed));
+    plot.log_x = true;
+    plot.log_y = true;
+    Ok((pts, summary, plot))
+}
+
+/// `learn loss-spread`: final test losses of many SGD runs per width, and SGD noise.
+pub fn loss_spread_topic(
+    net: &NetworkArgs,
+    noise: &NoiseArgs,
+    mnist: Option<&std::path::Path>,
+    seed: u64,
+) -> Result<Output> {
+    let (train, test) = mnist_split(net, mnist, seed)?;
+    let points = sgd::loss_spread(&train, &test, &spread_config(net, seed))?;
+    let w: Vec<f64> = points.iter().map(|p| p.width as f64).collect();
+    let mut summary: Vec<String> = points
+        .iter()
+        .map(|p| {
+            format!(
+                "H = {}: test loss {:.4} ± {:.4}, spread (std over {} networks) {:.4} ± {:.4}, accuracy {:.3}",
+                p.width, p.test_loss, p.test_loss_err, p.test_losses.len(), p.spread, p.spread_err, p.test_accuracy
+            )
+        })
+        .collect();
+    let mut spread = Plot::new(
+        "Spread of final test losses across SGD runs",
+        "hidden width H",
+        "std of the test loss",
+    )
+    .with(
+        Series::points(
+            "measured",
+            w.clone(),
+            points.iter().map(|p| p.spread).collect(),
+        )
+        .with_yerr(points.iter().map(|p| p.spread_err).collect()),
+    );
+    spread.log_x = true;
+    spread.log_y = true;
+    let fit = if points.len() >= 4 {
+        let f = scaling::fit_power_law(
+            &w,
+            &points.iter().map(|p| p.spread).collect::<Vec<f64>>(),
+            Some(&points.iter().map(|p| p.spread_err).collect::<Vec<f64>>()),
+            400,
+            seed,
+        )?;
+        let xs: Vec<f64> = (0..60)
+            .map(|k| w[0] * (w[w.len() - 1] / w[0]).powf(k as f64 / 59.0))
+            .collect();
+        let ys = xs.iter().map(|x| f.a * x.powf(-f.alpha) + f.c).collect();
+        spread = spread.with(Series::new(
+            format!("a H^(−α) + c, α = {:.2}", f.alpha),
+            xs,
+            ys,
+            Style::Dashed,
+        ));
+        summary.push(format!(
+            "spread = a H^(−α) + c: α = {:.3} [{:.3}, {:.3}], c = {:.4} [{:.4}, {:.4}] (95 % bootstrap)",
+            f.alpha, f.alpha_ci[0], f.alpha_ci[1], f.c, f.c_ci[0], f.c_ci[1]
+        ));
+        Some(f)
+    } else {
+        None
+    };
+    // Histograms of the final test losses on common bins.
+    let all = points.iter().flat_map(|p| p.test_losses.iter().copied());
+    let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let bins = 24;
+    let width = ((hi - lo) / bins as f64).max(1e-12);
+    let mut hist = Plot::new(
+        "Final test losses of independent SGD runs",
+        "test loss",
+        "fraction of runs",
+    );
+    for p in &points {
+        let mut h = vec![0.0; bins];
+        for v in &p.test_losses {
+            let b = (((v - lo) / width) as usize).min(bins - 1);
+            h[b] += 1.0 / p.test_losses.len() as f64;
+        }
+        let centres = (0..bins).map(|b| lo + (b as f64 + 0.5) * width).collect();
+        hist = hist.with(Series::new(
+            format!("H = {}", p.width),
+            centres,
+            h,
+            Style::LinePoints,
+        ));
+    }
+    let mut plots = vec![("spread", spread), ("histograms", hist)];
+    let noise_json = if noise.noise_width > 0 {
+        let (pts, lines, plot) = noise_measurement(net, noise, &train, seed)?;
+        summary.extend(lines);
+        plots.push(("sgd_noise", plot));
+        serde_json::to_value(&pts)?
+    } else {
+        serde_json::Value::Null
+    };
+    Ok(Output {
+        summary,
+        header: SPREAD_HEADER.to_vec(),
+        rows: spread_rows(&points, net.train_images),
+        json: serde_json::json!({ "widths": points, "spread_fit": fit, "sgd_noise": noise_json }),
+        plots,
+        arrays: Vec::new(),
+    })
+}
+
+/// `learn replica-overlap --model two-layer`: hidden-representation overlap of pairs of
+/// independently trained networks against parameters per training example, next to the test
+/// and training losses.
+pub fn two_layer_overlap(
+    net: &NetworkArgs,
+    mnist: Option<&std::path::Path>,
+    seed: u64,
+) -> Result<Output> {
+    let (train, test) = mnist_split(net, mnist, seed)?;
+    let points = sgd::loss_spread(&train, &test, &spread_config(net, seed))?;
+    let n = net.train_images as f64;
+    let g: Vec<f64> = points.iter().map(|p| p.params as f64 / n).collect();
+    let classes = train.classes as f64;
+    let mut overlap = Plot::new(
+        "Hidden-representation overlap of two SGD-trained networks",
+        "parameters per training example p/n",
+        "linear CKA of hidden activations",
+    )
+    .with(
+        Series::new(
+            "CKA",
+            g.clone(),
+            points.iter().map(|p| p.overlap).collect(),
+            Style::LinePoints,
+        )
+        .with_yerr(points.iter().map(|p| p.overlap_err).collect()),
+    )
+    .vline(classes, "p = nK");
+    overlap.log_x = true;
+    let mut losses = Plot::new(
+        "Two-layer network trained by SGD: losses",
+        "parameters per training example p/n",
+        "loss",
+    )
+    .with(
+        Series::new(
+            "test",
+            g.clone(),
+            points.iter().map(|p| p.test_loss).collect(),
+            Style::LinePoints,
+        )
+        .with_yerr(points.iter().map(|p| p.test_loss_err).collect()),
+    )
+    .with(
+        Series::new(
+            "train",
+            g,
+            points.iter().map(|p| p.train_loss.max(1e-6)).collect(),
+            Style::LinePoints,
+        )
+        .with_yerr(points.iter().map(|p| p.train_loss_err).collect()),
+    )
+    .vline(classes, "p = nK");
+    losses.log_x = true;
+    losses.log_y = true;
+    let summary = points
+        .iter()
+        .map(|p| {
+            format!(
+                "H = {} (p/n = {:.2}): CKA {:.4} ± {:.4}, test loss {:.4} ± {:.4}, train loss {:.4}",
+                p.width,
+                p.params as f64 / n,
+                p.overlap,
+                p.overlap_err,
+                p.test_loss,
+                p.test_loss_err,
+                p.train_loss
+            )
+        })
+        .collect();
+    Ok(Output {
+        summary,
+        header: SPREAD_HEADER.to_vec(),
+        rows: spread_rows(&points, net.train_images),
+        json: serde_json::to_value(&points)?,
+        plots: vec![("overlap", overlap), ("losses", losses)],
+        arrays: Vec::new(),
+    })
+}
+
 /// Runs `glassbox learn`.
 pub fn run(args: Args) -> Result<()> {
     let name = args.topic.name();
     let seed = args.seed;
     let out = match &args.topic {
         Topic::DoubleDescent(a) => regression_curve(a, seed, false)?,
-        Topic::ReplicaOverlap(a) => regression_curve(a, seed, true)?,
+        Topic::ReplicaOverlap {
+            model: OverlapModel::RandomFeatures,
+            regression,
+            ..
+        } => regression_curve(regression, seed, true)?,
+        Topic::ReplicaOverlap {
+            model: OverlapModel::TwoLayer,
+            regression,
+            network,
+        } => two_layer_overlap(network, regression.mnist.as_deref(), seed)?,
+        Topic::LossSpread {
+            mnist,
+            network,
+            noise,
+        } => loss_spread_topic(network, noise, mnist.as_deref(), seed)?,
         Topic::Perceptron {
             n,
             alphas,
             samples,
             sweeps,
             capacity_n,
-        } => perceptron_topic(*n, alphas, *samples, *sweeps, *capacity_n, seed)?,
+            temperature,
+        } => perceptron_topic(
+            *n,
+            alphas,
+            *samples,
+            *sweeps,
+            *capacity_n,
+            *temperature,
+            seed,
+        )?,
         Topic::PspinDynamics {
             sizes,
             starts,

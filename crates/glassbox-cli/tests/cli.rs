@@ -630,6 +630,33 @@ fn learn_topics_write_results_and_check_input() {
         ],
         "MNIST",
     );
+    // The two-layer topics parse their flags (next to the regression ones) and need MNIST.
+    fails_with(
+        &[
+            "learn",
+            "replica-overlap",
+            "--model",
+            "two-layer",
+            "--train",
+            "100",
+            "--n-test",
+            "50",
+            "--mnist",
+            "/nonexistent",
+        ],
+        "MNIST",
+    );
+    fails_with(
+        &[
+            "learn",
+            "loss-spread",
+            "--pool",
+            "4",
+            "--mnist",
+            "/nonexistent",
+        ],
+        "MNIST",
+    );
 }
 
 #[test]

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::convert::{detached, json, PyResultExt};
-use glassbox::learning::{landscape, nngp, perceptron, regression, scaling};
+use crate::convert::{detached, json, parse_name, PyResultExt};
+use glassbox::learning::{landscape, nngp, perceptron, regression, scaling, sgd, two_layer};
 
 /// Random-features double descent (JSON list of curve points). `mnist` is a folder with the
 /// MNIST test set; without it the data come from a linear teacher in dimension `d`.
@@ -184,4 +184,116 @@ pub fn fit_power_law(
     seed: u64,
 ) -> PyResult<String> {
     json(&scaling::fit_power_law(&sizes, &losses, errors.as_deref(), resamples, seed).py()?)
+}
+
+/// MNIST train and test sets for the two-layer experiments: folder `mnist` (or the one
+/// `glassbox.data` finds), pooled over `pool` × `pool` pixels, split by `seed`.
+fn mnist_split(
+    mnist: Option<PathBuf>,
+    pool: usize,
+    n_train: usize,
+    n_test: usize,
+    seed: u64,
+) -> PyResult<(two_layer::Dataset, two_layer::Dataset)> {
+    let dir = mnist
+        .or_else(glassbox::data::mnist_dir)
+        .ok_or_else(|| PyValueError::new_err("MNIST not found: pass mnist=FOLDER"))?;
+    let images = glassbox::data::mnist(&dir, "t10k")
+        .and_then(|m| m.pooled(pool))
+        .py()?;
+    sgd::image_split(&images, n_train, n_test, seed).py()
+}
+
+/// Final test losses of `networks` SGD-trained two-layer networks per width on MNIST, their
+/// spread and hidden-representation overlap (JSON list of `SpreadPoint`).
+#[pyfunction(name = "learn_loss_spread")]
+#[pyo3(signature = (widths, networks=16, epochs=5, lr=0.05, batch=32, weight_decay=1e-4, hidden="tanh", loss="cross-entropy", pool=1, n_train=2000, n_test=1000, mnist=None, seed=1))]
+#[allow(clippy::too_many_arguments)]
+pub fn loss_spread(
+    py: Python<'_>,
+    widths: Vec<usize>,
+    networks: usize,
+    epochs: usize,
+    lr: f64,
+    batch: usize,
+    weight_decay: f64,
+    hidden: &str,
+    loss: &str,
+    pool: usize,
+    n_train: usize,
+    n_test: usize,
+    mnist: Option<PathBuf>,
+    seed: u64,
+) -> PyResult<String> {
+    let cfg = sgd::SpreadConfig {
+        widths,
+        seeds: networks,
+        hidden: parse_name("hidden activation", hidden)?,
+        loss: parse_name("loss", loss)?,
+        sgd: two_layer::Sgd {
+            lr,
+            batch,
+            weight_decay,
+        },
+        epochs,
+        seed,
+    };
+    let (train, test) = mnist_split(mnist, pool, n_train, n_test, seed)?;
+    json(&detached(py, || sgd::loss_spread(&train, &test, &cfg)).py()?)
+}
+
+/// Stationary SGD fluctuations of the training objective at each (η, B) of `settings`
+/// (JSON list of `NoisePoint`).
+#[pyfunction(name = "learn_sgd_noise")]
+#[pyo3(signature = (width, settings, warmup=(0.05, 32), warmup_epochs=5, weight_decay=1e-4, time=20.0, records=100, networks=8, hidden="tanh", loss="cross-entropy", pool=1, n_train=2000, mnist=None, seed=1))]
+#[allow(clippy::too_many_arguments)]
+pub fn sgd_noise(
+    py: Python<'_>,
+    width: usize,
+    settings: Vec<(f64, usize)>,
+    warmup: (f64, usize),
+    warmup_epochs: usize,
+    weight_decay: f64,
+    time: f64,
+    records: usize,
+    networks: usize,
+    hidden: &str,
+    loss: &str,
+    pool: usize,
+    n_train: usize,
+    mnist: Option<PathBuf>,
+    seed: u64,
+) -> PyResult<String> {
+    let cfg = sgd::NoiseConfig {
+        width,
+        hidden: parse_name("hidden activation", hidden)?,
+        loss: parse_name("loss", loss)?,
+        weight_decay,
+        warmup,
+        warmup_epochs,
+        settings,
+        time,
+        records,
+        seeds: networks,
+        seed,
+    };
+    let (train, _) = mnist_split(mnist, pool, n_train, 1, seed)?;
+    json(&detached(py, || sgd::sgd_noise(&train, &cfg)).py()?)
+}
+
+/// Replica-symmetric Gibbs learning at temperature T > 0: JSON list of {alpha, r, q, epsilon}.
+#[pyfunction(name = "learn_gibbs_theory")]
+pub fn gibbs_theory(py: Python<'_>, alphas: Vec<f64>, temperature: f64) -> PyResult<String> {
+    let pts = detached(py, || {
+        alphas
+            .iter()
+            .map(|&a| {
+                glassbox::theory::gardner::gibbs_learning_at(a, temperature).map(|(p, q)| {
+                    serde_json::json!({ "alpha": p.alpha, "r": p.r, "q": q, "epsilon": p.epsilon })
+                })
+            })
+            .collect::<glassbox::Result<Vec<_>>>()
+    })
+    .py()?;
+    json(&pts)
 }

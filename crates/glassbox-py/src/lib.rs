@@ -47,6 +47,9 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(learning::nngp_kernel, m)?)?;
     m.add_function(wrap_pyfunction!(learning::nngp_convergence, m)?)?;
     m.add_function(wrap_pyfunction!(learning::fit_power_law, m)?)?;
+    m.add_function(wrap_pyfunction!(learning::loss_spread, m)?)?;
+    m.add_function(wrap_pyfunction!(learning::sgd_noise, m)?)?;
+    m.add_function(wrap_pyfunction!(learning::gibbs_theory, m)?)?;
     m.add_function(wrap_pyfunction!(spinglass::anneal, m)?)?;
     m.add_function(wrap_pyfunction!(spinglass::temper, m)?)?;
     m.add_function(wrap_pyfunction!(spinglass::population_annealing, m)?)?;

@@ -48,3 +48,36 @@ def test_pspin_minima_and_aging():
     assert e.shape == (6,) and np.all(e < -0.7) and np.all(e > -1.4)
     a = learning.pspin_aging(32, 0.3, [1.0, 8.0], [4.0], samples=4)
     assert a["correlation"].shape == (2, 1)
+
+
+def _mnist_or_skip():
+    import os
+    for d in (os.environ.get("GLASSBOX_MNIST"), "../shared/data/mnist", "/work/shared/data/mnist"):
+        if d and os.path.exists(os.path.join(d, "t10k-labels-idx1-ubyte.gz")):
+            return d
+    pytest.skip("MNIST not found; set GLASSBOX_MNIST")
+
+
+def test_two_layer_loss_spread_and_sgd_noise():
+    d = _mnist_or_skip()
+    s = learning.loss_spread([4, 16], networks=4, epochs=2, pool=4, n_train=200, n_test=200, mnist=d)
+    assert s["test_losses"].shape == (2, 4)
+    np.testing.assert_allclose(s["spread"], s["test_losses"].std(axis=1, ddof=1), rtol=1e-12)
+    assert np.all((s["overlap"] > 0) & (s["overlap"] <= 1))
+    assert s["params"][0] == 4 * 50 + 10 * 5
+    n = learning.sgd_noise(8, [(0.05, 25), (0.1, 25)], warmup=(0.05, 25), warmup_epochs=2,
+                           time=2.0, records=10, networks=2, pool=4, n_train=200, mnist=d)
+    np.testing.assert_allclose(n["temperature"], [0.002, 0.004])
+    assert np.all(n["fluctuation"] > 0)
+    with pytest.raises(ValueError, match="even number"):
+        learning.loss_spread([4], networks=3, pool=4, n_train=100, n_test=100, mnist=d)
+    with pytest.raises(ValueError, match="loss"):
+        learning.loss_spread([4], loss="hinge", mnist=d)
+
+
+def test_gibbs_learning_at_temperature():
+    t0 = theory.learning_curve("gibbs", [2.0])["epsilon"][0]
+    g = learning.gibbs_theory([2.0], 0.01)
+    assert g["epsilon"][0] == pytest.approx(t0, abs=1e-3)
+    hot = learning.gibbs_theory([2.0], 0.5)["epsilon"][0]
+    assert hot > t0 + 0.01

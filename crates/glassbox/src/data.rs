@@ -42,6 +42,38 @@ impl Images {
     pub fn image(&self, k: usize) -> &[f32] {
         &self.pixels[k * self.dim()..(k + 1) * self.dim()]
     }
+
+    /// The images averaged over `f` × `f` blocks of pixels (⌊rows/f⌋ × ⌊cols/f⌋ images; the
+    /// last partial rows and columns are dropped). `f` = 1 is a copy; `f` = 0 is an error.
+    pub fn pooled(&self, f: usize) -> crate::Result<Images> {
+        if f == 0 || f > self.rows || f > self.cols {
+            return Err(crate::error::invalid(format!(
+                "pooling factor must be between 1 and the image size {} × {}, got {f}",
+                self.rows, self.cols
+            )));
+        }
+        let (rows, cols) = (self.rows / f, self.cols / f);
+        let norm = 1.0 / (f * f) as f32;
+        let mut pixels = Vec::with_capacity(self.len() * rows * cols);
+        for k in 0..self.len() {
+            let img = self.image(k);
+            for r in 0..rows {
+                for c in 0..cols {
+                    let sum: f32 = (0..f)
+                        .flat_map(|i| (0..f).map(move |j| (r * f + i) * self.cols + c * f + j))
+                        .map(|p| img[p])
+                        .sum();
+                    pixels.push(sum * norm);
+                }
+            }
+        }
+        Ok(Images {
+            rows,
+            cols,
+            pixels,
+            labels: self.labels.clone(),
+        })
+    }
 }
 
 fn parse_error(path: &Path, message: String) -> Error {
@@ -201,5 +233,11 @@ mod tests {
         assert_eq!((m.len(), m.rows, m.cols), (10_000, 28, 28));
         assert!(m.labels.iter().all(|&l| l < 10));
         assert!(m.pixels.iter().all(|&p| (0.0..=1.0).contains(&p)));
+        let p = m.pooled(4).unwrap();
+        assert_eq!((p.len(), p.rows, p.cols), (10_000, 7, 7));
+        // Pooling keeps the mean intensity of each image (28 = 4 · 7, nothing dropped).
+        let mean = |v: &[f32]| v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len() as f64;
+        assert!((mean(p.image(3)) - mean(m.image(3))).abs() < 1e-6);
+        assert!(m.pooled(0).is_err());
     }
 }

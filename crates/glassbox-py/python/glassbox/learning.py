@@ -4,6 +4,8 @@
     >>> c = learning.double_descent([50, 150, 250, 800], n=200)   # peak near p = n
     >>> learning.generalization_error("gibbs", n=60, alpha=2.0)   # ≈ theory.learning_curve
     >>> learning.fit_power_law(sizes, losses)["alpha"]
+    >>> s = learning.loss_spread([8, 32, 128], networks=8, epochs=3, pool=2)   # MNIST
+    >>> s["spread"]                                   # std of final test losses, narrowing
 
 Random features φ(x) = σ(<θ, x>/√d) with θ ~ N(0, I_d); least squares by ridge (λ = 0:
 minimum norm). The overlap q of two models trained from independent initializations is 1 while
@@ -29,6 +31,9 @@ __all__ = [
     "nngp_kernel",
     "nngp_convergence",
     "fit_power_law",
+    "loss_spread",
+    "sgd_noise",
+    "gibbs_theory",
 ]
 
 
@@ -130,3 +135,52 @@ def fit_power_law(
         None if errors is None else [float(e) for e in errors], int(resamples), int(seed),
     )
     return json.loads(raw)
+
+
+def loss_spread(
+    widths: Sequence[int], networks: int = 16, epochs: int = 5, lr: float = 0.05,
+    batch: int = 32, weight_decay: float = 1e-4, hidden: str = "tanh",
+    loss: str = "cross-entropy", pool: int = 1, n_train: int = 2000, n_test: int = 1000,
+    mnist: Optional[Union[str, os.PathLike]] = None, seed: int = 1,
+) -> Dict[str, np.ndarray]:
+    """Two-layer networks (``hidden`` tanh or relu, ``loss`` cross-entropy or squared)
+    trained by minibatch SGD on ``n_train`` MNIST images (pooled over ``pool`` x ``pool``
+    pixels; folder ``mnist`` or the one found on this machine), ``networks`` per width.
+    Returns per-width arrays ``width, params, test_loss, spread`` (std of the final test
+    losses across networks), ``train_loss, test_accuracy, overlap`` (linear CKA of paired
+    networks' hidden representations of the test images), each ``*_err``, and
+    ``test_losses`` (widths x networks)."""
+    raw = json.loads(_glassbox.learn_loss_spread(
+        [int(w) for w in widths], int(networks), int(epochs), float(lr), int(batch),
+        float(weight_decay), hidden, loss, int(pool), int(n_train), int(n_test),
+        None if mnist is None else os.fspath(mnist), int(seed),
+    ))
+    return _columns(raw)
+
+
+def sgd_noise(
+    width: int, settings: Sequence[Tuple[float, int]], warmup: Tuple[float, int] = (0.05, 32),
+    warmup_epochs: int = 5, weight_decay: float = 1e-4, time: float = 20.0, records: int = 100,
+    networks: int = 8, hidden: str = "tanh", loss: str = "cross-entropy", pool: int = 1,
+    n_train: int = 2000, mnist: Optional[Union[str, os.PathLike]] = None, seed: int = 1,
+) -> Dict[str, np.ndarray]:
+    """SGD noise as a temperature: after a warm-up at ``warmup`` = (lr, batch), each
+    (lr, batch) of ``settings`` runs SGD (minibatches drawn with replacement) for SGD time
+    lr*steps = ``time`` of burn-in and ``time`` measured. Returns ``lr, batch, temperature``
+    (lr/batch), ``mean_loss`` and ``fluctuation`` (std of the training objective along the
+    trajectory, which scales as lr/batch) with ``*_err``."""
+    raw = json.loads(_glassbox.learn_sgd_noise(
+        int(width), [(float(a), int(b)) for a, b in settings], (float(warmup[0]), int(warmup[1])),
+        int(warmup_epochs), float(weight_decay), float(time), int(records), int(networks),
+        hidden, loss, int(pool), int(n_train), None if mnist is None else os.fspath(mnist),
+        int(seed),
+    ))
+    return _columns(raw)
+
+
+def gibbs_theory(alphas: Sequence[float], temperature: float) -> Dict[str, np.ndarray]:
+    """Replica-symmetric teacher-student Gibbs learning at temperature T > 0 (energy = number
+    of training errors): ``alpha, r`` (student-teacher overlap), ``q`` (student-student) and
+    ``epsilon`` = arccos(r)/pi. Compare with ``generalization_error("gibbs", ...,
+    temperature=T)``."""
+    return _columns(json.loads(_glassbox.learn_gibbs_theory([float(a) for a in alphas], float(temperature))))

@@ -8,10 +8,16 @@
 //! - [`landscape`]: gradient descent and Langevin dynamics on the spherical 3-spin glass —
 //!   minima at the threshold energy, aging;
 //! - [`nngp`]: wide random networks against their Gaussian-process kernel;
-//! - [`scaling`]: power-law fits L(N) = a N^{−α} + c with bootstrap intervals.
+//! - [`scaling`]: power-law fits L(N) = a N^{−α} + c with bootstrap intervals;
+//! - [`two_layer`]: a one-hidden-layer network with hand-written backpropagation, trained by
+//!   minibatch SGD;
+//! - [`sgd`]: ensembles of such networks — the spread of final test losses against width, the
+//!   overlap of independently trained hidden representations, SGD noise as a temperature.
 
 pub mod landscape;
 pub mod nngp;
 pub mod perceptron;
 pub mod regression;
 pub mod scaling;
+pub mod sgd;
+pub mod two_layer;

@@ -279,6 +279,24 @@ mod tests {
     }
 
     #[test]
+    fn gibbs_student_at_temperature_follows_the_finite_t_replica_curve() {
+        // Metropolis at T = 0.5 (energy = training errors) against the RS theory; N = 30
+        // shifts ε by O(1/N), so 4σ plus 0.02.
+        let (e, err) =
+            generalization_error(Student::Gibbs { temperature: 0.5 }, 30, 2.0, 16, 100, 6).unwrap();
+        let th = crate::theory::gardner::gibbs_learning_at(2.0, 0.5)
+            .unwrap()
+            .0
+            .epsilon;
+        assert!(
+            (e - th).abs() < 4.0 * err + 0.02,
+            "Gibbs T = 0.5: {e} ± {err} vs {th}"
+        );
+        // …and clearly above the T = 0 (version-space) curve.
+        assert!(th > gibbs_learning(2.0).unwrap().epsilon + 0.04);
+    }
+
+    #[test]
     fn capacity_is_cover_and_alpha_c_two() {
         assert_eq!(cover_separable(20, 20), 1.0);
         // At P = 2N exactly half of the labelings are separable.

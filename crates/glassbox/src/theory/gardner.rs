@@ -162,6 +162,126 @@ pub fn gibbs_learning(alpha: f64) -> Result<LearningPoint> {
     })
 }
 
+/// Gibbs learning at temperature T > 0: the student is drawn from the sphere with weight
+/// e^{−E/T}, E the number of misclassified training examples. Replica-symmetric free energy
+/// (Engel & Van den Broeck 2001, ch. 4; Seung, Sompolinsky & Tishby, PRA 45, 6056, 1992):
+/// −βf = extr_{q,R} ½ ln(1−q) + (q−R²)/(2(1−q))
+///        + 2α ∫Dt H(−Rt/√(q−R²)) ln[e^{−β} + (1 − e^{−β}) H(−√(q/(1−q)) t)],
+/// with q the overlap of two students and R the student–teacher overlap; ε = arccos(R)/π.
+/// At T → 0 it is [`gibbs_learning`] (q = R); at high T (α, T → ∞, α/T fixed) it reduces to
+/// R/√(1−R²) = α/(πT). The stationarity equations are solved by Newton's method, continued
+/// in T from T = 0.02 (started at the T = 0 solution).
+pub fn gibbs_learning_at(alpha: f64, temperature: f64) -> Result<(LearningPoint, f64)> {
+    check_alpha(alpha)?;
+    if !(temperature.is_finite() && temperature > 0.0) {
+        return Err(invalid(format!(
+            "temperature must be > 0, got {temperature}"
+        )));
+    }
+    if alpha == 0.0 {
+        return Ok((
+            LearningPoint {
+                alpha,
+                r: 0.0,
+                epsilon: 0.5,
+            },
+            0.0,
+        ));
+    }
+    // ∂G/∂R and ∂G/∂q of the bracket above.
+    let gradient = |r: f64, q: f64, beta: f64| -> Result<[f64; 2]> {
+        let e = (-beta).exp();
+        let (a, b) = (r / (q - r * r).sqrt(), (q / (1.0 - q)).sqrt());
+        let i1 = gaussian_average(
+            |t| t * normal_pdf(a * t) * (e + (1.0 - e) * normal_cdf(b * t)).ln(),
+            &[],
+        )?;
+        let i2 = gaussian_average(
+            |t| {
+                normal_cdf(a * t) * (1.0 - e) * t * normal_pdf(b * t)
+                    / (e + (1.0 - e) * normal_cdf(b * t))
+            },
+            &[],
+        )?;
+        let c = (q - r * r).powf(1.5);
+        Ok([
+            -r / (1.0 - q) + 2.0 * alpha * q / c * i1,
+            -0.5 / (1.0 - q)
+                + (1.0 - r * r) / (2.0 * (1.0 - q).powi(2))
+                + 2.0 * alpha * (-r / (2.0 * c) * i1 + i2 / (2.0 * q.sqrt() * (1.0 - q).powf(1.5))),
+        ])
+    };
+    let norm = |g: [f64; 2]| g[0].hypot(g[1]);
+    let inside = |r: f64, q: f64| r > 0.0 && q > r * r && q < 1.0;
+    let newton = |mut r: f64, mut q: f64, beta: f64| -> Result<(f64, f64)> {
+        let mut g = gradient(r, q, beta)?;
+        for _ in 0..100 {
+            if norm(g) < 1e-11 * (1.0 + alpha) {
+                return Ok((r, q));
+            }
+            let h = 1e-6;
+            let gr = [gradient(r + h, q, beta)?, gradient(r - h, q, beta)?];
+            let gq = [gradient(r, q + h, beta)?, gradient(r, q - h, beta)?];
+            let j = [
+                [
+                    (gr[0][0] - gr[1][0]) / (2.0 * h),
+                    (gq[0][0] - gq[1][0]) / (2.0 * h),
+                ],
+                [
+                    (gr[0][1] - gr[1][1]) / (2.0 * h),
+                    (gq[0][1] - gq[1][1]) / (2.0 * h),
+                ],
+            ];
+            let det = j[0][0] * j[1][1] - j[0][1] * j[1][0];
+            let dr = (j[1][1] * g[0] - j[0][1] * g[1]) / det;
+            let dq = (j[0][0] * g[1] - j[1][0] * g[0]) / det;
+            if dr.abs().max(dq.abs()) < 1e-13 {
+                return Ok((r, q)); // at the precision of the quadrature
+            }
+            let mut step = 1.0;
+            loop {
+                let (r2, q2) = (r - step * dr, q - step * dq);
+                if inside(r2, q2) {
+                    let g2 = gradient(r2, q2, beta)?;
+                    if norm(g2) < norm(g) || step < 1e-3 {
+                        (r, q, g) = (r2, q2, g2);
+                        break;
+                    }
+                }
+                step *= 0.5;
+                if step < 1e-12 {
+                    return Err(invalid(
+                        "finite-T Gibbs learning: Newton step left the domain",
+                    ));
+                }
+            }
+        }
+        Err(crate::error::Error::NotConverged {
+            what: format!("finite-T Gibbs learning at α = {alpha}, T = {temperature}"),
+            iterations: 100,
+            residual: norm(g),
+        })
+    };
+    let r0 = gibbs_overlap(alpha)?;
+    let (mut r, mut q) = (r0, r0);
+    let mut t = temperature.min(0.02);
+    loop {
+        (r, q) = newton(r, q, 1.0 / t)?;
+        if t >= temperature {
+            break;
+        }
+        t = (t * 1.25).min(temperature);
+    }
+    Ok((
+        LearningPoint {
+            alpha,
+            r,
+            epsilon: r.acos() / PI,
+        },
+        q,
+    ))
+}
+
 /// Bayes-optimal (centre-of-mass) learning: R_B = √R_Gibbs, ε_B = arccos(R_B)/π
 /// (Opper & Haussler 1991; Engel & Van den Broeck 2001).
 pub fn bayes_learning(alpha: f64) -> Result<LearningPoint> {
@@ -197,6 +317,29 @@ pub fn learning_asymptotes() -> Result<(f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finite_temperature_gibbs_learning_between_its_limits() {
+        // T → 0: the version-space (Gibbs) curve.
+        let (p, q) = gibbs_learning_at(2.0, 0.01).unwrap();
+        let g = gibbs_learning(2.0).unwrap();
+        assert!(
+            (p.epsilon - g.epsilon).abs() < 1e-3,
+            "{} vs {}",
+            p.epsilon,
+            g.epsilon
+        );
+        assert!((q - p.r).abs() < 1e-2);
+        // Heating raises the generalization error.
+        let hot = gibbs_learning_at(2.0, 0.5).unwrap().0;
+        assert!(hot.epsilon > p.epsilon + 0.01);
+        // High T with α/T fixed: R/√(1−R²) = α/(πT).
+        let (alpha, t) = (60.0, 30.0);
+        let x = alpha / (PI * t);
+        let want = (x / (1.0 + x * x).sqrt()).acos() / PI;
+        let got = gibbs_learning_at(alpha, t).unwrap().0.epsilon;
+        assert!((got - want).abs() < 0.01, "{got} vs {want}");
+    }
 
     #[test]
     fn spherical_capacity_reference_values() {
