@@ -482,13 +482,12 @@ mod tests {
         let r = mcrg(&cfg, &Streams::new(11)).unwrap();
         let nu = r.levels[1].nu;
         assert!((nu.mean - 1.0).abs() < 0.15, "ν = {nu:?}");
-        // The odd sector gives y_h = 15/8; at these sizes MCRG sits within a few per cent
-        // (spread over seeds in the report), so 5 % plus 4σ.
+        // The odd sector gives y_h = 15/8; at these sizes MCRG sits 0.2–0.6 % above it (seeds
+        // 2, 3, 11 at L = 32; a truncation bias of several σ), so 1 % plus 4σ.
         for lv in &r.levels {
             let y = lv.y_h;
-            eprintln!("level {}: y_h = {y:?}", lv.level);
             assert!(
-                (y.mean - crate::rg::YH_2D).abs() < 0.05 * 1.875 + 4.0 * y.error,
+                (y.mean - crate::rg::YH_2D).abs() < 0.01 * crate::rg::YH_2D + 4.0 * y.error,
                 "y_h = {y:?}"
             );
         }

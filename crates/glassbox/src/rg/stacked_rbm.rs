@@ -339,10 +339,11 @@ mod tests {
         );
         let f = stack.receptive_fields(2).unwrap();
         assert_eq!((f.len(), f[0].len()), (16, 256));
+        // Even this short training localizes layer 1 beyond the permuted baseline (measured
+        // 0.140 ± 0.005 against 0.110 ± 0.002).
         let loc = stack.locality(1, 5, &s).unwrap();
-        eprintln!("{loc:?}");
+        assert!(loc.locality.mean > loc.baseline.mean, "{loc:?}");
         let fl = flows(&stack, &temps, &conf, &s).unwrap();
-        eprintln!("{fl:?}");
         assert!(fl[0].block[2].mean > fl[0].block[0].mean);
         assert!(fl[2].block[2].mean < fl[2].block[0].mean);
         assert!(train_stack(&conf[1], 15, &[4], &spec).is_err());
