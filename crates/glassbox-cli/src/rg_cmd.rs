@@ -776,11 +776,12 @@ fn fields_svg(title: &str, fields: &[Vec<f64>], l: usize, per_row: usize) -> Str
     s + "</g>\n</svg>\n"
 }
 
-/// The result of `rg rbm`: the output, the images and the per-layer localities.
-pub fn rbm_output(
-    set: &RbmFlowSettings,
-    seed: u64,
-) -> Result<(Output, Vec<(String, String)>, Vec<Locality>, Vec<FlowPoint>)> {
+/// What `rg rbm` produces: the output, the images (file, SVG), the per-layer localities and
+/// the flows.
+pub type RbmRun = (Output, Vec<(String, String)>, Vec<Locality>, Vec<FlowPoint>);
+
+/// The result of `rg rbm`.
+pub fn rbm_output(set: &RbmFlowSettings, seed: u64) -> Result<RbmRun> {
     let (l, depth) = (set.l, set.hidden.len());
     if depth == 0 || l % (1 << depth) != 0 {
         bail!("-L must be a multiple of 2^(number of layers), got L = {l} and {depth} layers");
