@@ -6,12 +6,14 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Subcommand;
+use glassbox::boltzmann::{Method, TrainSpec};
 use glassbox::rg::autoencoder::{latent_order_parameter, AutoencoderConfig, LatentOrder};
 use glassbox::rg::block::block_levels;
 use glassbox::rg::mcrg::{mcrg, nn_correlation, nn_flow, McrgConfig, McrgResult};
 use glassbox::rg::pca::{pca_order_parameter, OrderCurve, PcaOrder};
 use glassbox::rg::sample::configurations;
-use glassbox::rg::{NU_2D, TC_CUBIC, TC_SQUARE};
+use glassbox::rg::stacked_rbm::{flows, train_stack, FlowPoint, Locality};
+use glassbox::rg::{NU_2D, TC_CUBIC, TC_SQUARE, YH_2D};
 use glassbox::rng::Streams;
 
 use crate::plot::{escape_xml, Plot, Series, Style};
@@ -57,7 +59,8 @@ pub enum Experiment {
         levels: usize,
     },
     /// Swendsen's Monte Carlo RG on the 2D Ising model: the linearized RG map's thermal
-    /// eigenvalue and ν = ln b / ln λ_t at each blocking step (exact ν = 1 at T_c).
+    /// eigenvalue and ν = ln b / ln λ_t, and its magnetic eigenvalue and y_h = ln λ_h / ln b,
+    /// at each blocking step (exact ν = 1, y_h = 15/8 at T_c).
     Mcrg {
         /// Lattice side L (a multiple of b^levels, L / b^levels ≥ 4).
         #[arg(short = 'L', long, default_value_t = 64)]
@@ -74,6 +77,10 @@ pub enum Experiment {
         /// Even operators used (1 to 4: nn, nnn, plaquette, third neighbour).
         #[arg(long, default_value_t = 4)]
         operators: usize,
+        /// Odd operators used for y_h (1 to 3: magnetization, corner triples, straight
+        /// triples).
+        #[arg(long, default_value_t = 3)]
+        odd_operators: usize,
         /// Measurements per chain (one Wolff sweep apart).
         #[arg(long, default_value_t = 5000)]
         measurements: usize,
@@ -153,6 +160,41 @@ pub enum Experiment {
         #[arg(long)]
         plain: bool,
     },
+    /// Stacked RBMs trained on 2D Ising configurations at one temperature (Mehta & Schwab):
+    /// locality of the receptive fields against a permuted baseline, images of them, and the
+    /// nn-correlation flow of layer-by-layer reconstructions against the block-spin flow.
+    Rbm {
+        /// Lattice side L (a multiple of 2^layers).
+        #[arg(short = 'L', long, default_value_t = 32)]
+        l: usize,
+        /// Training temperature (default T_c).
+        #[arg(short = 'T', long, default_value_t = TC_SQUARE)]
+        temperature: f64,
+        /// Hidden units per layer (default N/4, N/16: two "b = 2" steps).
+        #[arg(long, value_delimiter = ',')]
+        hidden: Option<Vec<usize>>,
+        /// Training configurations.
+        #[arg(long, default_value_t = 2000)]
+        configs: usize,
+        /// Training epochs per layer.
+        #[arg(long, default_value_t = 20)]
+        epochs: usize,
+        /// Learning rate (CD-1, momentum 0.5, batch 20).
+        #[arg(long, default_value_t = 0.01)]
+        learning_rate: f64,
+        /// L2 weight decay.
+        #[arg(long, default_value_t = 1e-4)]
+        weight_decay: f64,
+        /// Side of the locality window (odd).
+        #[arg(long, default_value_t = 5)]
+        window: usize,
+        /// Temperatures of the flow (default T_c × 0.8, 0.9, 0.95, 1, 1.05, 1.1, 1.25).
+        #[arg(long, value_delimiter = ',')]
+        flow_temperatures: Option<Vec<f64>>,
+        /// Configurations per flow temperature.
+        #[arg(long, default_value_t = 200)]
+        flow_configs: usize,
+    },
 }
 
 impl Experiment {
@@ -163,6 +205,7 @@ impl Experiment {
             Experiment::Flow { .. } => "flow",
             Experiment::Pca { .. } => "pca",
             Experiment::OrderParameter { .. } => "order-parameter",
+            Experiment::Rbm { .. } => "rbm",
         }
     }
 }
@@ -283,20 +326,24 @@ pub fn block_output(
 pub fn mcrg_output(cfg: &McrgConfig, seed: u64) -> Result<(Output, McrgResult)> {
     let r = mcrg(cfg, &Streams::new(seed))?;
     let mut summary = vec![format!(
-        "MCRG, 2D Ising L = {}, T = {} (T_c = {TC_SQUARE:.6}), b = {}, {} operators, {} × {} measurements; exact ν = {NU_2D}",
-        cfg.l, cfg.t, cfg.b, cfg.operators, cfg.chains, cfg.measurements
+        "MCRG, 2D Ising L = {}, T = {} (T_c = {TC_SQUARE:.6}), b = {}, {} even and {} odd operators, {} × {} measurements; exact ν = {NU_2D}, y_h = {YH_2D}",
+        cfg.l, cfg.t, cfg.b, cfg.operators, cfg.odd_operators, cfg.chains, cfg.measurements
     )];
     let mut rows = Vec::new();
     for lv in &r.levels {
         summary.push(format!(
-            "level {} → {} ({}² block lattice): λ_t = {:.4} ± {:.4}, ν = {:.4} ± {:.4}",
+            "level {} → {} ({}² block lattice): λ_t = {:.4} ± {:.4}, ν = {:.4} ± {:.4}; λ_h = {:.4} ± {:.4}, y_h = {:.4} ± {:.4}",
             lv.level,
             lv.level + 1,
             lv.side,
             lv.lambda_t.mean,
             lv.lambda_t.error,
             lv.nu.mean,
-            lv.nu.error
+            lv.nu.error,
+            lv.lambda_h.mean,
+            lv.lambda_h.error,
+            lv.y_h.mean,
+            lv.y_h.error
         ));
         rows.push(vec![
             lv.level.to_string(),
@@ -305,6 +352,10 @@ pub fn mcrg_output(cfg: &McrgConfig, seed: u64) -> Result<(Output, McrgResult)> 
             lv.lambda_t.error.to_string(),
             lv.nu.mean.to_string(),
             lv.nu.error.to_string(),
+            lv.lambda_h.mean.to_string(),
+            lv.lambda_h.error.to_string(),
+            lv.y_h.mean.to_string(),
+            lv.y_h.error.to_string(),
         ]);
     }
     let x: Vec<f64> = r.levels.iter().map(|l| (l.level + 1) as f64).collect();
@@ -334,12 +385,49 @@ pub fn mcrg_output(cfg: &McrgConfig, seed: u64) -> Result<(Output, McrgResult)> 
         )
         .with_color(2),
     );
+    let yh_plot = Plot::new(
+        format!(
+            "MCRG magnetic exponent, 2D Ising L = {}, b = {}, T = {:.4}",
+            cfg.l, cfg.b, cfg.t
+        ),
+        "blocking level n + 1",
+        "y_h = ln λ_h / ln b",
+    )
+    .with(
+        Series::new(
+            "MCRG",
+            x.clone(),
+            r.levels.iter().map(|l| l.y_h.mean).collect(),
+            Style::LinePoints,
+        )
+        .with_yerr(r.levels.iter().map(|l| l.y_h.error).collect()),
+    )
+    .with(
+        Series::new(
+            "exact y_h = 15/8",
+            vec![x[0], x[x.len() - 1]],
+            vec![YH_2D; 2],
+            Style::Dashed,
+        )
+        .with_color(2),
+    );
     let out = Output {
         summary,
-        header: vec!["level", "side", "lambda_t", "lambda_t_err", "nu", "nu_err"],
+        header: vec![
+            "level",
+            "side",
+            "lambda_t",
+            "lambda_t_err",
+            "nu",
+            "nu_err",
+            "lambda_h",
+            "lambda_h_err",
+            "y_h",
+            "y_h_err",
+        ],
         rows,
         json: serde_json::json!({ "config": cfg, "result": &r }),
-        plots: vec![("nu", plot)],
+        plots: vec![("nu", plot), ("y_h", yh_plot)],
         arrays: vec![],
     };
     Ok((out, r))
@@ -405,6 +493,8 @@ pub fn flow_output(
 
 fn curve_plot(title: String, ylabel: &str, c: &OrderCurve) -> (Plot, Plot) {
     let t = &c.temperatures;
+    let f = c.fit;
+    let dense = linspace(t[0], t[t.len() - 1], 200);
     let mean = Plot::new(title.clone(), "temperature T", ylabel)
         .with(
             Series::new(
@@ -415,18 +505,57 @@ fn curve_plot(title: String, ylabel: &str, c: &OrderCurve) -> (Plot, Plot) {
             )
             .with_yerr(c.mean.iter().map(|e| e.error).collect()),
         )
+        .with(
+            Series::new(
+                "fit a + b tanh((T − T*)/w)",
+                dense.clone(),
+                dense
+                    .iter()
+                    .map(|&x| f.a + f.b * ((x - f.t_star) / f.width).tanh())
+                    .collect(),
+                Style::Dashed,
+            )
+            .with_color(1),
+        )
         .vline(TC_SQUARE, "exact T_c")
-        .vline(c.t_peak, "χ peak");
+        .vline(f.t_star, "fit T*");
     let chi = Plot::new(title, "temperature T", format!("|d⟨{ylabel}⟩/dT|"))
         .with(Series::new(
-            "finite differences",
+            "windowed slope",
             c.midpoints.clone(),
             c.chi.clone(),
             Style::LinePoints,
         ))
+        .with(
+            Series::new(
+                "slope of the fit",
+                dense.clone(),
+                dense
+                    .iter()
+                    .map(|&x| (f.b / f.width).abs() / ((x - f.t_star) / f.width).cosh().powi(2))
+                    .collect(),
+                Style::Dashed,
+            )
+            .with_color(1),
+        )
         .vline(TC_SQUARE, "exact T_c")
-        .vline(c.t_peak, "χ peak");
+        .vline(c.t_peak, "slope peak")
+        .vline(f.t_star, "fit T*");
     (mean, chi)
+}
+
+/// The two T_c estimates of an order curve, for summaries.
+fn curve_summary(what: &str, c: &OrderCurve) -> String {
+    let dev = |t: f64| 100.0 * (t - TC_SQUARE) / TC_SQUARE;
+    format!(
+        "{what}: fitted step centre T* = {:.4} ± {:.4} ({:+.1} %), windowed-slope peak {:.4} ± {:.4} ({:+.1} %); exact T_c = {TC_SQUARE:.4}",
+        c.fit.t_star,
+        c.t_star_error,
+        dev(c.fit.t_star),
+        c.t_peak,
+        c.t_peak_error,
+        dev(c.t_peak)
+    )
 }
 
 fn curve_rows(c: &OrderCurve) -> Vec<Vec<String>> {
@@ -475,7 +604,6 @@ pub fn pca_output(
 ) -> Result<(Output, PcaOrder)> {
     let (t, c) = sample_grid(l, t_min, t_max, temps, configs, seed)?;
     let p = pca_order_parameter(&t, &c)?;
-    let dev = (p.curve.t_peak - TC_SQUARE) / TC_SQUARE;
     let summary = vec![
         format!("PCA of {} configurations of the 2D Ising model, L = {l}, T = {t_min} … {t_max} ({temps} temperatures)", temps * configs),
         format!(
@@ -484,12 +612,7 @@ pub fn pca_output(
             100.0 * p.pca.explained.get(1).copied().unwrap_or(0.0),
             p.uniform_overlap
         ),
-        format!(
-            "peak of |d⟨|p₁|/√N⟩/dT| at T = {:.4} ± {:.4} (exact T_c = {TC_SQUARE:.4}, {:+.1} %)",
-            p.curve.t_peak,
-            p.curve.t_peak_error,
-            100.0 * dev
-        ),
+        curve_summary("peak of |d⟨|p₁|/√N⟩/dT|", &p.curve),
     ];
     let (mean, chi) = curve_plot(format!("PCA, 2D Ising L = {l}"), "|p₁|/√N", &p.curve);
     let out = Output {
@@ -501,6 +624,7 @@ pub fn pca_output(
             "uniform_overlap": p.uniform_overlap,
             "curve": &p.curve,
             "t_peak": p.curve.t_peak,
+            "t_star": p.curve.fit.t_star,
             "tc": TC_SQUARE,
             "leading_component": p.pca.components[0],
         }),
@@ -524,24 +648,27 @@ pub fn autoencoder_output(
     let (t, c) = sample_grid(l, t_min, t_max, temps, configs, seed)?;
     let mut rng = Streams::new(seed).stream(&[8, 0]);
     let r = latent_order_parameter(&t, &c, ae, &mut rng)?;
-    let dev = (r.curve.t_peak - TC_SQUARE) / TC_SQUARE;
     let kind = if ae.variational { "VAE" } else { "autoencoder" };
     let summary = vec![
         format!(
             "{kind} ({} → {} → 2, {} epochs) on {} configurations of the 2D Ising model, L = {l}, T = {t_min} … {t_max}; final loss {:.2} per configuration",
             l * l, ae.hidden, ae.epochs, temps * configs, r.losses.last().copied().unwrap_or(f64::NAN)
         ),
-        format!(
-            "peak of χ(Z^op) = |d⟨Z^op⟩/dT| at T = {:.4} ± {:.4} (exact T_c = {TC_SQUARE:.4}, {:+.1} %)",
-            r.curve.t_peak,
-            r.curve.t_peak_error,
-            100.0 * dev
+        curve_summary("peak of χ(Z^op) = |d⟨Z^op⟩/dT|, Z^op = Manhattan norm", &r.curve),
+        curve_summary(
+            "peak of |d⟨Z₂⟩/dT|, Z₂ = Euclidean norm (rotation invariant)",
+            &r.euclidean,
         ),
     ];
     let (mean, chi) = curve_plot(
         format!("{kind} latent order parameter, 2D Ising L = {l}"),
         "Z^op",
         &r.curve,
+    );
+    let (mean2, chi2) = curve_plot(
+        format!("{kind} latent Euclidean order parameter, 2D Ising L = {l}"),
+        "Z₂",
+        &r.euclidean,
     );
     let mut latent = Plot::new(format!("{kind} latent codes (2D), L = {l}"), "z₁", "z₂");
     // Three colour groups: below, near and above T_c.
@@ -579,13 +706,219 @@ pub fn autoencoder_output(
             "autoencoder": ae,
             "curve": &r.curve,
             "t_peak": r.curve.t_peak,
+            "t_star": r.curve.fit.t_star,
+            "euclidean": &r.euclidean,
             "tc": TC_SQUARE,
             "losses": r.losses,
+            "points": r.points,
         }),
-        plots: vec![("zop", mean), ("zop-chi", chi), ("latent", latent)],
+        plots: vec![
+            ("zop", mean),
+            ("zop-chi", chi),
+            ("latent", latent),
+            ("z2", mean2),
+            ("z2-chi", chi2),
+        ],
         arrays: vec![],
     };
     Ok((out, r))
+}
+
+/// Settings of `rg rbm` (see [`Experiment::Rbm`]).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RbmFlowSettings {
+    pub l: usize,
+    pub temperature: f64,
+    pub hidden: Vec<usize>,
+    pub configs: usize,
+    pub epochs: usize,
+    pub learning_rate: f64,
+    pub weight_decay: f64,
+    pub window: usize,
+    pub flow_temperatures: Vec<f64>,
+    pub flow_configs: usize,
+}
+
+/// A grey-scale SVG of receptive fields (red > 0, blue < 0, each scaled to its own largest
+/// |weight|), `per_row` per row; fields are `l × l` (x fastest).
+fn fields_svg(title: &str, fields: &[Vec<f64>], l: usize, per_row: usize) -> String {
+    let (size, gap) = (64.0, 6.0);
+    let rows = fields.len().div_ceil(per_row);
+    let width = per_row as f64 * (size + gap) + gap;
+    let height = rows as f64 * (size + gap) + gap + 24.0;
+    let cell = size / l as f64;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{gap}\" y=\"16\" font-size=\"13\">{}</text>\n<g shape-rendering=\"crispEdges\">\n",
+        escape_xml(title)
+    );
+    for (k, f) in fields.iter().enumerate() {
+        let x0 = gap + (k % per_row) as f64 * (size + gap);
+        let y0 = 24.0 + gap + (k / per_row) as f64 * (size + gap);
+        let max = f
+            .iter()
+            .fold(0.0f64, |m, v| m.max(v.abs()))
+            .max(f64::MIN_POSITIVE);
+        for (i, v) in f.iter().enumerate() {
+            let a = (v.abs() / max * 255.0).round() as u8;
+            let color = if *v >= 0.0 {
+                format!("rgb(255,{0},{0})", 255 - a)
+            } else {
+                format!("rgb({0},{0},255)", 255 - a)
+            };
+            s += &format!(
+                "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{cell:.2}\" height=\"{cell:.2}\" fill=\"{color}\"/>",
+                x0 + (i % l) as f64 * cell,
+                y0 + (i / l) as f64 * cell,
+            );
+        }
+        s.push('\n');
+    }
+    s + "</g>\n</svg>\n"
+}
+
+/// What `rg rbm` produces: the output, the images (file, SVG), the per-layer localities and
+/// the flows.
+pub type RbmRun = (Output, Vec<(String, String)>, Vec<Locality>, Vec<FlowPoint>);
+
+/// The result of `rg rbm`.
+pub fn rbm_output(set: &RbmFlowSettings, seed: u64) -> Result<RbmRun> {
+    let (l, depth) = (set.l, set.hidden.len());
+    if depth == 0 || l % (1 << depth) != 0 {
+        bail!("-L must be a multiple of 2^(number of layers), got L = {l} and {depth} layers");
+    }
+    let streams = Streams::new(seed);
+    let train = configurations(&[l, l], &[set.temperature], set.configs, 1, 200, &streams)?;
+    let spec = TrainSpec {
+        epochs: set.epochs,
+        batch_size: 20,
+        learning_rate: set.learning_rate,
+        weight_decay: set.weight_decay,
+        method: Method::Cd,
+        monitor: false,
+        seed,
+        ..TrainSpec::default()
+    };
+    let stack = train_stack(&train[0], l, &set.hidden, &spec)?;
+    let loc_streams = streams.child(&[9, 0]);
+    let localities = (1..=depth)
+        .map(|k| stack.locality(k, set.window, &loc_streams))
+        .collect::<glassbox::Result<Vec<_>>>()?;
+    let test_streams = streams.child(&[9, 1]);
+    let test = configurations(
+        &[l, l],
+        &set.flow_temperatures,
+        set.flow_configs,
+        1,
+        200,
+        &test_streams,
+    )?;
+    let flow = flows(
+        &stack,
+        &set.flow_temperatures,
+        &test,
+        &streams.child(&[9, 2]),
+    )?;
+    let mut summary = vec![format!(
+        "stacked RBMs {} → {} trained on {} configurations of the 2D Ising model, L = {l}, T = {:.4} (T_c = {TC_SQUARE:.4}); CD-1, {} epochs per layer",
+        l * l,
+        set.hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(" → "),
+        set.configs,
+        set.temperature,
+        set.epochs
+    )];
+    for lo in &localities {
+        summary.push(format!(
+            "layer {}: share of squared weight in the {}×{} window around the peak {:.3} ± {:.3} (site-permuted baseline {:.3} ± {:.3})",
+            lo.layer, lo.window, lo.window, lo.locality.mean, lo.locality.error, lo.baseline.mean, lo.baseline.error
+        ));
+    }
+    let mut rows = Vec::new();
+    let mut plot = Plot::new(
+        format!("nn correlation: block spins (b = 2) vs RBM reconstructions, L = {l}"),
+        "temperature T of the input configurations",
+        "nearest-neighbour correlation g",
+    );
+    for k in 0..=depth {
+        let g = |p: &FlowPoint, rbm: bool| if rbm { p.rbm[k] } else { p.block[k] };
+        for (rbm, name) in [(false, "block spins"), (true, "RBM")] {
+            if k == 0 && rbm {
+                continue;
+            }
+            let label = if k == 0 {
+                "configurations".to_string()
+            } else {
+                format!("{name}, step {k}")
+            };
+            let series = Series::new(
+                label,
+                flow.iter().map(|p| p.t).collect(),
+                flow.iter().map(|p| g(p, rbm).mean).collect(),
+                if rbm {
+                    Style::Dashed
+                } else {
+                    Style::LinePoints
+                },
+            )
+            .with_yerr(flow.iter().map(|p| g(p, rbm).error).collect())
+            .with_color(k);
+            plot = plot.with(series);
+        }
+    }
+    plot = plot.vline(TC_SQUARE, "T_c");
+    for p in &flow {
+        for k in 0..=depth {
+            rows.push(vec![
+                p.t.to_string(),
+                k.to_string(),
+                p.block[k].mean.to_string(),
+                p.block[k].error.to_string(),
+                p.rbm[k].mean.to_string(),
+                p.rbm[k].error.to_string(),
+            ]);
+        }
+    }
+    for p in [flow.first(), flow.last()].into_iter().flatten() {
+        summary.push(format!(
+            "T = {:.4}: g = {:.3} → block spins {} / RBM reconstructions {}",
+            p.t,
+            p.block[0].mean,
+            p.block[1..]
+                .iter()
+                .map(|e| format!("{:.3}", e.mean))
+                .collect::<Vec<_>>()
+                .join(", "),
+            p.rbm[1..]
+                .iter()
+                .map(|e| format!("{:.3}", e.mean))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let mut images = Vec::new();
+    for k in 1..=depth {
+        let fields = stack.receptive_fields(k)?;
+        let shown = &fields[..fields.len().min(32)];
+        images.push((
+            format!("images/receptive-fields-layer{k}.svg"),
+            fields_svg(
+                &format!(
+                    "layer {k} receptive fields (W₁⋯W_{k} columns), L = {l}; red > 0, blue < 0"
+                ),
+                shown,
+                l,
+                8,
+            ),
+        ));
+    }
+    let out = Output {
+        summary,
+        header: vec!["T", "step", "g_block", "g_block_err", "g_rbm", "g_rbm_err"],
+        rows,
+        json: serde_json::json!({ "settings": set, "locality": localities, "flow": flow, "tc": TC_SQUARE }),
+        plots: vec![("flow", plot)],
+        arrays: vec![],
+    };
+    Ok((out, images, localities, flow))
 }
 
 /// Runs `glassbox rg`.
@@ -613,6 +946,7 @@ pub fn run(args: Args) -> Result<()> {
             b,
             levels,
             operators,
+            odd_operators,
             measurements,
             chains,
         } => {
@@ -622,6 +956,7 @@ pub fn run(args: Args) -> Result<()> {
                 b,
                 levels,
                 operators,
+                odd_operators,
                 measurements,
                 chains,
                 ..McrgConfig::default()
@@ -671,6 +1006,39 @@ pub fn run(args: Args) -> Result<()> {
                 ..AutoencoderConfig::default()
             };
             autoencoder_output(l, t_min, t_max, temps, configs, &ae, seed)?.0
+        }
+        Experiment::Rbm {
+            l,
+            temperature,
+            hidden,
+            configs,
+            epochs,
+            learning_rate,
+            weight_decay,
+            window,
+            flow_temperatures,
+            flow_configs,
+        } => {
+            let set = RbmFlowSettings {
+                l,
+                temperature,
+                hidden: hidden.unwrap_or_else(|| vec![l * l / 4, l * l / 16]),
+                configs,
+                epochs,
+                learning_rate,
+                weight_decay,
+                window,
+                flow_temperatures: flow_temperatures.unwrap_or_else(|| {
+                    [0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.25]
+                        .iter()
+                        .map(|x| x * TC_SQUARE)
+                        .collect()
+                }),
+                flow_configs,
+            };
+            let (out, im, _, _) = rbm_output(&set, seed)?;
+            images = im;
+            out
         }
     };
     let dir = args

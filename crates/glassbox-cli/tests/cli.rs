@@ -2333,8 +2333,9 @@ fn rg_blocks_flows_and_learns_order_parameters() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("ν = "), "{text}");
+    assert!(text.contains("ν = ") && text.contains("y_h = "), "{text}");
     assert!(dir.join("mcrg/plots/nu.svg").exists());
+    assert!(dir.join("mcrg/plots/y_h.svg").exists());
     // Flow in 3D and PCA.
     let o = d("flow");
     let out = glassbox(&[
@@ -2402,7 +2403,49 @@ fn rg_blocks_flows_and_learns_order_parameters() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(dir.join("ae/plots/latent.svg").exists());
+    assert!(dir.join("ae/plots/z2-chi.svg").exists());
+    // Stacked RBMs (Mehta–Schwab): receptive-field images and the two flows.
+    let o = d("rbm");
+    let out = glassbox(&[
+        "rg",
+        "rbm",
+        "-L",
+        "8",
+        "--hidden",
+        "16,4",
+        "--configs",
+        "50",
+        "--epochs",
+        "2",
+        "--flow-temperatures",
+        "2,3",
+        "--flow-configs",
+        "10",
+        "-o",
+        &o,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("rbm/images/receptive-fields-layer2.svg").exists());
+    let csv = read(&dir.join("rbm/results.csv"));
+    assert_eq!(csv.lines().count(), 1 + 2 * 3);
     // Bad input.
+    fails_with(
+        &[
+            "rg",
+            "rbm",
+            "-L",
+            "6",
+            "--hidden",
+            "4,2",
+            "-o",
+            &d("bad-rbm"),
+        ],
+        "multiple of 2^",
+    );
     let o = d("bad");
     fails_with(
         &["rg", "block", "-L", "10", "-b", "3", "-o", &o],

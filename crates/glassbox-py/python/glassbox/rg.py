@@ -78,9 +78,10 @@ def mcrg(
     seed: int = 1,
 ) -> Dict[str, Any]:
     """Swendsen's Monte Carlo RG on the L × L lattice: for each blocking step n → n + 1 the
-    thermal eigenvalue ``lambda_t`` of T = A⁻¹B and ``nu`` = ln b / ln λ_t with jackknife
-    errors (arrays over steps), ``matrix`` (steps × k × k) and ``nn_flow`` (nn correlation
-    per level)."""
+    thermal eigenvalue ``lambda_t`` of T = A⁻¹B and ``nu`` = ln b / ln λ_t, the magnetic
+    eigenvalue ``lambda_h`` of the odd-operator map and ``y_h`` = ln λ_h / ln b (exact 15/8),
+    with jackknife errors (arrays over steps), ``matrix`` (steps × k × k, even sector) and
+    ``nn_flow`` (nn correlation per level)."""
     r = json.loads(
         _glassbox.rg_mcrg(
             int(l), float(temperature), int(b), int(levels), int(operators),
@@ -95,6 +96,10 @@ def mcrg(
         "lambda_t_err": np.array([x["lambda_t"]["error"] for x in lv]),
         "nu": np.array([x["nu"]["mean"] for x in lv]),
         "nu_err": np.array([x["nu"]["error"] for x in lv]),
+        "lambda_h": np.array([x["lambda_h"]["mean"] for x in lv]),
+        "lambda_h_err": np.array([x["lambda_h"]["error"] for x in lv]),
+        "y_h": np.array([x["y_h"]["mean"] for x in lv]),
+        "y_h_err": np.array([x["y_h"]["error"] for x in lv]),
         "matrix": np.array([x["matrix"] for x in lv]).reshape(len(lv), k, k),
         "nn_flow": np.array([e["mean"] for e in r["nn_flow"]]),
         "nn_flow_err": np.array([e["error"] for e in r["nn_flow"]]),
@@ -137,13 +142,17 @@ def _curve(c: Dict[str, Any]) -> Dict[str, Any]:
         "chi": np.asarray(c["chi"]),
         "t_peak": c["t_peak"],
         "t_peak_err": c["t_peak_error"],
+        "t_star": c["fit"]["t_star"],
+        "t_star_err": c["t_star_error"],
+        "fit": c["fit"],
     }
 
 
 def pca_order(configs: np.ndarray, temperatures: Sequence[float], per: int) -> Dict[str, Any]:
     """PCA order parameter: ``configs`` holds ``per`` consecutive rows (flattened ±1
     configurations) per temperature. Returns the curve of ⟨|p₁|⟩/√N (``z``), its slope
-    ``chi``, the peak ``t_peak`` ± ``t_peak_err``, ``uniform_overlap`` and ``explained``."""
+    ``chi``, the peak ``t_peak`` ± ``t_peak_err``, the centre ``t_star`` ± ``t_star_err`` of
+    the fitted step a + b·tanh((T − T*)/w) (``fit``), ``uniform_overlap`` and ``explained``."""
     a = np.ascontiguousarray(np.asarray(configs).reshape(len(configs), -1), dtype=np.int8)
     r = json.loads(_glassbox.rg_pca_order(a, [float(t) for t in temperatures], int(per)))
     out = _curve(r["curve"])
@@ -164,7 +173,9 @@ def latent_order(
 ) -> Dict[str, Any]:
     """Autoencoder order parameter: a (variational) autoencoder N → hidden → 2 trained on all
     configurations (``per`` rows per temperature, labels unused); Z^op = Manhattan norm of
-    the 2D latent code about its mean. Returns the curve (``z``, ``chi``, ``t_peak``), the
+    the 2D latent code about its mean. Returns the curve (``z``, ``chi``, ``t_peak``,
+    ``t_star`` of the fitted step), the same for the rotation-invariant Euclidean norm under
+    ``euclidean``, the
     2D ``points`` (temperatures × per × 2) and the epoch ``losses``."""
     a = np.ascontiguousarray(np.asarray(configs).reshape(len(configs), -1), dtype=np.int8)
     r = json.loads(
@@ -174,6 +185,7 @@ def latent_order(
         )
     )
     out = _curve(r["curve"])
+    out["euclidean"] = _curve(r["euclidean"])
     out["points"] = np.asarray(r["points"])
     out["losses"] = np.asarray(r["losses"])
     return out

@@ -21,6 +21,13 @@
 //! dimension above 2, the codes are first projected on their two leading principal
 //! components ([`super::pca`]). Its slope `χ(Z^op) = |d⟨Z^op⟩/dT|` peaks at the transition
 //! ([`super::pca::order_curve`]).
+//!
+//! The VAE's prior N(0, 1) is invariant under rotations of the latent space, so the latent
+//! axes are arbitrary up to a rotation, and the Manhattan norm (which is not rotation
+//! invariant) depends on that arbitrary frame: when one axis carries the magnetization and
+//! the other a quantity that grows in the disordered phase, their sum shifts the step of
+//! ⟨Z^op⟩. The rotation-invariant Euclidean distance `Z₂ = ‖μ − μ̄‖₂` of the same 2D points
+//! is reported beside it ([`LatentOrder::euclidean`]).
 
 use faer::Mat;
 use rand::seq::SliceRandom;
@@ -356,8 +363,10 @@ pub fn manhattan_order_parameter(
 pub struct LatentOrder {
     /// 2D latent points of every configuration, grouped as the input.
     pub points: Vec<Vec<[f64; 2]>>,
-    /// `⟨Z^op⟩(T)`, its slope χ(Z^op) and the peak temperature.
+    /// `⟨Z^op⟩(T)` (Manhattan), its slope χ(Z^op) and the peak temperature.
     pub curve: OrderCurve,
+    /// The same for the Euclidean distance `‖μ − μ̄‖₂` of the 2D points (module doc).
+    pub euclidean: OrderCurve,
     /// Training loss per configuration after each epoch.
     pub losses: Vec<f64>,
 }
@@ -375,17 +384,28 @@ pub fn latent_order_parameter(
     let ae = Autoencoder::train(&x, n, config, rng)?;
     let codes = ae.encode(&x)?;
     let (z, pts) = manhattan_order_parameter(&codes, ae.latent())?;
+    let m = pts.len() as f64;
+    let mean = pts
+        .iter()
+        .fold([0.0, 0.0], |a, p| [a[0] + p[0] / m, a[1] + p[1] / m]);
+    let z2: Vec<f64> = pts
+        .iter()
+        .map(|p| (p[0] - mean[0]).hypot(p[1] - mean[1]))
+        .collect();
     let mut zs = Vec::with_capacity(configs.len());
+    let mut z2s = Vec::with_capacity(configs.len());
     let mut points = Vec::with_capacity(configs.len());
     let mut k = 0;
     for group in configs {
         zs.push(z[k..k + group.len()].to_vec());
+        z2s.push(z2[k..k + group.len()].to_vec());
         points.push(pts[k..k + group.len()].to_vec());
         k += group.len();
     }
     Ok(LatentOrder {
         points,
         curve: order_curve(temperatures, &zs)?,
+        euclidean: order_curve(temperatures, &z2s)?,
         losses: ae.losses().to_vec(),
     })
 }

@@ -15,6 +15,17 @@
 //! difference that tames the statistical noise of the means. The peak of χ, refined by a
 //! parabola through the largest value and its neighbours, estimates T_c; its error is the
 //! jackknife over blocks of configurations.
+//!
+//! A second, less noise-sensitive estimate fits the whole curve with a step,
+//!
+//! ```text
+//! ⟨Z⟩(T) ≈ a + b · tanh((T − T*) / w),
+//! ```
+//!
+//! by least squares weighted with the inverse squared error bars ([`TanhFit`]); the slope of
+//! the fit is largest at its centre T*, which estimates the transition. Its error is the same
+//! jackknife over blocks of configurations, the fit redone on every leave-one-block-out set
+//! of means.
 
 use faer::{Mat, Side};
 
@@ -117,6 +128,116 @@ pub struct OrderCurve {
     /// Jackknife error of `t_peak` over [`PEAK_BLOCKS`] contiguous blocks of every
     /// temperature's values (NaN with fewer values than blocks).
     pub t_peak_error: f64,
+    /// The step fitted to `⟨Z⟩(T)`; its centre `fit.t_star` is where its slope peaks.
+    pub fit: TanhFit,
+    /// Jackknife error of `fit.t_star` (as for `t_peak_error`).
+    pub t_star_error: f64,
+}
+
+/// The weighted least-squares fit `⟨Z⟩(T) ≈ a + b·tanh((T − T*)/w)` (see the module doc).
+///
+/// For fixed (T*, w) the model is linear in (a, b), solved exactly; (T*, w) are found by a
+/// grid search (T* across the temperature range, w geometric from a quarter of the smallest
+/// grid step to the whole range) refined by successive finer grids around the best point.
+/// Weights are `1/(σ_k² + ε²)` with σ_k the error bar of the k-th mean and ε = 10⁻³ times
+/// the range of the means, so that an exactly constant (σ = 0) point cannot dominate.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct TanhFit {
+    /// Offset a.
+    pub a: f64,
+    /// Amplitude b (negative for a decreasing step).
+    pub b: f64,
+    /// Centre T*.
+    pub t_star: f64,
+    /// Width w (> 0).
+    pub width: f64,
+    /// Weighted sum of squared residuals χ² of the fit.
+    pub chi2: f64,
+}
+
+/// Weighted least squares of `y ≈ a + b f` for fixed `f`; returns (a, b, χ²).
+fn linear_step(f: &[f64], y: &[f64], wt: &[f64]) -> (f64, f64, f64) {
+    let (mut s, mut sf, mut sy, mut sff, mut sfy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for ((&f, &y), &w) in f.iter().zip(y).zip(wt) {
+        s += w;
+        sf += w * f;
+        sy += w * y;
+        sff += w * f * f;
+        sfy += w * f * y;
+    }
+    let det = s * sff - sf * sf;
+    let (a, b) = if det.abs() > 1e-12 * s * sff.max(f64::MIN_POSITIVE) {
+        ((sff * sy - sf * sfy) / det, (s * sfy - sf * sy) / det)
+    } else {
+        (sy / s, 0.0)
+    };
+    let chi2 = f
+        .iter()
+        .zip(y)
+        .zip(wt)
+        .map(|((&f, &y), &w)| w * (y - a - b * f).powi(2))
+        .sum();
+    (a, b, chi2)
+}
+
+/// Fits `y(x) ≈ a + b·tanh((x − x*)/w)` with standard errors `sigma` (see [`TanhFit`]);
+/// `x` increasing with at least 3 points.
+pub fn fit_tanh(x: &[f64], y: &[f64], sigma: &[f64]) -> TanhFit {
+    let (lo, hi) = (x[0], x[x.len() - 1]);
+    let range = hi - lo;
+    let step = x.windows(2).map(|w| w[1] - w[0]).fold(range, f64::min);
+    let spread = y.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        - y.iter().copied().fold(f64::INFINITY, f64::min);
+    let eps2 = (1e-3 * spread).powi(2).max(f64::MIN_POSITIVE);
+    let wt: Vec<f64> = sigma.iter().map(|s| 1.0 / (s * s + eps2)).collect();
+    let mut f = vec![0.0; x.len()];
+    let mut eval = |t: f64, w: f64| {
+        for (fk, xk) in f.iter_mut().zip(x) {
+            *fk = ((xk - t) / w).tanh();
+        }
+        let (a, b, chi2) = linear_step(&f, y, &wt);
+        TanhFit {
+            a,
+            b,
+            t_star: t,
+            width: w,
+            chi2,
+        }
+    };
+    let (w_lo, w_hi) = (0.25 * step, range);
+    let (nt, nw) = (4 * x.len(), 48);
+    let mut best = TanhFit {
+        chi2: f64::INFINITY,
+        ..TanhFit::default()
+    };
+    for i in 0..=nt {
+        let t = lo + range * i as f64 / nt as f64;
+        for j in 0..=nw {
+            let w = w_lo * (w_hi / w_lo).powf(j as f64 / nw as f64);
+            let c = eval(t, w);
+            if c.chi2 < best.chi2 {
+                best = c;
+            }
+        }
+    }
+    // Refine: finer grids around the best point (T* step and ln w step halved each round).
+    let (mut dt, mut dlw) = (range / nt as f64, (w_hi / w_lo).ln() / nw as f64);
+    for _ in 0..30 {
+        let centre = best;
+        for i in -2i32..=2 {
+            for j in -2i32..=2 {
+                let t = (centre.t_star + dt * i as f64 * 0.5).clamp(lo, hi);
+                let w = centre.width * (dlw * j as f64 * 0.5).exp();
+                let c = eval(t, w);
+                if c.chi2 < best.chi2 {
+                    best = c;
+                }
+            }
+        }
+        dt *= 0.5;
+        dlw *= 0.5;
+    }
+    best
 }
 
 /// Half-width (in grid points) of the window of the least-squares slope.
@@ -170,11 +291,15 @@ pub fn order_curve(temperatures: &[f64], z: &[Vec<f64>]) -> Result<OrderCurve> {
         .collect();
     let midpoints = temperatures.to_vec();
     let means: Vec<f64> = mean.iter().map(|e| e.mean).collect();
+    let errors: Vec<f64> = mean.iter().map(|e| e.error).collect();
     let chi = windowed_slopes(temperatures, &means);
     let t_peak = peak(&midpoints, &chi);
-    let slopes = |means: &[f64]| windowed_slopes(temperatures, means);
+    let fit = fit_tanh(temperatures, &means, &errors);
     let b = PEAK_BLOCKS;
-    let t_peak_error = if z.iter().all(|v| v.len() >= b) {
+    let jackknife = |f: &dyn Fn(&[f64]) -> f64| {
+        if z.iter().any(|v| v.len() < b) {
+            return f64::NAN;
+        }
         let leave_out: Vec<f64> = (0..b)
             .map(|blk| {
                 let means: Vec<f64> = z
@@ -191,17 +316,19 @@ pub fn order_curve(temperatures: &[f64], z: &[Vec<f64>]) -> Result<OrderCurve> {
                             / kept as f64
                     })
                     .collect();
-                peak(&midpoints, &slopes(&means))
+                f(&means)
             })
             .collect();
         let avg = leave_out.iter().sum::<f64>() / b as f64;
         (leave_out.iter().map(|t| (t - avg).powi(2)).sum::<f64>() * (b - 1) as f64 / b as f64)
             .sqrt()
-    } else {
-        f64::NAN
     };
+    let t_peak_error = jackknife(&|m| peak(&midpoints, &windowed_slopes(temperatures, m)));
+    let t_star_error = jackknife(&|m| fit_tanh(temperatures, m, &errors).t_star);
     Ok(OrderCurve {
         t_peak_error,
+        fit,
+        t_star_error,
         temperatures: temperatures.to_vec(),
         mean,
         midpoints,
@@ -312,6 +439,31 @@ mod tests {
         let m = row.iter().sum::<f64>() / 16.0;
         let p1 = p.project(row)[0];
         assert!((p1 - m).abs() < 0.1 * 16.0, "p1 = {p1}, √N m = {m}");
+    }
+
+    /// The step fit recovers the centre of a noisy tanh within a few error bars, and a
+    /// straight line (no step) does not masquerade as a sharp one.
+    #[test]
+    fn tanh_fit_finds_the_centre() {
+        use rand::Rng as _;
+        let mut rng = Streams::new(2).stream(&[0]);
+        let x: Vec<f64> = (0..29).map(|k| 1.6 + 0.05 * k as f64).collect();
+        let sigma = 0.01;
+        let y: Vec<f64> = x
+            .iter()
+            .map(|&t| 0.5 - 0.4 * ((t - 2.31) / 0.12).tanh() + sigma * rng.random_range(-1.7..1.7))
+            .collect();
+        let f = fit_tanh(&x, &y, &vec![sigma; x.len()]);
+        assert!((f.t_star - 2.31).abs() < 0.01, "{f:?}");
+        assert!(
+            (f.width - 0.12).abs() < 0.02 && (f.b + 0.4).abs() < 0.02,
+            "{f:?}"
+        );
+        // χ² per degree of freedom ≈ 1 for a correct model.
+        assert!(f.chi2 / 25.0 < 2.0, "{f:?}");
+        let line: Vec<f64> = x.iter().map(|t| 1.0 - 0.3 * t).collect();
+        let g = fit_tanh(&x, &line, &vec![sigma; x.len()]);
+        assert!(g.width > 0.3, "{g:?}");
     }
 
     #[test]
