@@ -841,7 +841,8 @@ impl Tempering {
         for r in 0..rr {
             let rng = &mut self.exchange_rngs[r];
             for k in (parity..kk - 1).step_by(2) {
-                let x = (betas[k] - betas[k + 1]) * (energies[k * rr + r] - energies[(k + 1) * rr + r]);
+                let x =
+                    (betas[k] - betas[k + 1]) * (energies[k * rr + r] - energies[(k + 1) * rr + r]);
                 let u: f64 = rng.random();
                 self.pair_attempts[k] += 1;
                 if x >= 0.0 || u < x.exp() {
