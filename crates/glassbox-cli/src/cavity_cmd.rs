@@ -18,6 +18,7 @@ use glassbox::model::{CouplingLaw, FieldSpec, GraphSpec, ModelSpec};
 use glassbox::theory::bethe;
 
 use crate::plot::{Plot, Series, Style};
+use crate::runfolder::RunFolder;
 use crate::table::Output;
 
 /// Coupling law of the generated sparse instance.
@@ -895,113 +896,272 @@ pub struct MaxSumArgs {
     /// Master seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Run only shard K of N of the samples (a contiguous slice; K = 1…N), for batch
+    /// schedulers; combine the N shard folders with `glassbox merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::ensemble::Shard>,
 }
 
-/// The `maxsum` table.
-pub fn maxsum_output(a: &MaxSumArgs) -> Result<Output> {
-    use glassbox::cavity::maxsum::{self, MaxSumOptions};
-    use glassbox::mc::anneal::{anneal, AnnealConfig, Schedule as AnnealSchedule, ScheduleKind};
-    anyhow::ensure!(a.samples >= 1, "--samples must be at least 1");
-    let samples = if a.graph.is_some() { 1 } else { a.samples };
-    let base = ModelSpec {
-        graph: GraphSpec::RandomRegular {
-            n: a.n,
-            degree: a.degree,
-        },
-        couplings: Some(coupling_law(a.couplings)),
-        field: FieldSpec::Uniform(a.field),
-        seed: a.seed,
-    };
-    let (mut rows, mut points) = (Vec::new(), Vec::new());
-    let (mut sum_ms, mut sum_sa) = (0.0, 0.0);
-    for k in 0..samples {
-        let model = match &a.graph {
-            Some(path) => file_spec(path, a.format, a.field, a.seed).build()?,
-            None => base.sample(k, samples).build()?,
+/// What `glassbox maxsum` was asked to run, written to `spec.toml`.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MaxSumSpec {
+    /// Master seed.
+    pub seed: u64,
+    /// Disorder samples.
+    pub samples: usize,
+    /// The model (sample i draws its disorder from the seed and i).
+    pub model: ModelSpec,
+    /// Fraction of free spins clamped per decimation round.
+    pub fraction: f64,
+    /// Sweeps of simulated annealing per read for the comparison (0: none).
+    pub anneal_sweeps: u64,
+}
+
+impl crate::ensemble::EnsembleSpec for MaxSumSpec {
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+    fn samples(&self) -> usize {
+        self.samples
+    }
+    fn model(&self) -> &ModelSpec {
+        &self.model
+    }
+}
+
+impl MaxSumArgs {
+    fn spec(&self) -> Result<MaxSumSpec> {
+        anyhow::ensure!(self.samples >= 1, "--samples must be at least 1");
+        let (model, samples) = match &self.graph {
+            Some(path) => (file_spec(path, self.format, self.field, self.seed), 1),
+            None => (
+                ModelSpec {
+                    graph: GraphSpec::RandomRegular {
+                        n: self.n,
+                        degree: self.degree,
+                    },
+                    couplings: Some(coupling_law(self.couplings)),
+                    field: FieldSpec::Uniform(self.field),
+                    seed: self.seed,
+                },
+                self.samples,
+            ),
+        };
+        Ok(MaxSumSpec {
+            seed: self.seed,
+            samples,
+            model,
+            fraction: self.fraction,
+            anneal_sweeps: self.anneal_sweeps,
+        })
+    }
+}
+
+/// The results of one `maxsum` sample (energies per spin).
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
+pub struct MaxSumPart {
+    /// Energy of the max-sum configuration.
+    pub energy_maxsum: f64,
+    /// Decimation rounds.
+    pub rounds: usize,
+    /// Whether max-sum converged before any decimation.
+    pub converged_without_decimation: bool,
+    /// Best energy of simulated annealing (`None` when skipped).
+    pub energy_anneal: Option<f64>,
+}
+
+/// A `glassbox maxsum` ensemble: its spec and sample 0.
+pub struct MaxSumEnsemble {
+    spec: MaxSumSpec,
+    model0: glassbox::model::Ising,
+}
+
+/// A `maxsum` sample's run: sample `sample`, its outcome once solved (the error of a sample
+/// is reported when the results are written).
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
+pub struct MaxSumState {
+    sample: usize,
+    outcome: Option<std::result::Result<MaxSumPart, String>>,
+}
+
+impl MaxSumEnsemble {
+    /// Max-sum with decimation and the annealing comparison on sample `k`.
+    fn solve(&self, k: usize, model: &glassbox::model::Ising) -> Result<MaxSumPart> {
+        use glassbox::cavity::maxsum::{self, MaxSumOptions};
+        use glassbox::mc::anneal::{
+            anneal, AnnealConfig, Schedule as AnnealSchedule, ScheduleKind,
         };
         let n = model.n() as f64;
         let r = maxsum::ground_state(
-            &model,
+            model,
             &MaxSumOptions {
-                fraction: a.fraction,
+                fraction: self.spec.fraction,
                 ..MaxSumOptions::default()
             },
         )?;
-        let sa = if a.anneal_sweeps > 0 {
+        let energy_anneal = if self.spec.anneal_sweeps > 0 {
             let res = anneal(
-                &model,
+                model,
                 &AnnealConfig {
-                    schedule: AnnealSchedule::default_for(&model, ScheduleKind::Geometric)?,
-                    sweeps: a.anneal_sweeps,
+                    schedule: AnnealSchedule::default_for(model, ScheduleKind::Geometric)?,
+                    sweeps: self.spec.anneal_sweeps,
                     reads: 8,
                     rule: glassbox::mc::Rule::Metropolis,
                     order: glassbox::mc::Order::Sequential,
-                    trace_every: a.anneal_sweeps,
-                    seed: a.seed.wrapping_add(k as u64),
+                    trace_every: self.spec.anneal_sweeps,
+                    seed: self.spec.seed.wrapping_add(k as u64),
                 },
             )?;
-            res.best().best_energy / n
+            Some(res.best().best_energy / n)
         } else {
-            f64::NAN
+            None
         };
-        sum_ms += r.energy / n;
-        sum_sa += sa;
-        rows.push(vec![
-            k.to_string(),
-            (r.energy / n).to_string(),
-            r.rounds.to_string(),
-            r.converged_without_decimation.to_string(),
-            sa.to_string(),
-        ]);
-        points.push(serde_json::json!({
-            "sample": k, "energy_maxsum": r.energy / n, "rounds": r.rounds,
-            "converged_without_decimation": r.converged_without_decimation,
-            "energy_anneal": sa,
-        }));
+        Ok(MaxSumPart {
+            energy_maxsum: r.energy / n,
+            rounds: r.rounds,
+            converged_without_decimation: r.converged_without_decimation,
+            energy_anneal,
+        })
     }
-    let s = samples as f64;
-    let instance = match &a.graph {
-        Some(p) => p.display().to_string(),
-        None => format!(
-            "random {}-regular graphs, N = {}, {:?} couplings",
-            a.degree, a.n, a.couplings
-        ),
-    };
-    Ok(Output {
-        summary: vec![format!(
-            "max-sum with decimation on {instance}: mean e = {:.5}; simulated annealing (8 reads × {} sweeps) {:.5}",
-            sum_ms / s,
-            a.anneal_sweeps,
-            sum_sa / s
-        )],
-        header: vec![
-            "sample",
-            "energy_maxsum",
-            "rounds",
-            "converged_without_decimation",
-            "energy_anneal",
-        ],
-        rows,
-        json: serde_json::json!({ "points": points }),
-        plots: vec![],
-        arrays: Vec::new(),
-    })
+
+    /// The `maxsum` table of the samples' results.
+    fn output(&self, parts: &[MaxSumPart]) -> Output {
+        let (mut rows, mut points) = (Vec::new(), Vec::new());
+        let (mut sum_ms, mut sum_sa) = (0.0, 0.0);
+        for (k, p) in parts.iter().enumerate() {
+            let sa = p.energy_anneal.unwrap_or(f64::NAN);
+            sum_ms += p.energy_maxsum;
+            sum_sa += sa;
+            rows.push(vec![
+                k.to_string(),
+                p.energy_maxsum.to_string(),
+                p.rounds.to_string(),
+                p.converged_without_decimation.to_string(),
+                sa.to_string(),
+            ]);
+            points.push(serde_json::json!({
+                "sample": k, "energy_maxsum": p.energy_maxsum, "rounds": p.rounds,
+                "converged_without_decimation": p.converged_without_decimation,
+                "energy_anneal": sa,
+            }));
+        }
+        let s = parts.len() as f64;
+        let instance = match &self.spec.model.graph {
+            GraphSpec::File { path, .. } => path.display().to_string(),
+            _ => self.spec.model.describe(),
+        };
+        Output {
+            summary: vec![format!(
+                "max-sum with decimation on {instance}{}: mean e = {:.5}; simulated annealing (8 reads × {} sweeps) {:.5}",
+                if parts.len() > 1 {
+                    format!(", {} samples", parts.len())
+                } else {
+                    String::new()
+                },
+                sum_ms / s,
+                self.spec.anneal_sweeps,
+                sum_sa / s
+            )],
+            header: vec![
+                "sample",
+                "energy_maxsum",
+                "rounds",
+                "converged_without_decimation",
+                "energy_anneal",
+            ],
+            rows,
+            json: serde_json::json!({ "points": points }),
+            plots: vec![],
+            arrays: Vec::new(),
+        }
+    }
+}
+
+impl crate::ensemble::Ensemble for MaxSumEnsemble {
+    type Spec = MaxSumSpec;
+    type State = MaxSumState;
+    type Part = std::result::Result<MaxSumPart, String>;
+
+    fn new(spec: MaxSumSpec) -> Result<Self> {
+        anyhow::ensure!(spec.samples >= 1, "--samples must be at least 1");
+        anyhow::ensure!(
+            spec.fraction > 0.0 && spec.fraction <= 1.0,
+            "--fraction must be in (0, 1], got {}",
+            spec.fraction
+        );
+        let model0 = spec.model.sample(0, spec.samples).build()?;
+        MessageGraph::new(&model0)?;
+        Ok(Self { spec, model0 })
+    }
+    fn command(&self) -> &'static str {
+        "maxsum"
+    }
+    fn spec(&self) -> &MaxSumSpec {
+        &self.spec
+    }
+    fn model0(&self) -> &glassbox::model::Ising {
+        &self.model0
+    }
+    fn start(&self, i: usize, _: &glassbox::model::Ising) -> Result<MaxSumState> {
+        Ok(MaxSumState {
+            sample: i,
+            outcome: None,
+        })
+    }
+    fn matches(&self, i: usize, state: &MaxSumState) -> bool {
+        state.sample == i
+    }
+    fn advance(&self, state: &mut MaxSumState, model: &glassbox::model::Ising) {
+        if state.outcome.is_none() {
+            state.outcome = Some(
+                self.solve(state.sample, model)
+                    .map_err(|e| format!("sample {}: {e:#}", state.sample)),
+            );
+        }
+    }
+    fn progress(&self, state: &MaxSumState) -> (bool, u64) {
+        let done = state.outcome.is_some();
+        (done, u64::from(done))
+    }
+    fn total(&self, _: &MaxSumState) -> u64 {
+        1
+    }
+    fn part(&self, state: &MaxSumState, _: &glassbox::model::Ising) -> Self::Part {
+        state.outcome.clone().expect("a finished sample")
+    }
+    fn finish(
+        &self,
+        folder: &RunFolder,
+        out: &std::path::Path,
+        parts: Vec<Self::Part>,
+    ) -> Result<()> {
+        let parts = parts
+            .into_iter()
+            .collect::<std::result::Result<Vec<_>, String>>()
+            .map_err(anyhow::Error::msg)?;
+        let table = self.output(&parts);
+        table.write_into(folder)?;
+        table.print(out);
+        Ok(())
+    }
 }
 
 /// `glassbox maxsum`.
 pub fn run_maxsum(a: MaxSumArgs) -> Result<()> {
-    let out = maxsum_output(&a)?;
+    use crate::ensemble::Ensemble;
+    let spec = a.spec()?;
+    if let Some(shard) = a.shard {
+        shard.range(spec.samples)?;
+    }
+    let e = MaxSumEnsemble::new(spec)?;
     let dir = a
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs/maxsum"));
-    out.emit(
-        &dir,
-        a.overwrite,
-        "maxsum",
-        serde_json::json!({ "args": format!("{a:?}") }),
-        a.seed,
-    )
+    let folder = RunFolder::create(&dir, a.overwrite)?;
+    folder.write_atomic("spec.toml", e.spec_toml()?.as_bytes())?;
+    crate::ensemble::run_main(&e, a.shard, &folder, &dir, false, 30.0)
 }
 
 /// Flags of `glassbox cavity-field`.

@@ -1,9 +1,9 @@
 //! Disorder ensembles beyond one process.
 //!
-//! An ensemble command (`temper`, `sample`) runs `S` independent disorder samples; sample `i`
-//! draws its couplings and its Monte Carlo streams from the run seed and `i` alone, so any
-//! subset of the samples can run anywhere and the union reproduces the single-process run
-//! exactly:
+//! An ensemble command (`temper`, `sample`, `maxsum`) runs `S` independent disorder samples;
+//! sample `i` draws its couplings and its Monte Carlo streams from the run seed and `i` alone,
+//! so any subset of the samples can run anywhere and the union reproduces the single-process
+//! run exactly:
 //!
 //! - `--shard K/N` runs the contiguous slice `[(K−1)·S/N, K·S/N)` and writes one *part* per
 //!   sample (`parts/sample-NNNNNN.json`) and `shard.json` (command, version, spec, slice);
@@ -11,14 +11,16 @@
 //!   version and spec; shards 1…N each exactly once) and writes the run folder the unsharded
 //!   run writes, from the parts;
 //! - with the cargo feature `mpi`, `--mpi` under `mpirun` hands sample indices out to the ranks
-//!   one at a time (module `mpi`), each rank writing the parts of the samples it ran.
+//!   one at a time (module `mpi`), each rank writing the parts of the samples it ran
+//!   (`temper --mpi --pt-ranks` instead splits each sample's temperatures over the ranks,
+//!   module `temper_mpi`).
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
-use glassbox::model::Ising;
+use glassbox::model::{Ising, ModelSpec};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -93,24 +95,60 @@ pub struct ShardInfo {
     pub end: usize,
 }
 
-/// An ensemble command: how to build, run and summarize its samples.
-pub trait Ensemble: Sync {
-    /// A sample's run in progress (checkpointed as JSON).
-    type State: Serialize + DeserializeOwned + Send;
-    /// A finished sample's results (a part file).
-    type Part: Serialize + DeserializeOwned;
-    /// The command name (`manifest.json`, `shard.json`).
-    fn command(&self) -> &'static str;
-    /// The resolved spec, as in `manifest.json`.
-    fn spec_json(&self) -> Result<serde_json::Value>;
-    /// The resolved spec as written to `spec.toml`.
-    fn spec_toml(&self) -> Result<String>;
+/// The resolved spec of an ensemble command, as written to `spec.toml`, `manifest.json` and
+/// `shard.json`.
+pub trait EnsembleSpec: Serialize + DeserializeOwned {
     /// The run seed.
     fn seed(&self) -> u64;
     /// Samples of the ensemble.
     fn samples(&self) -> usize;
+    /// The model, of which sample i is `model().sample(i, samples())`.
+    fn model(&self) -> &ModelSpec;
+}
+
+/// An ensemble command: how to build, run and summarize its samples.
+pub trait Ensemble: Sync + Sized {
+    /// The resolved spec.
+    type Spec: EnsembleSpec;
+    /// A sample's run in progress (checkpointed as JSON).
+    type State: Serialize + DeserializeOwned + Send;
+    /// A finished sample's results (a part file).
+    type Part: Serialize + DeserializeOwned;
+    /// The ensemble of a resolved spec (checked).
+    fn new(spec: Self::Spec) -> Result<Self>;
+    /// The command name (`manifest.json`, `shard.json`).
+    fn command(&self) -> &'static str;
+    /// The resolved spec.
+    fn spec(&self) -> &Self::Spec;
+    /// The model of sample 0, built once by [`Ensemble::new`].
+    fn model0(&self) -> &Ising;
+    /// The ensemble of a spec read back from `shard.json`.
+    fn from_spec_json(v: serde_json::Value) -> Result<Self> {
+        Self::new(serde_json::from_value(v).context("the shards' spec does not fit their command")?)
+    }
+    /// The resolved spec, as in `manifest.json`.
+    fn spec_json(&self) -> Result<serde_json::Value> {
+        Ok(serde_json::to_value(self.spec())?)
+    }
+    /// The resolved spec as written to `spec.toml`.
+    fn spec_toml(&self) -> Result<String> {
+        Ok(toml::to_string_pretty(self.spec())?)
+    }
+    /// The run seed.
+    fn seed(&self) -> u64 {
+        self.spec().seed()
+    }
+    /// Samples of the ensemble.
+    fn samples(&self) -> usize {
+        self.spec().samples()
+    }
     /// The model of sample `i`.
-    fn model(&self, i: usize) -> Result<Ising>;
+    fn model(&self, i: usize) -> Result<Ising> {
+        if i == 0 {
+            return Ok(self.model0().clone());
+        }
+        Ok(self.spec().model().sample(i, self.samples()).build()?)
+    }
     /// A fresh run of sample `i`.
     fn start(&self, i: usize, model: &Ising) -> Result<Self::State>;
     /// Whether a checkpointed state is a run of sample `i` of this ensemble.
@@ -126,6 +164,13 @@ pub trait Ensemble: Sync {
     /// Writes the results of the whole ensemble (parts of samples 0, 1, …) into `folder` and
     /// prints the summary.
     fn finish(&self, folder: &RunFolder, out: &Path, parts: Vec<Self::Part>) -> Result<()>;
+}
+
+/// Sweeps per block of a sample's run of `total` sweeps: progress and checkpoints come
+/// between blocks, and so do the resyncs of cached energies, so every way of running a sample
+/// (one process, shards, MPI) uses the same blocks.
+pub fn block(total: u64) -> u64 {
+    total.div_ceil(200).max(1)
 }
 
 /// The manifest of a run of `e`.
@@ -422,6 +467,10 @@ pub fn run_merge(args: MergeArgs) -> Result<()> {
             let e = crate::sample::SampleEnsemble::from_spec_json(info.spec)?;
             merge_into(&e, &shards, &folder, &args.out)
         }
+        "maxsum" => {
+            let e = crate::cavity_cmd::MaxSumEnsemble::from_spec_json(info.spec)?;
+            merge_into(&e, &shards, &folder, &args.out)
+        }
         other => bail!("cannot merge shards of `{other}`"),
     }
 }
@@ -440,19 +489,37 @@ pub mod mpi {
     use std::path::{Path, PathBuf};
     use std::time::{Duration, Instant};
 
+    use ::mpi::environment::Universe;
     use ::mpi::traits::*;
     use anyhow::{anyhow, Context, Result};
 
     use super::{manifest, part_path, Ensemble, PARTS_DIR};
-    use crate::runfolder::{RunFolder, RunStatus};
+    use crate::runfolder::{RunFolder, RunStatus, RunningManifest};
 
     const REQUEST: i32 = 1;
     const ASSIGN: i32 = 2;
     const STOP: u64 = u64::MAX;
 
     /// The checkpoint of sample `i` in progress.
-    fn state_path(i: usize) -> PathBuf {
+    pub fn state_path(i: usize) -> PathBuf {
         Path::new(PARTS_DIR).join(format!("sample-{i:06}.state.json"))
+    }
+
+    /// The run of sample `i`: from its checkpoint when there is a valid one, else fresh.
+    pub fn resume_or_start<E: Ensemble>(
+        e: &E,
+        i: usize,
+        folder: &RunFolder,
+        model: &glassbox::model::Ising,
+    ) -> Result<E::State> {
+        let saved = std::fs::read_to_string(folder.path(state_path(i)))
+            .ok()
+            .and_then(|t| serde_json::from_str::<E::State>(&t).ok())
+            .filter(|s| e.matches(i, s));
+        match saved {
+            Some(s) => Ok(s),
+            None => e.start(i, model),
+        }
     }
 
     /// A sample being run by this rank.
@@ -467,14 +534,7 @@ pub mod mpi {
         /// Sample `i`, from its checkpoint when there is a valid one.
         fn open(e: &E, i: usize, folder: &RunFolder) -> Result<Self> {
             let model = e.model(i)?;
-            let saved = std::fs::read_to_string(folder.path(state_path(i)))
-                .ok()
-                .and_then(|t| serde_json::from_str::<E::State>(&t).ok())
-                .filter(|s| e.matches(i, s));
-            let state = match saved {
-                Some(s) => s,
-                None => e.start(i, &model)?,
-            };
+            let state = resume_or_start(e, i, folder, &model)?;
             Ok(Job {
                 i,
                 model,
@@ -503,21 +563,19 @@ pub mod mpi {
         }
     }
 
-    /// Runs the ensemble `e` over the ranks of `MPI_COMM_WORLD` into `out` (see the module
-    /// documentation). `check` refuses to resume a folder written for another spec.
-    pub fn run<E: Ensemble>(
+    /// Initializes MPI; rank 0 prepares the run folder `out` (created, or opened for
+    /// `resume` and checked with `check`; `spec.toml` and `parts/` written) and every rank
+    /// learns whether that worked.
+    pub fn setup<E: Ensemble>(
         e: &E,
         out: &Path,
         overwrite: bool,
         resume: bool,
-        checkpoint_every: f64,
         check: impl Fn(&RunFolder) -> Result<()>,
-    ) -> Result<()> {
+    ) -> Result<(Universe, RunFolder)> {
         let universe = ::mpi::initialize().ok_or_else(|| anyhow!("MPI was already initialized"))?;
         let world = universe.world();
-        let (rank, size) = (world.rank(), world.size());
-        let every = Duration::from_secs_f64(checkpoint_every.max(0.0));
-        // Rank 0 prepares the folder; the others learn whether that worked.
+        let rank = world.rank();
         let setup = if rank == 0 {
             (|| -> Result<RunFolder> {
                 let folder = if resume {
@@ -538,16 +596,45 @@ pub mod mpi {
         };
         let mut ok = u8::from(setup.is_ok());
         world.process_at_rank(0).broadcast_into(&mut ok);
-        let folder = match (setup, ok) {
-            (Ok(f), 1) => f,
-            (Err(err), _) => return Err(err),
-            _ => {
-                return Err(anyhow!(
-                    "rank {rank}: rank 0 could not prepare {}",
-                    out.display()
-                ))
-            }
-        };
+        match (setup, ok) {
+            (Ok(f), 1) => Ok((universe, f)),
+            (Err(err), _) => Err(err),
+            _ => Err(anyhow!(
+                "rank {rank}: rank 0 could not prepare {}",
+                out.display()
+            )),
+        }
+    }
+
+    /// Rank 0's ending: the run folder a single process writes, from the parts of all the
+    /// samples.
+    pub fn conclude<E: Ensemble>(
+        e: &E,
+        folder: &RunFolder,
+        out: &Path,
+        manifest: RunningManifest,
+    ) -> Result<()> {
+        let parts = super::read_parts::<E::Part>(&folder.path(""), 0..e.samples())?;
+        e.finish(folder, out, parts)?;
+        let _ = std::fs::remove_dir_all(folder.path(PARTS_DIR));
+        manifest.finish(RunStatus::Completed)?;
+        Ok(())
+    }
+
+    /// Runs the ensemble `e` over the ranks of `MPI_COMM_WORLD` into `out` (see the module
+    /// documentation). `check` refuses to resume a folder written for another spec.
+    pub fn run<E: Ensemble>(
+        e: &E,
+        out: &Path,
+        overwrite: bool,
+        resume: bool,
+        checkpoint_every: f64,
+        check: impl Fn(&RunFolder) -> Result<()>,
+    ) -> Result<()> {
+        let (universe, folder) = setup(e, out, overwrite, resume, check)?;
+        let world = universe.world();
+        let (rank, size) = (world.rank(), world.size());
+        let every = Duration::from_secs_f64(checkpoint_every.max(0.0));
         if rank != 0 {
             // Each request carries the number of samples this rank has finished.
             let mut finished = 0u64;
@@ -607,10 +694,7 @@ pub mod mpi {
             per_rank[status.source_rank() as usize] = count;
             answer(status.source_rank(), &mut next, &mut stopped);
         }
-        let parts = super::read_parts::<E::Part>(&folder.path(""), 0..e.samples())?;
-        e.finish(&folder, out, parts)?;
-        let _ = std::fs::remove_dir_all(folder.path(PARTS_DIR));
-        manifest.finish(RunStatus::Completed)?;
+        conclude(e, &folder, out, manifest)?;
         println!(
             "{} samples over {size} MPI rank(s): {} run now (per rank: {}), {} kept from before",
             e.samples(),

@@ -30,6 +30,8 @@ mod sample;
 mod spec;
 mod table;
 mod temper_cmd;
+#[cfg(feature = "mpi")]
+mod temper_mpi;
 mod theory_cmd;
 mod tour;
 mod tour_cavity;

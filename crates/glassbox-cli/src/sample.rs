@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use glassbox::mc::cluster::ClusterAlgorithm;
 use glassbox::mc::{disorder_averages, Order, PointResult, Rule, Scan};
-use glassbox::model::Ising;
+use glassbox::model::{Ising, ModelSpec};
 use rayon::prelude::*;
 
-use crate::ensemble::CHECKPOINT;
+use crate::ensemble::{Ensemble, CHECKPOINT};
 use crate::plot::{Plot, Series, Style};
 use crate::runfolder::{RunFolder, RunStatus, RunningManifest};
 use crate::spec::{ModelArgs, SampleSpec, ScanSpec, TemperatureArgs};
@@ -177,9 +177,24 @@ pub struct SampleEnsemble {
     model0: Ising,
 }
 
-impl SampleEnsemble {
-    /// The ensemble of a resolved spec.
-    pub fn new(spec: SampleSpec) -> Result<Self> {
+impl crate::ensemble::EnsembleSpec for SampleSpec {
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+    fn samples(&self) -> usize {
+        self.samples
+    }
+    fn model(&self) -> &ModelSpec {
+        &self.model
+    }
+}
+
+impl crate::ensemble::Ensemble for SampleEnsemble {
+    type Spec = SampleSpec;
+    type State = Scan;
+    type Part = SamplePart;
+
+    fn new(spec: SampleSpec) -> Result<Self> {
         anyhow::ensure!(
             spec.samples >= 1,
             "the number of disorder samples must be at least 1"
@@ -193,37 +208,14 @@ impl SampleEnsemble {
             model0,
         })
     }
-
-    /// The ensemble of a spec read back from `shard.json`.
-    pub fn from_spec_json(v: serde_json::Value) -> Result<Self> {
-        Self::new(serde_json::from_value(v).context("the shards' spec is not a sample spec")?)
-    }
-}
-
-impl crate::ensemble::Ensemble for SampleEnsemble {
-    type State = Scan;
-    type Part = SamplePart;
-
     fn command(&self) -> &'static str {
         "sample"
     }
-    fn spec_json(&self) -> Result<serde_json::Value> {
-        Ok(serde_json::to_value(&self.spec)?)
+    fn spec(&self) -> &SampleSpec {
+        &self.spec
     }
-    fn spec_toml(&self) -> Result<String> {
-        Ok(toml::to_string_pretty(&self.spec)?)
-    }
-    fn seed(&self) -> u64 {
-        self.spec.seed
-    }
-    fn samples(&self) -> usize {
-        self.spec.samples
-    }
-    fn model(&self, i: usize) -> Result<Ising> {
-        if i == 0 {
-            return Ok(self.model0.clone());
-        }
-        Ok(self.spec.model.sample(i, self.spec.samples).build()?)
+    fn model0(&self) -> &Ising {
+        &self.model0
     }
     fn start(&self, i: usize, model: &Ising) -> Result<Scan> {
         Ok(Scan::new(model, self.config.sample(i, self.spec.samples))?)
@@ -232,10 +224,7 @@ impl crate::ensemble::Ensemble for SampleEnsemble {
         state.config == self.config.sample(i, self.spec.samples)
     }
     fn advance(&self, state: &mut Scan, model: &Ising) {
-        let block = (self.config.thermalization + self.config.sweeps)
-            .div_ceil(200)
-            .max(1);
-        state.step(model, block);
+        state.step(model, crate::ensemble::block(state.total_sweeps()));
     }
     fn progress(&self, state: &Scan) -> (bool, u64) {
         (state.finished(), state.sweeps_done())

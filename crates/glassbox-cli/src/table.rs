@@ -53,6 +53,14 @@ impl Output {
         manifest: RunningManifest,
         dir: &Path,
     ) -> Result<()> {
+        self.write_into(folder)?;
+        manifest.finish(RunStatus::Completed)?;
+        self.print(dir);
+        Ok(())
+    }
+
+    /// Writes `results.csv`, `results.json`, the plots and the arrays into `folder`.
+    pub fn write_into(&self, folder: &RunFolder) -> Result<()> {
         folder.write_csv("results.csv", &self.header, &self.rows)?;
         folder.write_json("results.json", &self.json)?;
         for (file, plot) in &self.plots {
@@ -61,7 +69,11 @@ impl Output {
         for (name, shape, data) in &self.arrays {
             folder.write_array(name, shape, data)?;
         }
-        manifest.finish(RunStatus::Completed)?;
+        Ok(())
+    }
+
+    /// Prints the summary and the table, and where they were written.
+    pub fn print(&self, dir: &Path) {
         for line in &self.summary {
             println!("{line}");
         }
@@ -70,7 +82,6 @@ impl Output {
             println!("{}", row.join("\t"));
         }
         println!("wrote {}", dir.display());
-        Ok(())
     }
 }
 

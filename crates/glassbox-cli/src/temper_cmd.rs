@@ -15,6 +15,7 @@ use glassbox::measure::{disorder_average, Estimate};
 use glassbox::model::{CouplingLaw, Ising, ModelSpec};
 use glassbox::rng::Streams;
 
+use crate::ensemble::Ensemble;
 use crate::plot::{Plot, Series, Style};
 use crate::runfolder::RunFolder;
 use crate::sample::{OrderArg, RuleArg};
@@ -101,6 +102,12 @@ pub struct Args {
     #[cfg(feature = "mpi")]
     #[arg(long, conflicts_with = "shard")]
     pub mpi: bool,
+    /// With --mpi: split the temperatures of each sample over the ranks instead (consecutive
+    /// groups, exchanges by message passing; the samples run one after another), for samples
+    /// too large for one rank's cores. The same results, bit for bit.
+    #[cfg(feature = "mpi")]
+    #[arg(long, requires = "mpi")]
+    pub pt_ranks: bool,
 }
 
 /// What `glassbox temper` was asked to run, written to `spec.toml` (the temperatures are the
@@ -187,9 +194,33 @@ pub struct TemperEnsemble {
     temperatures: Vec<f64>,
 }
 
+impl crate::ensemble::EnsembleSpec for TemperSpec {
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+    fn samples(&self) -> usize {
+        self.samples
+    }
+    fn model(&self) -> &ModelSpec {
+        &self.model
+    }
+}
+
 impl TemperEnsemble {
+    /// The number of temperatures and of replica sets of every sample.
+    #[cfg(feature = "mpi")]
+    pub fn shape(&self) -> (usize, usize) {
+        (self.temperatures.len(), self.spec.tempering.replicas)
+    }
+}
+
+impl crate::ensemble::Ensemble for TemperEnsemble {
+    type Spec = TemperSpec;
+    type State = Tempering;
+    type Part = TemperingResult;
+
     /// The ensemble of a resolved spec (tunes the temperatures on sample 0 when asked).
-    pub fn new(spec: TemperSpec) -> Result<Self> {
+    fn new(spec: TemperSpec) -> Result<Self> {
         anyhow::ensure!(
             spec.samples >= 1,
             "the number of disorder samples must be at least 1"
@@ -208,37 +239,14 @@ impl TemperEnsemble {
             temperatures,
         })
     }
-
-    /// The ensemble of a spec read back from `shard.json`.
-    pub fn from_spec_json(v: serde_json::Value) -> Result<Self> {
-        Self::new(serde_json::from_value(v).context("the shards' spec is not a temper spec")?)
-    }
-}
-
-impl crate::ensemble::Ensemble for TemperEnsemble {
-    type State = Tempering;
-    type Part = TemperingResult;
-
     fn command(&self) -> &'static str {
         "temper"
     }
-    fn spec_json(&self) -> Result<serde_json::Value> {
-        Ok(serde_json::to_value(&self.spec)?)
+    fn spec(&self) -> &TemperSpec {
+        &self.spec
     }
-    fn spec_toml(&self) -> Result<String> {
-        Ok(toml::to_string_pretty(&self.spec)?)
-    }
-    fn seed(&self) -> u64 {
-        self.spec.seed
-    }
-    fn samples(&self) -> usize {
-        self.spec.samples
-    }
-    fn model(&self, i: usize) -> Result<Ising> {
-        if i == 0 {
-            return Ok(self.model0.clone());
-        }
-        Ok(self.spec.model.sample(i, self.spec.samples).build()?)
+    fn model0(&self) -> &Ising {
+        &self.model0
     }
     fn start(&self, i: usize, model: &Ising) -> Result<Tempering> {
         let mut c = self.spec.sample_config(i);
@@ -251,8 +259,7 @@ impl crate::ensemble::Ensemble for TemperEnsemble {
         state.config == c
     }
     fn advance(&self, state: &mut Tempering, model: &Ising) {
-        let block = state.total_sweeps().div_ceil(200).max(1);
-        state.advance(model, block);
+        state.advance(model, crate::ensemble::block(state.total_sweeps()));
     }
     fn progress(&self, state: &Tempering) -> (bool, u64) {
         (state.finished(), state.sweeps_done())
@@ -368,6 +375,17 @@ pub fn run(args: Args) -> Result<()> {
         shard.range(spec.samples)?;
     }
     let ensemble = TemperEnsemble::new(spec.clone())?;
+    #[cfg(feature = "mpi")]
+    if args.mpi && args.pt_ranks {
+        return crate::temper_mpi::run(
+            &ensemble,
+            &args.out,
+            args.overwrite,
+            args.resume,
+            args.checkpoint_every,
+            |folder| check_resumable(folder, &spec, &args.out),
+        );
+    }
     #[cfg(feature = "mpi")]
     if args.mpi {
         return crate::ensemble::mpi::run(

@@ -2595,6 +2595,35 @@ fn shards_merge_into_the_unsharded_run() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(folder_files(&dir.join("sfull")) == folder_files(&dir.join("smerged")));
+    // And `maxsum`, two shards of three samples.
+    let m = |k: &str, out: &str| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "maxsum",
+            "-n",
+            "60",
+            "--samples",
+            "3",
+            "--anneal-sweeps",
+            "50",
+            "--seed",
+            "4",
+            "-o",
+            out,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if !k.is_empty() {
+            a.extend(["--shard".to_string(), k.to_string()]);
+        }
+        a
+    };
+    run(m("", &p("mfull")));
+    run(m("2/2", &p("mp2")));
+    run(m("1/2", &p("mp1")));
+    let o = glassbox(&["merge", &p("mp1"), &p("mp2"), "-o", &p("mmerged")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(folder_files(&dir.join("mfull")) == folder_files(&dir.join("mmerged")));
     // Refusals: another seed, a shard twice, a missing shard, mixed commands, bad --shard.
     run(base("4", &["--shard", "2/2"], &p("other")));
     fails_with(&["merge", &p("s1"), &p("other"), "-o", &p("x1")], "seed");
@@ -2797,6 +2826,169 @@ fn mpi_job_with_a_killed_rank_resumes_without_losing_samples() {
     assert!(
         stdout.contains(&format!("{} kept from before", kept)),
         "{stdout}"
+    );
+    let o = glassbox(&strs(&t(&p("one"))));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(folder_files(&dir.join("one")) == folder_files(&dir.join("job")));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `temper --mpi --pt-ranks`: the temperatures split over 2 and 3 ranks (both boundaries of
+/// the middle group, both exchange parities, Houdayer moves inside the groups) give the
+/// single-process run byte for byte; too many ranks and `--pt-ranks` without `--mpi` are
+/// refused.
+#[cfg(feature = "mpi")]
+#[test]
+fn mpi_pt_ranks_equal_the_single_process_run() {
+    let dir = temp_dir("mpipt");
+    let p = |s: &str| dir.join(s).to_str().unwrap().to_string();
+    let t = |out: &str, extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "--threads",
+            "1",
+            "temper",
+            "--lattice",
+            "6x6",
+            "--couplings",
+            "gaussian",
+            "-T",
+            "0.4,0.55,0.75,1.0,1.4",
+            "--replicas",
+            "4",
+            "--houdayer",
+            "0.8",
+            "--exchange-every",
+            "2",
+            "--sweeps",
+            "400",
+            "--samples",
+            "2",
+            "--seed",
+            "7",
+            "-o",
+            out,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let o = glassbox(&strs(&t(&p("one"), &[])));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for ranks in [2, 3] {
+        let out = p(&format!("r{ranks}"));
+        let o = mpirun(ranks, &strs(&t(&out, &["--mpi", "--pt-ranks"])))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "{stdout} {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            stdout.contains(&format!("split over {ranks} MPI rank(s)")),
+            "{stdout}"
+        );
+        assert!(
+            folder_files(&dir.join("one")) == folder_files(Path::new(&out)),
+            "{ranks} ranks"
+        );
+    }
+    let o = mpirun(
+        3,
+        &[
+            "temper",
+            "--lattice",
+            "4x4",
+            "-T",
+            "0.5,1",
+            "--sweeps",
+            "10",
+            "--mpi",
+            "--pt-ranks",
+            "-o",
+            &p("x"),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("2 temperatures cannot be split over 3 ranks"),
+        "{err}"
+    );
+    fails_with(
+        &strs(&t(&p("y"), &["--pt-ranks"])),
+        "required arguments were not provided",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `temper --mpi --pt-ranks` with a rank killed mid-sample: `--resume` continues from the
+/// whole state rank 0 gathered at the last checkpoint and ends with the uninterrupted result.
+#[cfg(feature = "mpi")]
+#[test]
+fn mpi_pt_ranks_resume_after_a_killed_rank() {
+    let dir = temp_dir("mpiptkill");
+    let p = |s: &str| dir.join(s).to_str().unwrap().to_string();
+    let t = |out: &str| -> Vec<String> {
+        [
+            "--threads",
+            "1",
+            "temper",
+            "--lattice",
+            "16x16",
+            "--couplings",
+            "gaussian",
+            "-T",
+            "0.5,0.7,1.0,1.4",
+            "--sweeps",
+            "40000",
+            "--seed",
+            "5",
+            "--checkpoint-every",
+            "0",
+            "-o",
+            out,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let mut a = t(&p("job"));
+    a.extend(["--mpi".to_string(), "--pt-ranks".to_string()]);
+    let mut job = mpirun(2, &strs(&a))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let state = dir.join("job/parts/sample-000000.state.json");
+    let start = std::time::Instant::now();
+    while !state.exists() {
+        assert!(start.elapsed().as_secs() < 120, "no checkpoint written");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", job.id()))
+        .unwrap_or_default();
+    let rank: i32 = children
+        .split_whitespace()
+        .filter_map(|c| c.parse().ok())
+        .max()
+        .expect("mpirun has rank processes");
+    unsafe_kill(rank);
+    let status = job.wait().unwrap();
+    assert!(!status.success(), "the job survived a killed rank");
+    assert!(!dir.join("job/parts/sample-000000.json").exists());
+    a.push("--resume".into());
+    let o = mpirun(2, &strs(&a)).output().unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&o.stderr)
     );
     let o = glassbox(&strs(&t(&p("one"))));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -1031,11 +1031,11 @@ mod tests {
         let mut want = 0.0;
         for row in v.chunks(2) {
             let p = r.hidden_probs(row).unwrap();
-            for i in 0..2 {
+            for (i, &x) in row.iter().enumerate() {
                 let s = r.visible_sigma().unwrap()[i];
                 let mu = r.visible_bias()[i]
                     + s * (r.weights()[2 * i] * p[0] + r.weights()[2 * i + 1] * p[1]);
-                want += -(row[i] - mu).powi(2) / (2.0 * s * s)
+                want += -(x - mu).powi(2) / (2.0 * s * s)
                     - (s * (2.0 * std::f64::consts::PI).sqrt()).ln();
             }
         }

@@ -135,4 +135,44 @@ impl Replica {
     pub fn into_spins(self) -> Vec<i8> {
         self.spins
     }
+
+    /// Bytes of the encoding of a replica of `n` spins ([`Replica::write_bytes`]).
+    pub(crate) fn byte_len(n: usize) -> usize {
+        9 * n + 16
+    }
+
+    /// Appends the whole state — spins, local fields, energy, magnetization — bit for bit to
+    /// `out`, for moving a replica between processes without recomputing its cache (which
+    /// would change the last bits of the incrementally updated energy).
+    pub(crate) fn write_bytes(&self, out: &mut Vec<u8>) {
+        out.extend(self.spins.iter().map(|&s| s as u8));
+        for f in &self.fields {
+            out.extend_from_slice(&f.to_le_bytes());
+        }
+        out.extend_from_slice(&self.energy.to_le_bytes());
+        out.extend_from_slice(&self.magnetization.to_le_bytes());
+    }
+
+    /// Reads back a replica of `n` spins written by [`Replica::write_bytes`]; `None` when
+    /// `bytes` is not such an encoding.
+    pub(crate) fn read_bytes(n: usize, bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != Self::byte_len(n) {
+            return None;
+        }
+        let (spins, rest) = bytes.split_at(n);
+        let spins: Vec<i8> = spins.iter().map(|&b| b as i8).collect();
+        if spins.iter().any(|&s| s != 1 && s != -1) {
+            return None;
+        }
+        let words: Vec<[u8; 8]> = rest
+            .chunks_exact(8)
+            .map(|c| c.try_into().expect("chunks of 8"))
+            .collect();
+        Some(Replica {
+            spins,
+            fields: words[..n].iter().map(|w| f64::from_le_bytes(*w)).collect(),
+            energy: f64::from_le_bytes(words[n]),
+            magnetization: i64::from_le_bytes(words[n + 1]),
+        })
+    }
 }

@@ -56,6 +56,18 @@
 //! temperature, not the configuration), and the exchanges of set r use `[TEMPERING, 2, r]`.
 //! Results do not depend on the number of threads, and [`Tempering`] is serializable, so a
 //! run can be checkpointed and resumed bit-identically (like [`crate::mc::Scan`]).
+//!
+//! Across processes: [`Tempering::split`] divides a run into groups of consecutive
+//! temperatures, each advanced by its own process with [`Tempering::advance_group`]; the
+//! groups talk through a [`GroupLink`] the caller implements over its transport (MPI in the
+//! CLI). At each exchange the groups all-gather the energies of their configurations, every
+//! group draws the same exchange decisions from its copy of the exchange streams (so the walker
+//! labels, acceptance counts and round trips stay identical everywhere), and the
+//! configurations that cross a group boundary are traded with the neighbouring group, whole
+//! (spins, local fields, energy, magnetization). [`Tempering::join`] puts the groups back
+//! together: the same state, bit for bit, as the run that was never split.
+
+use std::ops::Range;
 
 use rand::Rng as _;
 use rayon::prelude::*;
@@ -454,6 +466,120 @@ pub struct Tempering {
     obs: Vec<Observables>,
     /// The side L of a lattice with equal sides (for ξ_L).
     side: Option<usize>,
+    /// `Some((lo, hi))`: this is the group of temperatures `lo..hi` of a split run (see
+    /// [`Tempering::split`]); `spins`, `rngs` then hold the slots (r, k) of those temperatures
+    /// only, at `r·(hi − lo) + k − lo`, and `cluster_rngs`, `obs` those temperatures only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    group: Option<(usize, usize)>,
+}
+
+/// The messaging between the temperature groups of a run split with [`Tempering::split`], one
+/// group per process, implemented by the caller over its transport. Every group makes the same
+/// sequence of calls (the exchange decisions are the same everywhere), so the calls match up.
+pub trait GroupLink {
+    /// All-gather: every group's `local` values, concatenated in the order of the groups
+    /// (increasing temperature).
+    fn all_gather(&mut self, local: &[f64]) -> Vec<f64>;
+    /// Sends `data` to the neighbouring group — the one with the next lower temperatures when
+    /// `lower`, else the next higher — and returns what that group sent in its matching call
+    /// (the same number of bytes).
+    fn trade(&mut self, lower: bool, data: &[u8]) -> Vec<u8>;
+}
+
+/// The link of a whole run: nothing to send, no neighbours.
+struct Whole;
+
+impl GroupLink for Whole {
+    fn all_gather(&mut self, local: &[f64]) -> Vec<f64> {
+        local.to_vec()
+    }
+    fn trade(&mut self, _: bool, _: &[u8]) -> Vec<u8> {
+        unreachable!("a whole run has no neighbouring group")
+    }
+}
+
+/// The groups of one process, one thread each, with a channel between every two: the
+/// reference implementation of [`GroupLink`].
+struct Channels {
+    me: usize,
+    to: Vec<std::sync::mpsc::Sender<Vec<u8>>>,
+    from: Vec<std::sync::mpsc::Receiver<Vec<u8>>>,
+}
+
+impl GroupLink for Channels {
+    fn all_gather(&mut self, local: &[f64]) -> Vec<f64> {
+        let bytes: Vec<u8> = local.iter().flat_map(|x| x.to_le_bytes()).collect();
+        for (h, to) in self.to.iter().enumerate() {
+            if h != self.me {
+                // A send fails only when the other thread has ended; its results are lost
+                // then anyway.
+                let _ = to.send(bytes.clone());
+            }
+        }
+        let mut all = Vec::new();
+        for (h, from) in self.from.iter().enumerate() {
+            let b = if h == self.me {
+                bytes.clone()
+            } else {
+                from.recv().unwrap_or_default()
+            };
+            all.extend(
+                b.chunks_exact(8)
+                    .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))),
+            );
+        }
+        all
+    }
+    fn trade(&mut self, lower: bool, data: &[u8]) -> Vec<u8> {
+        let h = if lower { self.me - 1 } else { self.me + 1 };
+        let _ = self.to[h].send(data.to_vec());
+        self.from[h].recv().unwrap_or_default()
+    }
+}
+
+/// Advances the groups of a split run ([`Tempering::split`]) by `sweeps` side by side in this
+/// process, one thread each, exchanging through channels — what a distributed run does over
+/// its transport, here to check it or to use it without one.
+pub fn advance_groups(
+    model: &Ising,
+    groups: Vec<Tempering>,
+    sweeps: u64,
+) -> Result<Vec<Tempering>> {
+    let p = groups.len();
+    let mut to: Vec<Vec<_>> = (0..p).map(|_| Vec::with_capacity(p)).collect();
+    let mut from: Vec<Vec<_>> = (0..p).map(|_| Vec::with_capacity(p)).collect();
+    for sender in to.iter_mut() {
+        for receivers in from.iter_mut() {
+            let (tx, rx) = std::sync::mpsc::channel();
+            sender.push(tx);
+            receivers.push(rx);
+        }
+    }
+    std::thread::scope(|s| {
+        let threads: Vec<_> = groups
+            .into_iter()
+            .zip(to.into_iter().zip(from))
+            .enumerate()
+            .map(|(me, (mut t, (to, from)))| {
+                s.spawn(move || {
+                    let mut link = Channels { me, to, from };
+                    t.advance_group(model, sweeps, &mut link).map(|_| t)
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|h| h.join().expect("a tempering group's thread panicked"))
+            .collect()
+    })
+}
+
+/// `parts` groups of consecutive temperatures among `count`, as equal in size as possible:
+/// group g holds `⌊g·count/parts⌋ .. ⌊(g+1)·count/parts⌋` (empty groups when parts > count).
+pub fn temperature_groups(count: usize, parts: usize) -> Vec<Range<usize>> {
+    (0..parts)
+        .map(|g| g * count / parts..(g + 1) * count / parts)
+        .collect()
 }
 
 impl Tempering {
@@ -496,7 +622,144 @@ impl Tempering {
             obs: (0..k).map(|_| Observables::new(bins)).collect(),
             side: Waves::of(model).and_then(|w| w.side),
             config,
+            group: None,
         })
+    }
+
+    /// The temperatures this run holds: all of them, or its group of a split run.
+    pub fn temperatures_held(&self) -> Range<usize> {
+        self.group
+            .map_or(0..self.config.temperatures.len(), |(lo, hi)| lo..hi)
+    }
+
+    /// Splits a whole run into `parts` groups of consecutive temperatures
+    /// ([`temperature_groups`]), 1 ≤ parts ≤ K, each to be advanced by its own process with
+    /// [`Tempering::advance_group`]. The configurations, their sweep streams, the cluster
+    /// streams and the measurements are divided; the exchange bookkeeping (exchange streams,
+    /// walker labels, acceptance counts, round trips) is copied into every group and kept in
+    /// step there. One part is the whole run itself.
+    pub fn split(&self, parts: usize) -> Result<Vec<Tempering>> {
+        let (kk, rr) = (self.config.temperatures.len(), self.config.replicas);
+        if self.group.is_some() {
+            return Err(invalid("only a whole tempering run can be split"));
+        }
+        if parts == 0 || parts > kk {
+            return Err(invalid(format!(
+                "cannot split {kk} temperatures into {parts} groups (1 to {kk})"
+            )));
+        }
+        Ok(temperature_groups(kk, parts)
+            .into_iter()
+            .map(|t| {
+                fn slots<T: Clone>(v: &[T], kk: usize, rr: usize, t: &Range<usize>) -> Vec<T> {
+                    (0..rr)
+                        .flat_map(|r| v[r * kk + t.start..r * kk + t.end].iter().cloned())
+                        .collect()
+                }
+                Tempering {
+                    spins: slots(&self.spins, kk, rr, &t),
+                    rngs: slots(&self.rngs, kk, rr, &t),
+                    cluster_rngs: self
+                        .cluster_rngs
+                        .get(t.clone())
+                        .map(<[Rng]>::to_vec)
+                        .unwrap_or_default(),
+                    obs: self.obs[t.clone()].to_vec(),
+                    group: (t.len() < kk).then_some((t.start, t.end)),
+                    ..self.clone_shared()
+                }
+            })
+            .collect())
+    }
+
+    /// Joins the groups of a split run — all of them, in order of temperature, advanced to
+    /// the same sweep — back into the whole run. Refuses groups that do not belong together.
+    pub fn join(groups: Vec<Tempering>) -> Result<Tempering> {
+        let first = groups
+            .first()
+            .ok_or_else(|| invalid("no tempering groups to join"))?;
+        let (kk, rr) = (first.config.temperatures.len(), first.config.replicas);
+        let mut next = 0;
+        for t in &groups {
+            if t.temperatures_held().start != next || t.shared() != first.shared() {
+                return Err(invalid(
+                    "these tempering groups are not the consecutive parts of one run at one sweep",
+                ));
+            }
+            next = t.temperatures_held().end;
+        }
+        if next != kk {
+            return Err(invalid(format!(
+                "the tempering groups hold temperatures 0..{next} of {kk}"
+            )));
+        }
+        let mut whole = Tempering {
+            spins: Vec::with_capacity(kk * rr),
+            rngs: Vec::with_capacity(kk * rr),
+            cluster_rngs: Vec::new(),
+            obs: Vec::with_capacity(kk),
+            group: None,
+            ..first.clone_shared()
+        };
+        for r in 0..rr {
+            for t in &groups {
+                let g = t.temperatures_held().len();
+                whole.spins.extend_from_slice(&t.spins[r * g..(r + 1) * g]);
+                whole.rngs.extend_from_slice(&t.rngs[r * g..(r + 1) * g]);
+            }
+        }
+        for t in groups {
+            whole.cluster_rngs.extend(t.cluster_rngs);
+            whole.obs.extend(t.obs);
+        }
+        Ok(whole)
+    }
+
+    /// The part of the state every group of a split run holds in full.
+    #[allow(clippy::type_complexity)]
+    fn shared(
+        &self,
+    ) -> (
+        &TemperingConfig,
+        &[Rng],
+        &[usize],
+        &[Walker],
+        u64,
+        (&[u64], &[u64]),
+        (u64, u64),
+        Option<usize>,
+    ) {
+        (
+            &self.config,
+            &self.exchange_rngs,
+            &self.labels,
+            &self.walkers,
+            self.done,
+            (&self.pair_attempts, &self.pair_accepts),
+            (self.round_trips, self.round_trip_sweeps),
+            self.side,
+        )
+    }
+
+    /// A copy of the shared part, the divided part left empty.
+    fn clone_shared(&self) -> Tempering {
+        Tempering {
+            config: self.config.clone(),
+            spins: Vec::new(),
+            rngs: Vec::new(),
+            exchange_rngs: self.exchange_rngs.clone(),
+            cluster_rngs: Vec::new(),
+            labels: self.labels.clone(),
+            walkers: self.walkers.clone(),
+            done: self.done,
+            pair_attempts: self.pair_attempts.clone(),
+            pair_accepts: self.pair_accepts.clone(),
+            round_trips: self.round_trips,
+            round_trip_sweeps: self.round_trip_sweeps,
+            obs: Vec::new(),
+            side: self.side,
+            group: None,
+        }
     }
 
     /// Sweeps done so far (per slot, thermalization included).
@@ -514,9 +777,12 @@ impl Tempering {
         self.done >= self.config.total_sweeps()
     }
 
-    /// The current configuration of set `r` at temperature `k`.
+    /// The current configuration of set `r` at temperature `k` (one of the temperatures held,
+    /// [`Tempering::temperatures_held`]).
     pub fn spins(&self, r: usize, k: usize) -> &[i8] {
-        &self.spins[r * self.config.temperatures.len() + k]
+        let t = self.temperatures_held();
+        assert!(t.contains(&k), "temperature {k} is not held here ({t:?})");
+        &self.spins[r * t.len() + k - t.start]
     }
 
     /// The exchange acceptance rate of each pair (k, k+1) so far (NaN before any attempt).
@@ -535,23 +801,61 @@ impl Tempering {
     }
 
     /// Runs up to `max_sweeps` more sweeps (with their exchanges and measurements); returns
-    /// how many were run.
+    /// how many were run. For a whole run (a group of a split run advances with
+    /// [`Tempering::advance_group`]).
     pub fn advance(&mut self, model: &Ising, max_sweeps: u64) -> u64 {
-        let cfg = self.config.clone();
-        let end = (self.done + max_sweeps).min(cfg.total_sweeps());
-        if end <= self.done {
-            return 0;
-        }
+        assert!(
+            self.group.is_none(),
+            "a group of a split run advances with advance_group"
+        );
+        self.advance_group(model, max_sweeps, &mut Whole)
+            .expect("a whole run exchanges in place")
+    }
+
+    /// [`Tempering::advance`] for one group of a split run (or a whole run), exchanging with
+    /// the other groups through `link`; every group must advance by the same `max_sweeps`
+    /// at the same time. Fails when the link delivers malformed data (the run is then
+    /// unusable).
+    pub fn advance_group(
+        &mut self,
+        model: &Ising,
+        max_sweeps: u64,
+        link: &mut impl GroupLink,
+    ) -> Result<u64> {
         let start = self.done;
-        let kk = cfg.temperatures.len();
-        let sweepers: Vec<Sweeper> = cfg
-            .temperatures
-            .iter()
-            .map(|t| Sweeper::new(model, cfg.rule, cfg.order, 1.0 / t).expect("validated"))
-            .collect();
+        let end = (self.done + max_sweeps).min(self.config.total_sweeps());
+        if end <= start {
+            return Ok(0);
+        }
         let mut reps: Vec<Replica> = std::mem::take(&mut self.spins)
             .into_iter()
             .map(|s| Replica::new(model, s).expect("valid spins"))
+            .collect();
+        let outcome = self.sweep_until(model, end, &mut reps, link);
+        self.spins = reps
+            .into_iter()
+            .map(|mut r| {
+                r.resync(model);
+                r.into_spins()
+            })
+            .collect();
+        outcome.map(|()| self.done - start)
+    }
+
+    /// The sweeps, exchanges and measurements up to sweep `end`.
+    fn sweep_until(
+        &mut self,
+        model: &Ising,
+        end: u64,
+        reps: &mut [Replica],
+        link: &mut impl GroupLink,
+    ) -> Result<()> {
+        let cfg = self.config.clone();
+        let held = self.temperatures_held();
+        let g = held.len();
+        let sweepers: Vec<Sweeper> = cfg.temperatures[held]
+            .iter()
+            .map(|t| Sweeper::new(model, cfg.rule, cfg.order, 1.0 / t).expect("validated"))
             .collect();
         let bonds = link_bonds(model);
         let waves = Waves::of(model);
@@ -578,7 +882,7 @@ impl Tempering {
             }
             let m = stop - self.done;
             let sweep_slot = |(idx, (rep, rng)): (usize, (&mut Replica, &mut Rng))| {
-                let sw = &sweepers[idx % kk];
+                let sw = &sweepers[idx % g];
                 (0..m).map(|_| sw.sweep(model, rep, rng)).sum::<u64>()
             };
             let accepted: Vec<u64> = if m * model.n() as u64 >= PARALLEL_WORK {
@@ -596,37 +900,30 @@ impl Tempering {
             };
             if self.done >= cfg.thermalization {
                 for (idx, a) in accepted.iter().enumerate() {
-                    self.obs[idx % kk].accepted += a;
+                    self.obs[idx % g].accepted += a;
                 }
             }
             self.done = stop;
             if self.done % cfg.exchange_every == 0 {
                 if let Some(t_max) = cfg.houdayer {
-                    self.cluster_moves(model, &mut reps, t_max, &mut scratch);
+                    self.cluster_moves(model, reps, t_max, &mut scratch);
                 }
-                self.exchange(&mut reps);
+                self.exchange(model, reps, link)?;
             }
             if self.done > cfg.thermalization
                 && (self.done - cfg.thermalization) % cfg.measure_every == 0
             {
-                self.measure(model, &reps, bonds.as_deref(), waves.as_ref(), true);
+                self.measure(model, reps, bonds.as_deref(), waves.as_ref(), true);
             } else if self.done <= cfg.thermalization && self.done % cfg.measure_every == 0 {
-                self.measure(model, &reps, bonds.as_deref(), None, false);
+                self.measure(model, reps, bonds.as_deref(), None, false);
             }
         }
-        self.spins = reps
-            .into_iter()
-            .map(|mut r| {
-                r.resync(model);
-                r.into_spins()
-            })
-            .collect();
-        self.done - start
+        Ok(())
     }
 
-    /// One Houdayer move per pair of sets at every temperature ≤ `t_max`: the sets are
-    /// permuted at random (stream of the temperature) and paired in order, (π₀, π₁),
-    /// (π₂, π₃), … (with two sets just (0, 1)).
+    /// One Houdayer move per pair of sets at every temperature held that is ≤ `t_max`: the
+    /// sets are permuted at random (stream of the temperature) and paired in order,
+    /// (π₀, π₁), (π₂, π₃), … (with two sets just (0, 1)).
     fn cluster_moves(
         &mut self,
         model: &Ising,
@@ -634,9 +931,10 @@ impl Tempering {
         t_max: f64,
         scratch: &mut ClusterScratch,
     ) {
-        let kk = self.config.temperatures.len();
+        let held = self.temperatures_held();
+        let g = held.len();
         let measuring = self.done > self.config.thermalization;
-        for (k, &t) in self.config.temperatures.iter().enumerate() {
+        for (k, &t) in self.config.temperatures[held].iter().enumerate() {
             if t > t_max {
                 continue;
             }
@@ -649,7 +947,7 @@ impl Tempering {
                 }
             }
             for pair in order.chunks_exact(2) {
-                let (a, b) = (pair[0].min(pair[1]) * kk + k, pair[0].max(pair[1]) * kk + k);
+                let (a, b) = (pair[0].min(pair[1]) * g + k, pair[0].max(pair[1]) * g + k);
                 let (lo, hi) = reps.split_at_mut(b);
                 let size = houdayer_move(model, &mut lo[a], &mut hi[0], rng, scratch);
                 if measuring {
@@ -660,21 +958,56 @@ impl Tempering {
         }
     }
 
-    fn exchange(&mut self, reps: &mut [Replica]) {
-        let kk = self.config.temperatures.len();
+    /// The exchange attempts of every set (see the module documentation); configurations
+    /// that cross a boundary of the temperatures held are traded through `link`.
+    fn exchange(
+        &mut self,
+        model: &Ising,
+        reps: &mut [Replica],
+        link: &mut impl GroupLink,
+    ) -> Result<()> {
+        let (kk, rr) = (self.config.temperatures.len(), self.config.replicas);
+        let held = self.temperatures_held();
+        let g = held.len();
+        // Energies temperature-major (index k·R + r), so that the groups' parts concatenate.
+        let mut local = Vec::with_capacity(g * rr);
+        for k in 0..g {
+            for r in 0..rr {
+                local.push(reps[r * g + k].energy());
+            }
+        }
+        let energies = link.all_gather(&local);
+        if energies.len() != kk * rr {
+            return Err(invalid(format!(
+                "the tempering groups gathered {} energies, expected {}",
+                energies.len(),
+                kk * rr
+            )));
+        }
         let betas: Vec<f64> = self.config.temperatures.iter().map(|t| 1.0 / t).collect();
         let parity = ((self.done / self.config.exchange_every) % 2) as usize;
-        for r in 0..self.config.replicas {
+        // Sets whose configuration at the lowest (highest) temperature held changes places
+        // with the neighbouring group's.
+        let (mut lower, mut upper) = (Vec::new(), Vec::new());
+        for r in 0..rr {
             let rng = &mut self.exchange_rngs[r];
             for k in (parity..kk - 1).step_by(2) {
-                let (a, b) = (r * kk + k, r * kk + k + 1);
-                let x = (betas[k] - betas[k + 1]) * (reps[a].energy() - reps[b].energy());
+                let x =
+                    (betas[k] - betas[k + 1]) * (energies[k * rr + r] - energies[(k + 1) * rr + r]);
                 let u: f64 = rng.random();
                 self.pair_attempts[k] += 1;
                 if x >= 0.0 || u < x.exp() {
                     self.pair_accepts[k] += 1;
-                    reps.swap(a, b);
-                    self.labels.swap(a, b);
+                    self.labels.swap(r * kk + k, r * kk + k + 1);
+                    match (held.contains(&k), held.contains(&(k + 1))) {
+                        (true, true) => {
+                            let a = r * g + k - held.start;
+                            reps.swap(a, a + 1);
+                        }
+                        (false, true) => lower.push(r),
+                        (true, false) => upper.push(r),
+                        (false, false) => {}
+                    }
                 }
             }
             // Round trips of the walkers now at the extremes.
@@ -699,10 +1032,36 @@ impl Tempering {
                 w.last = 1;
             }
         }
+        // The lower boundary first: along the chain of groups the trades then never wait
+        // on each other in a cycle.
+        let n = model.n();
+        for (towards_lower, sets, k) in [(true, lower, 0), (false, upper, g - 1)] {
+            if sets.is_empty() {
+                continue;
+            }
+            let mut out = Vec::with_capacity(sets.len() * Replica::byte_len(n));
+            for &r in &sets {
+                reps[r * g + k].write_bytes(&mut out);
+            }
+            let back = link.trade(towards_lower, &out);
+            if back.len() != out.len() {
+                return Err(invalid(format!(
+                    "a neighbouring tempering group sent {} bytes, expected {}",
+                    back.len(),
+                    out.len()
+                )));
+            }
+            for (&r, bytes) in sets.iter().zip(back.chunks_exact(Replica::byte_len(n))) {
+                reps[r * g + k] = Replica::read_bytes(n, bytes).ok_or_else(|| {
+                    invalid("a neighbouring tempering group sent a malformed configuration")
+                })?;
+            }
+        }
+        Ok(())
     }
 
-    /// Measures at every temperature: into the logarithmic windows always, and into the
-    /// equilibrium series (histogram, moments, waves) when `equilibrium`.
+    /// Measures at every temperature held: into the logarithmic windows always, and into
+    /// the equilibrium series (histogram, moments, waves) when `equilibrium`.
     fn measure(
         &mut self,
         model: &Ising,
@@ -712,16 +1071,16 @@ impl Tempering {
         equilibrium: bool,
     ) {
         let done = self.done;
-        let kk = self.config.temperatures.len();
+        let g = self.temperatures_held().len();
         let rr = self.config.replicas;
         let n = model.n();
         let nf = n as f64;
         let pairs = (rr * (rr - 1) / 2) as f64;
-        for k in 0..kk {
+        for k in 0..g {
             let o = &mut self.obs[k];
             let (mut e, mut e2, mut am, mut m2) = (0.0, 0.0, 0.0, 0.0);
             for r in 0..rr {
-                let rep = &reps[r * kk + k];
+                let rep = &reps[r * g + k];
                 let x = rep.energy() / nf;
                 let m = rep.magnetization() as f64 / nf;
                 e += x;
@@ -734,7 +1093,7 @@ impl Tempering {
             let bins = o.q_hist.len();
             for a in 0..rr {
                 for b in a + 1..rr {
-                    let (sa, sb) = (reps[a * kk + k].spins(), reps[b * kk + k].spins());
+                    let (sa, sb) = (reps[a * g + k].spins(), reps[b * g + k].spins());
                     let dot: i64 = sa.iter().zip(sb).map(|(&x, &y)| (x * y) as i64).sum();
                     let q = dot as f64 / nf;
                     q2 += q * q;
@@ -789,15 +1148,13 @@ impl Tempering {
         }
     }
 
-    /// The estimates from the measurements so far.
+    /// The estimates from the measurements so far (the points of the temperatures held).
     pub fn results(&self, model: &Ising) -> TemperingResult {
         let n = model.n() as f64;
         let measured = self.done.saturating_sub(self.config.thermalization);
         let slots = (self.config.replicas as f64) * measured.max(1) as f64 * n;
         let b = JACKKNIFE_BLOCKS;
-        let points = self
-            .config
-            .temperatures
+        let points = self.config.temperatures[self.temperatures_held()]
             .iter()
             .zip(&self.obs)
             .map(|(&t, o)| {
@@ -1461,6 +1818,46 @@ mod tests {
         assert_eq!(a, b);
         let r = a.results(&m);
         assert_eq!(r.points[0].q2.n, 1500);
+    }
+
+    /// A run split into 2, 3 or K groups (odd K, so that a group boundary falls on both
+    /// parities of exchange pairs; four sets with Houdayer moves at the lower temperatures;
+    /// Gaussian couplings, so that an energy recomputed instead of moved would show in the
+    /// last bits) and joined after every block is the unsplit run, bit for bit.
+    #[test]
+    fn split_over_groups_equals_the_whole_run() {
+        let m = model("graph = { kind = 'lattice', dims = [5, 5] }\ncouplings = { law = 'gaussian' }\nseed = 4");
+        let mut cfg = config(vec![0.4, 0.55, 0.75, 1.0, 1.4], 600, 12);
+        cfg.replicas = 4;
+        cfg.exchange_every = 2;
+        cfg.measure_every = 3;
+        cfg.houdayer = Some(0.8);
+        let block = 70;
+        let mut whole = Tempering::new(&m, cfg.clone()).unwrap();
+        while !whole.finished() {
+            whole.advance(&m, block);
+        }
+        assert!(whole.round_trips > 0);
+        for parts in [2, 3, 5] {
+            let mut run = Tempering::new(&m, cfg.clone()).unwrap();
+            while !run.finished() {
+                let groups = advance_groups(&m, run.split(parts).unwrap(), block).unwrap();
+                run = Tempering::join(groups).unwrap();
+            }
+            assert_eq!(run, whole, "{parts} groups");
+        }
+        // One group is the whole run; refusals.
+        assert_eq!(whole.split(1).unwrap(), vec![whole.clone()]);
+        assert!(whole.split(0).is_err() && whole.split(6).is_err());
+        let groups = whole.split(2).unwrap();
+        assert!(groups[1].split(1).is_err());
+        assert!(Tempering::join(vec![groups[1].clone(), groups[0].clone()]).is_err());
+        assert!(Tempering::join(groups[..1].to_vec()).is_err());
+        let other = Tempering::new(&m, config(cfg.temperatures.clone(), 600, 13)).unwrap();
+        let mixed = vec![groups[0].clone(), other.split(2).unwrap().remove(1)];
+        assert!(Tempering::join(mixed).is_err());
+        assert_eq!(Tempering::join(groups).unwrap(), whole);
+        assert_eq!(temperature_groups(5, 2), vec![0..2, 2..5]);
     }
 
     #[test]
