@@ -23,14 +23,26 @@ const WINDOW_C: f64 = 6.0;
 /// A run shorter than this many τ_int is flagged unreliable.
 const MIN_LENGTH_IN_TAU: f64 = 50.0;
 
+/// JSON writes a NaN as `null`; this reads `null` back as NaN (for serde's `deserialize_with`
+/// on f64 fields that may be NaN, so results and checkpoints round-trip).
+pub(crate) fn nan_if_null<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<f64, D::Error> {
+    use serde::Deserialize as _;
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
 /// A mean with its error bar.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Estimate {
     /// The estimate.
+    #[serde(deserialize_with = "nan_if_null")]
     pub mean: f64,
     /// One standard error.
+    #[serde(deserialize_with = "nan_if_null")]
     pub error: f64,
     /// Integrated autocorrelation time in units of measurements (NaN if unknown).
+    #[serde(deserialize_with = "nan_if_null")]
     pub tau_int: f64,
     /// Number of measurements.
     pub n: u64,
@@ -324,6 +336,17 @@ mod tests {
     use super::*;
     use crate::rng::Streams;
     use rand_distr::{Distribution, StandardNormal};
+
+    /// An estimate with unknown (NaN) parts survives JSON, which writes NaN as null.
+    #[test]
+    fn estimate_with_nan_round_trips_through_json() {
+        let e = Series::default().estimate();
+        let json = serde_json::to_string(&e).unwrap();
+        assert!(json.contains("null"), "{json}");
+        let back: Estimate = serde_json::from_str(&json).unwrap();
+        assert!(back.mean.is_nan() == e.mean.is_nan() && back.error.is_nan());
+        assert_eq!(back.n, e.n);
+    }
 
     /// AR(1) process x_t = a x_{t-1} + sqrt(1-a²) z_t has τ_int = (1+a)/(2(1-a)).
     fn ar1(a: f64, n: usize, seed: u64) -> Series {

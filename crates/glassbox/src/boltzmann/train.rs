@@ -244,10 +244,10 @@ pub struct EpochStats {
     pub learning_rate: f64,
     /// Mean squared reconstruction error per unit on the monitor rows (NaN without
     /// monitoring).
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(deserialize_with = "crate::measure::nan_if_null")]
     pub reconstruction_error: f64,
     /// Pseudo-log-likelihood per example on the monitor rows (NaN without monitoring).
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(deserialize_with = "crate::measure::nan_if_null")]
     pub pseudo_log_likelihood: f64,
     /// PT-PCD: fraction of accepted exchanges between temperatures r and r+1 in this epoch
     /// (empty for CD and PCD).
@@ -255,18 +255,12 @@ pub struct EpochStats {
     pub exchange_acceptance: Vec<f64>,
     /// Gaussian units: reconstruction log-density per example on the monitor rows (see
     /// [`reconstruction_log_density`]; NaN for Bernoulli units or without monitoring).
-    #[serde(default = "nan", deserialize_with = "nan_if_null")]
+    #[serde(default = "nan", deserialize_with = "crate::measure::nan_if_null")]
     pub reconstruction_log_density: f64,
 }
 
 fn nan() -> f64 {
     f64::NAN
-}
-
-/// JSON writes NaN as null: read null back as NaN (checkpoints of runs without a monitor).
-fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
-    use serde::Deserialize as _;
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// The complete state of a training run (serializable: a checkpoint).
