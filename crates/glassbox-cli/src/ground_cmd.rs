@@ -163,24 +163,7 @@ pub fn run(args: Args) -> Result<()> {
         "ground": config,
         "runs": args.runs,
     });
-    let folder = if args.resume {
-        let folder = RunFolder::open(&args.out)?;
-        let previous: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(folder.path("spec.json"))
-                .context("no spec.json in the folder to resume")?,
-        )
-        .context("spec.json of the folder to resume is malformed")?;
-        if previous != spec_json {
-            bail!(
-                "cannot resume {}: its spec differs from the one given now",
-                args.out.display()
-            );
-        }
-        folder
-    } else {
-        RunFolder::create(&args.out, args.overwrite)?
-    };
-    folder.write_json("spec.json", &spec_json)?;
+    let folder = RunFolder::for_spec(&args.out, args.overwrite, args.resume, &spec_json)?;
     let manifest = folder.begin(Manifest::new(
         "ground",
         spec_json.clone(),

@@ -123,24 +123,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     config.validate()?;
     let spec_json = serde_json::json!({ "model": spec, "population": config });
-    let folder = if args.resume {
-        let folder = RunFolder::open(&args.out)?;
-        let previous: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(folder.path("spec.json"))
-                .context("no spec.json in the folder to resume")?,
-        )
-        .context("spec.json of the folder to resume is malformed")?;
-        if previous != spec_json {
-            bail!(
-                "cannot resume {}: its spec differs from the one given now",
-                args.out.display()
-            );
-        }
-        folder
-    } else {
-        RunFolder::create(&args.out, args.overwrite)?
-    };
-    folder.write_json("spec.json", &spec_json)?;
+    let folder = RunFolder::for_spec(&args.out, args.overwrite, args.resume, &spec_json)?;
     let manifest = folder.begin(Manifest::new(
         "population",
         spec_json,

@@ -116,6 +116,35 @@ pub struct RunFolder {
 }
 
 impl RunFolder {
+    /// The folder of a run whose spec is `spec_json`: reopened when `resume` (refusing one
+    /// written for another spec), else created; `spec.json` is (re)written either way.
+    pub fn for_spec(
+        out: &Path,
+        overwrite: bool,
+        resume: bool,
+        spec_json: &serde_json::Value,
+    ) -> Result<RunFolder> {
+        let folder = if resume {
+            let folder = RunFolder::open(out)?;
+            let previous: serde_json::Value = serde_json::from_str(
+                &fs::read_to_string(folder.path("spec.json"))
+                    .context("no spec.json in the folder to resume")?,
+            )
+            .context("spec.json of the folder to resume is malformed")?;
+            if &previous != spec_json {
+                bail!(
+                    "cannot resume {}: its spec differs from the one given now",
+                    out.display()
+                );
+            }
+            folder
+        } else {
+            RunFolder::create(out, overwrite)?
+        };
+        folder.write_json("spec.json", spec_json)?;
+        Ok(folder)
+    }
+
     /// Creates (or, with `overwrite`, reuses) the folder; refuses an existing non-empty one otherwise.
     ///
     /// With `overwrite`, existing files are replaced when written again but nothing is deleted.
