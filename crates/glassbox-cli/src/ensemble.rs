@@ -18,9 +18,11 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use glassbox::model::{Ising, ModelSpec};
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -183,8 +185,15 @@ pub fn manifest<E: Ensemble>(e: &E) -> Result<Manifest> {
     ))
 }
 
-/// Runs samples `range` of `e` together in this process (in parallel, checkpointed to
-/// `checkpoint.json`, resumed from it with `resume`) and returns their parts.
+/// Runs samples `range` of `e` in this process and returns their parts.
+///
+/// At most one sample per worker thread is in progress at a time (each advanced a block per
+/// round, in parallel); a finished sample's part is written to `parts/sample-NNNNNN.json` at
+/// once and its run dropped, so memory and the checkpoint stay the size of a few runs
+/// however many samples there are. The checkpoint (`checkpoint.json`, written atomically
+/// every `checkpoint_every` seconds and on Ctrl-C) holds the runs in progress with their
+/// sample indices; `resume` keeps the parts written and continues those runs. Samples are
+/// independent, so the parts do not depend on which ran together.
 pub fn run_range<E: Ensemble>(
     e: &E,
     range: Range<usize>,
@@ -193,44 +202,93 @@ pub fn run_range<E: Ensemble>(
     checkpoint_every: f64,
     manifest: RunningManifest,
 ) -> Result<(Vec<E::Part>, RunningManifest)> {
-    let models = range
-        .clone()
-        .map(|i| e.model(i))
-        .collect::<Result<Vec<Ising>>>()?;
-    let mut states: Vec<E::State> = if resume {
+    let finished = |i: usize| resume && folder.path(part_path(i)).exists();
+    let mut live: Vec<(usize, Ising, E::State)> = Vec::new();
+    if resume {
         let text = std::fs::read_to_string(folder.path(CHECKPOINT))
             .with_context(|| format!("no {CHECKPOINT} in {}", folder.path("").display()))?;
-        let states: Vec<E::State> = serde_json::from_str(&text).context("checkpoint is corrupt")?;
-        if states.len() != range.len()
-            || states
-                .iter()
-                .zip(range.clone())
-                .any(|(s, i)| !e.matches(i, s))
+        let saved: Vec<(usize, E::State)> =
+            serde_json::from_str(&text).context("checkpoint is corrupt")?;
+        if saved
+            .iter()
+            .any(|(i, s)| !range.contains(i) || !e.matches(*i, s))
         {
             bail!("checkpoint was written for another configuration");
         }
-        states
-    } else {
-        range
-            .clone()
-            .zip(&models)
-            .map(|(i, m)| e.start(i, m))
-            .collect::<Result<_>>()?
-    };
-    let total: u64 = states.iter().map(|s| e.total(s)).sum();
-    let manifest = crate::sample::run_checkpointed(
-        &mut states,
-        &models,
-        folder,
-        manifest,
-        (total, checkpoint_every),
-        |s, m| e.advance(s, m),
-        |s| e.progress(s),
-    )?;
-    let parts = states
-        .iter()
-        .zip(&models)
-        .map(|(s, m)| e.part(s, m))
+        // A run whose part was written after the checkpoint is done.
+        for (i, s) in saved.into_iter().filter(|(i, _)| !finished(*i)) {
+            live.push((i, e.model(i)?, s));
+        }
+    }
+    let mut parts: Vec<Option<E::Part>> = range
+        .clone()
+        .map(|i| {
+            finished(i)
+                .then(|| read_parts(&folder.path(""), i..i + 1).map(|mut p| p.remove(0)))
+                .transpose()
+        })
+        .collect::<Result<_>>()?;
+    let todo: Vec<usize> = range
+        .clone()
+        .filter(|&i| !finished(i) && live.iter().all(|(j, _, _)| *j != i))
+        .collect();
+    let mut todo = todo.into_iter();
+    let width = rayon::current_num_threads().max(1);
+    let ctrl_c = crate::sample::CtrlC::install();
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut last_checkpoint = Instant::now();
+    let every = Duration::from_secs_f64(checkpoint_every.max(0.0));
+    loop {
+        while live.len() < width {
+            let Some(i) = todo.next() else { break };
+            let model = e.model(i)?;
+            let state = e.start(i, &model)?;
+            live.push((i, model, state));
+        }
+        let Some((_, _, first)) = live.first() else {
+            break;
+        };
+        let per_sample = e.total(first);
+        let bar = bar
+            .get_or_insert_with(|| crate::progress::bar(per_sample * range.len() as u64, "sweeps"));
+        live.par_iter_mut().for_each(|(_, m, s)| {
+            if !e.progress(s).0 {
+                e.advance(s, m);
+            }
+        });
+        let mut k = 0;
+        while k < live.len() {
+            let (i, m, s) = &live[k];
+            if e.progress(s).0 {
+                let part = e.part(s, m);
+                folder.write_json(part_path(*i), &part)?;
+                parts[*i - range.start] = Some(part);
+                live.swap_remove(k);
+            } else {
+                k += 1;
+            }
+        }
+        let done = parts.iter().filter(|p| p.is_some()).count() as u64;
+        bar.set_position(
+            done * per_sample + live.iter().map(|(_, _, s)| e.progress(s).1).sum::<u64>(),
+        );
+        let stop = ctrl_c.pressed();
+        if stop || last_checkpoint.elapsed() >= every {
+            let saved: Vec<(usize, &E::State)> = live.iter().map(|(i, _, s)| (*i, s)).collect();
+            folder.write_atomic(CHECKPOINT, serde_json::to_string(&saved)?.as_bytes())?;
+            last_checkpoint = Instant::now();
+        }
+        if stop {
+            let bar = bar.clone();
+            crate::sample::exit_interrupted(bar, manifest, &folder.path(CHECKPOINT));
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let parts = parts
+        .into_iter()
+        .map(|p| p.expect("every sample ran"))
         .collect();
     Ok((parts, manifest))
 }
@@ -259,6 +317,7 @@ pub fn run_main<E: Ensemble>(
     )?;
     e.finish(folder, out, parts)?;
     let _ = std::fs::remove_file(folder.path(CHECKPOINT));
+    let _ = std::fs::remove_dir_all(folder.path(PARTS_DIR));
     manifest.finish(RunStatus::Completed)?;
     Ok(())
 }
@@ -279,11 +338,8 @@ pub fn run_shard<E: Ensemble>(
 ) -> Result<()> {
     let range = shard.range(e.samples())?;
     let manifest = folder.begin(manifest(e)?)?;
-    let (parts, manifest) =
-        run_range(e, range.clone(), folder, resume, checkpoint_every, manifest)?;
-    for (i, p) in range.clone().zip(&parts) {
-        folder.write_json(part_path(i), p)?;
-    }
+    // The parts are written by `run_range` as the samples finish.
+    let (_, manifest) = run_range(e, range.clone(), folder, resume, checkpoint_every, manifest)?;
     folder.write_json(
         SHARD_FILE,
         &ShardInfo {

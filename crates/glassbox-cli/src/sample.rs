@@ -469,6 +469,44 @@ fn print_summary(spec: &SampleSpec, results: &[PointResult], out: &std::path::Pa
     println!("wrote {}", out.display());
 }
 
+/// Ctrl-C as a flag polled between blocks: the run finishes its block, writes its
+/// checkpoint and stops (see [`exit_interrupted`]).
+pub struct CtrlC(Arc<AtomicBool>);
+
+impl CtrlC {
+    /// Installs the handler (if one is installed already, it stays in charge).
+    pub fn install() -> Self {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        let _ = ctrlc::set_handler(move || f.store(true, Ordering::SeqCst));
+        CtrlC(flag)
+    }
+
+    /// Whether Ctrl-C was pressed.
+    pub fn pressed(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Ends a run stopped by Ctrl-C after its checkpoint at `checkpoint` was written: marks the
+/// run interrupted, says how to continue and exits with status 130.
+pub fn exit_interrupted(
+    bar: indicatif::ProgressBar,
+    manifest: RunningManifest,
+    checkpoint: &Path,
+) -> ! {
+    bar.finish_and_clear();
+    let marked = manifest.finish(RunStatus::Interrupted);
+    eprintln!(
+        "interrupted: checkpoint written to {}; continue with the same command and --resume",
+        checkpoint.display()
+    );
+    if let Err(err) = marked {
+        eprintln!("error: {err:#}");
+    }
+    std::process::exit(130);
+}
+
 /// Advances every state in parallel (`advance`: one block of sweeps) until `progress` reports
 /// all finished, with a progress bar of `total` sweeps, writing the checkpoint atomically every
 /// `checkpoint_every` seconds. On Ctrl-C it finishes the block, writes the checkpoint, marks the
@@ -486,13 +524,7 @@ where
     S: serde::Serialize + Send,
     M: Sync,
 {
-    // Ctrl-C: finish the current block, write a checkpoint and mark the run interrupted.
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let flag = interrupted.clone();
-        // Fails only if a handler is already installed, in which case it stays in charge.
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-    }
+    let ctrl_c = CtrlC::install();
     let bar = crate::progress::bar(total, "sweeps");
     let mut last_checkpoint = Instant::now();
     let every = Duration::from_secs_f64(checkpoint_every.max(0.0));
@@ -502,19 +534,13 @@ where
             .zip(models)
             .for_each(|(s, m)| advance(s, m));
         bar.set_position(states.iter().map(|s| progress(s).1).sum());
-        let stop = interrupted.load(Ordering::SeqCst);
+        let stop = ctrl_c.pressed();
         if stop || last_checkpoint.elapsed() >= every {
             folder.write_atomic(CHECKPOINT, serde_json::to_string(&*states)?.as_bytes())?;
             last_checkpoint = Instant::now();
         }
         if stop {
-            bar.finish_and_clear();
-            manifest.finish(RunStatus::Interrupted)?;
-            eprintln!(
-                "interrupted: checkpoint written to {}; continue with the same command and --resume",
-                folder.path(CHECKPOINT).display()
-            );
-            std::process::exit(130);
+            exit_interrupted(bar, manifest, &folder.path(CHECKPOINT));
         }
     }
     bar.finish_and_clear();

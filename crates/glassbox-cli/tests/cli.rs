@@ -277,6 +277,71 @@ fn interrupted_run_checkpoints_and_resumes() {
     );
 }
 
+/// A disorder ensemble keeps at most one sample per thread in progress: finished samples go
+/// to `parts/` at once, the checkpoint holds only the runs in progress, and a run killed with
+/// SIGKILL part-way resumes to the uninterrupted result.
+#[test]
+fn ensemble_checkpoint_holds_only_the_samples_in_progress() {
+    let dir = temp_dir("ensemble-resume");
+    let args = |out: &Path| -> Vec<String> {
+        [
+            "temper",
+            "--lattice",
+            "8x8",
+            "--couplings",
+            "pm",
+            "-T",
+            "0.8,1.2,1.8,2.5",
+            "--sweeps",
+            "40000",
+            "--samples",
+            "16",
+            "--threads",
+            "2",
+            "--seed",
+            "9",
+            "--checkpoint-every",
+            "0.05",
+            "-o",
+            out.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let full = dir.join("full");
+    assert!(glassbox(&strs(&args(&full))).status.success());
+    assert!(!full.join("parts").exists() && !full.join("checkpoint.json").exists());
+    let cut = dir.join("cut");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(args(&cut))
+        .spawn()
+        .unwrap();
+    let parts = |d: &Path| std::fs::read_dir(d.join("parts")).map_or(0, |r| r.count());
+    let t0 = std::time::Instant::now();
+    while (parts(&cut) < 3 || !cut.join("checkpoint.json").exists()) && t0.elapsed().as_secs() < 60
+    {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !cut.join("results.csv").exists(),
+        "the run finished before it was killed"
+    );
+    let saved: serde_json::Value =
+        serde_json::from_str(&read(&cut.join("checkpoint.json"))).unwrap();
+    let saved = saved.as_array().unwrap().len();
+    assert!((1..=2).contains(&saved), "{saved} runs in the checkpoint");
+    let mut resume = args(&cut);
+    resume.push("--resume".into());
+    let o = glassbox(&strs(&resume));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["results.csv", "samples.csv", "pq.csv"] {
+        assert_eq!(read(&full.join(f)), read(&cut.join(f)), "{f}");
+    }
+    assert!(!cut.join("parts").exists());
+}
+
 #[test]
 fn killed_run_resumes_to_the_same_result() {
     let dir = temp_dir("resume");
