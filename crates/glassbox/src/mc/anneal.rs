@@ -58,6 +58,8 @@
 //!   (accepted flips are counted as the sites that changed in a sweep, which visits every
 //!   site once). A group costs the same whether 1 or 64 of its reads are wanted.
 
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 use crate::error::{invalid, Result};
@@ -325,8 +327,17 @@ pub struct Annealer<'m> {
     streams: Streams,
     /// Single-precision couplings of a dense model (its fast path, `mc::dense`).
     dense: Option<DenseF32>,
-    /// The bit-sliced model of a qualifying lattice model (its fast path, all spins up).
-    multispin: Option<Box<MultiSpin>>,
+    /// The multispin route of a qualifying lattice model.
+    multispin: Option<Box<Lanes>>,
+}
+
+/// The multispin route of an [`Annealer`].
+struct Lanes {
+    /// The bit-sliced model, all spins up.
+    base: MultiSpin,
+    /// The last group annealed (its index and 64 reads), reused when the next range asks
+    /// for it again (searches ask for consecutive batches smaller than a group).
+    last_group: Mutex<Option<(usize, Vec<Read>)>>,
 }
 
 impl<'m> Annealer<'m> {
@@ -341,7 +352,11 @@ impl<'m> Annealer<'m> {
             (Kernel::Scalar, _) => (None, None),
             (Kernel::Auto, Couplings::Dense(c)) => (Some(DenseF32::new(c)?), None),
             (Kernel::Auto, _) if MultiSpin::check(model).is_ok() => {
-                (None, Some(Box::new(MultiSpin::new(model)?)))
+                let lanes = Lanes {
+                    base: MultiSpin::new(model)?,
+                    last_group: Mutex::new(None),
+                };
+                (None, Some(Box::new(lanes)))
             }
             (Kernel::Auto, _) => (None, None),
         };
@@ -363,20 +378,29 @@ impl<'m> Annealer<'m> {
     /// The reads with indices in `range`, run in parallel. On a dense model they anneal in
     /// lockstep groups (one per thread) on the single-precision fast path of `mc::dense`;
     /// the grouping does not change any read. On a qualifying lattice model the 64-read
-    /// groups that overlap `range` run on the multispin kernel, one group per task.
+    /// groups that overlap `range` run on the multispin kernel, one group per task; the last
+    /// group is kept, so consecutive small ranges inside one group anneal it once.
     pub fn reads(&self, range: std::ops::Range<usize>) -> Vec<Read> {
-        if let Some(base) = &self.multispin {
+        if let Some(lanes) = &self.multispin {
             if range.is_empty() {
                 return Vec::new();
             }
             let groups: Vec<usize> = (range.start / LANES..range.end.div_ceil(LANES)).collect();
-            return groups
+            let kept = lanes.last_group.lock().expect("no panic while held").take();
+            let mut runs: Vec<(usize, Vec<Read>)> = groups
                 .par_iter()
-                .flat_map_iter(|&g| {
-                    let lanes = anneal_lanes(self, base, g);
-                    lanes.into_iter().filter(|r| range.contains(&r.index))
+                .map(|&g| match &kept {
+                    Some((k, reads)) if *k == g => (g, reads.clone()),
+                    _ => (g, anneal_lanes(self, &lanes.base, g)),
                 })
                 .collect();
+            let reads = runs
+                .iter()
+                .flat_map(|(_, reads)| reads.iter().filter(|r| range.contains(&r.index)))
+                .cloned()
+                .collect();
+            *lanes.last_group.lock().expect("no panic while held") = runs.pop();
+            return reads;
         }
         let group = match self.dense {
             Some(_) => range
@@ -768,6 +792,12 @@ mod tests {
             assert_eq!(one, run(2), "thread count changed the reads");
             assert_eq!(annealer.reads(60..70), one.reads[60..70].to_vec());
             assert!(annealer.reads(7..7).is_empty());
+            // Consecutive batches inside one group (the kept group) and across two.
+            let batches: Vec<Read> = [0..4, 4..8, 8..60, 60..64, 64..70]
+                .into_iter()
+                .flat_map(|r| annealer.reads(r))
+                .collect();
+            assert_eq!(batches, one.reads[..70].to_vec());
             let scalar = anneal(
                 &m,
                 &AnnealConfig {
