@@ -1,6 +1,7 @@
 //! `glassbox bench`: single-spin-flip Metropolis throughput on the standard workloads
 //! (2D Ising L = 256 at T = 2.269, SK N = 1000), in spin-flip attempts per nanosecond, and the
-//! multispin-coded kernel (64 bit-sliced systems; every lane's attempt counts).
+//! multispin-coded kernel (64 bit-sliced systems; every lane's attempt counts), and the
+//! peers' annealing workloads (SK, 3D EA ±J, a G-set graph) through the library's `anneal`.
 
 use std::time::Instant;
 
@@ -10,13 +11,15 @@ use glassbox::mc::{Order, Replica, Rule, Sweeper};
 use glassbox::model::ModelSpec;
 use glassbox::rng::Streams;
 
+use crate::anneal_cmd::{maxcut_model, MaxCut};
+
 /// Flags of `glassbox bench`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Seconds to time each workload for (after one warm-up second).
     #[arg(long, default_value_t = 2.0)]
     pub seconds: f64,
-    /// Only this workload (`ising2d`, `sk`, `sk-anneal`, `sk-anneal-4000`, or `multispin`, or one multispin
+    /// Only this workload (`ising2d`, `sk`, `sk-anneal`, `sk-anneal-4000`, `gset-anneal`, or `multispin`, or one multispin
     /// workload: `ms-ising2d-256`, `ms-ising2d-1024`, `ms-ea3d-16`, `ms-ea3d-32`,
     /// `ms-ea3d-anneal`).
     #[arg(long)]
@@ -25,7 +28,8 @@ pub struct Args {
     #[arg(long, default_value = "metropolis")]
     pub rule: String,
     /// Threads for the multispin workloads (each running its own 64-lane group) and for the
-    /// annealing reads of `sk-anneal`.
+    /// annealing reads of `sk-anneal`, `sk-anneal-4000`, `gset-anneal` and `ms-ea3d-anneal`
+    /// (whose 64 reads are one group, so one task).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
     /// Couplings of the `ms-ea3d-anneal` instance: 3N values ±1, bond (i, axis k) at line
@@ -37,9 +41,16 @@ pub struct Args {
     /// e.g. the peers' instance exported as in BENCHMARKS.md. Default: Gaussian, seed 0.
     #[arg(long)]
     pub sk_couplings: Option<std::path::PathBuf>,
-    /// Sweeps of the `ms-ea3d-anneal` schedule (the peers' workload uses 1000).
+    /// Sweeps of the `ms-ea3d-anneal` and `gset-anneal` schedules (the peers' workload uses
+    /// 1000).
     #[arg(long, default_value_t = 1000)]
     pub anneal_sweeps: usize,
+    /// G-set file of the `gset-anneal` row (a Max-Cut instance, couplings J = −w). Default:
+    /// a random graph of 2000 nodes and ~20000 edges with weights ±1 (seed 0), the one
+    /// `glassbox graph --erdos-renyi 2000 --mean-degree 20 --couplings pm --seed 0`
+    /// writes.
+    #[arg(long)]
+    pub gset: Option<std::path::PathBuf>,
 }
 
 /// One measured workload.
@@ -170,63 +181,6 @@ fn cpu_rate(attempts: f64, cpu0: Option<u64>) -> Option<f64> {
     (used > 0).then(|| attempts / used as f64)
 }
 
-/// 3D EA ±J L³ simulated annealing as the peers run it (`sweeps` Metropolis sweeps, β linear
-/// 0.1 → 3, random start), with the multispin kernel: 64 replicas of one instance anneal at
-/// once, so one run gives 64 reads.
-pub fn anneal_ea3d_multispin(
-    l: usize,
-    sweeps: usize,
-    bonds: Option<&std::path::Path>,
-) -> Result<serde_json::Value> {
-    use glassbox::graph::Lattice;
-    use glassbox::model::{Couplings, Ising, LatticeCouplings};
-    let model = match bonds {
-        Some(path) => {
-            let w = std::fs::read_to_string(path)?
-                .split_whitespace()
-                .map(|x| x.parse::<f64>())
-                .collect::<std::result::Result<Vec<_>, _>>()?;
-            let c = LatticeCouplings::new(Lattice::new(&[l, l, l], true)?, w)?;
-            Ising::new(Couplings::Lattice(c), vec![0.0; l * l * l])?
-        }
-        None => ModelSpec::from_toml(&format!(
-            "graph = {{ kind = 'lattice', dims = [{l}, {l}, {l}] }}\ncouplings = {{ law = 'plus-minus' }}"
-        ))?
-        .build()?,
-    };
-    let n = model.n();
-    let streams = Streams::new(1);
-    let mut st = MultiSpin::new(&model)?;
-    st.randomize(&mut streams.stream(&[0]));
-    let mut rng = MultiRng::new(&streams, &[1]);
-    let (b0, b1) = (0.1, 3.0);
-    let sweepers = (0..sweeps)
-        .map(|k| {
-            let beta = b0 + (b1 - b0) * k as f64 / (sweeps - 1).max(1) as f64;
-            MultiSweeper::new(&st, Rule::Metropolis, beta)
-        })
-        .collect::<glassbox::Result<Vec<_>>>()?;
-    let start = Instant::now();
-    for s in &sweepers {
-        s.sweep(&mut st, &mut rng);
-    }
-    let dt = start.elapsed().as_secs_f64();
-    let e: Vec<f64> = st.energies().iter().map(|e| e / n as f64).collect();
-    let best = |k: usize| e[..k].iter().copied().fold(f64::INFINITY, f64::min);
-    Ok(serde_json::json!({
-        "workload": format!(
-            "multispin 3D EA ±J L={l} annealing {sweeps} sweeps, beta 0.1->3, Metropolis checkerboard, 64 reads at once"
-        ),
-        "instance": bonds.map_or("plus-minus seed 0".to_string(), |p| p.display().to_string()),
-        "seconds_per_64_reads": dt,
-        "seconds_per_read": dt / LANES as f64,
-        "attempts_per_ns": (sweeps * n * LANES) as f64 / dt / 1e9,
-        "best_energy_per_spin_16": best(16),
-        "best_energy_per_spin_64": best(LANES),
-        "mean_energy_per_spin": e.iter().sum::<f64>() / LANES as f64,
-    }))
-}
-
 /// The multispin workloads: key, name, model spec, disorder samples, temperature.
 const MULTISPIN: [(&str, &str, &str, usize, f64); 4] = [
     (
@@ -259,26 +213,105 @@ const MULTISPIN: [(&str, &str, &str, usize, f64); 4] = [
     ),
 ];
 
-/// Simulated annealing of SK as the peers' benchmark runs it, through the library's
-/// [`anneal`] (which anneals dense-model reads in lockstep groups, one per thread): `sweeps`
-/// Metropolis sweeps in sequential order, β linear 0.1 → 3, `reads` reads on `threads` threads.
-/// The instance is read from `couplings` (N×N values, whitespace-separated, row-major; only
-/// the upper triangle i < j is used) or drawn from the Gaussian law with seed 0.
-pub fn anneal_sk(
-    n: usize,
+/// Simulated annealing as the peers' benchmark runs it, through the library's [`anneal`]
+/// (which picks the fast path the model qualifies for: dense models anneal in lockstep
+/// groups, one per thread; periodic ±J lattices 64 reads at once, bit-sliced): `sweeps`
+/// Metropolis sweeps in sequential order, β linear 0.1 → 3, `reads` reads on `threads`
+/// threads, seed 1. Energies are per spin; `best_energy_per_spin_16` is the best of the
+/// first 16 reads (the peers' figure). For a Max-Cut instance the cut of that read is
+/// reported too.
+fn anneal_row(
+    workload: &str,
+    instance: &str,
+    model: &glassbox::model::Ising,
     reads: usize,
     sweeps: usize,
     threads: usize,
-    couplings: Option<&std::path::Path>,
+    maxcut: Option<&MaxCut>,
 ) -> Result<serde_json::Value> {
     use glassbox::mc::anneal::{anneal, AnnealConfig, Schedule};
-    use glassbox::model::Ising;
-    let model = match couplings {
+    let n = model.n();
+    let config = AnnealConfig {
+        schedule: Schedule::Linear {
+            beta0: 0.1,
+            beta1: 3.0,
+        },
+        sweeps: sweeps as u64,
+        reads,
+        rule: Rule::Metropolis,
+        order: Order::Sequential,
+        trace_every: sweeps as u64,
+        seed: 1,
+        kernel: glassbox::mc::Kernel::Auto,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let start = Instant::now();
+    let result = pool.install(|| anneal(model, &config))?;
+    let dt = start.elapsed().as_secs_f64();
+    let e: Vec<f64> = result
+        .reads
+        .iter()
+        .map(|r| r.best_energy / n as f64)
+        .collect();
+    let first16 = result.reads.iter().take(16);
+    let best16 = first16
+        .reduce(|a, b| if b.best_energy < a.best_energy { b } else { a })
+        .expect("at least one read");
+    let attempts = (reads * sweeps * n) as f64;
+    let accepted: u64 = result.reads.iter().map(|r| r.accepted).sum();
+    let mut row = serde_json::json!({
+        "workload": format!(
+            "{workload} annealing {sweeps} sweeps, beta 0.1->3, Metropolis, {reads} reads, {threads} threads"
+        ),
+        "instance": instance,
+        "acceptance": accepted as f64 / attempts,
+        "attempts_per_ns": attempts / dt / 1e9,
+        "seconds_per_read": dt / reads as f64,
+        "best_energy_per_spin_16": best16.best_energy / n as f64,
+        "best_energy_per_spin": e.iter().copied().fold(f64::INFINITY, f64::min),
+        "mean_energy_per_spin": e.iter().sum::<f64>() / reads as f64,
+    });
+    if let Some(c) = maxcut {
+        row["best_energy_16"] = best16.best_energy.into();
+        row["best_cut_16"] = c.cut(&best16.best_spins).into();
+    }
+    Ok(row)
+}
+
+/// Whitespace-separated numbers of `path`.
+fn read_numbers(path: &std::path::Path) -> Result<Vec<f64>> {
+    Ok(std::fs::read_to_string(path)?
+        .split_whitespace()
+        .map(|x| x.parse::<f64>())
+        .collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// The 3D EA ±J L³ instance of the annealing row: bonds from `bonds` (3N values ±1, bond
+/// (i, axis k) at position 3i + k) or the plus-minus law with seed 0.
+fn ea3d_instance(l: usize, bonds: Option<&std::path::Path>) -> Result<glassbox::model::Ising> {
+    use glassbox::graph::Lattice;
+    use glassbox::model::{Couplings, Ising, LatticeCouplings};
+    Ok(match bonds {
         Some(path) => {
-            let w = std::fs::read_to_string(path)?
-                .split_whitespace()
-                .map(|x| x.parse::<f64>())
-                .collect::<std::result::Result<Vec<_>, _>>()?;
+            let c = LatticeCouplings::new(Lattice::new(&[l, l, l], true)?, read_numbers(path)?)?;
+            Ising::new(Couplings::Lattice(c), vec![0.0; l * l * l])?
+        }
+        None => ModelSpec::from_toml(&format!(
+            "graph = {{ kind = 'lattice', dims = [{l}, {l}, {l}] }}\ncouplings = {{ law = 'plus-minus' }}"
+        ))?
+        .build()?,
+    })
+}
+
+/// The SK instance of the annealing rows: `couplings` (N×N values, row-major; only the upper
+/// triangle i < j is used) or the Gaussian law with seed 0.
+fn sk_instance(n: usize, couplings: Option<&std::path::Path>) -> Result<glassbox::model::Ising> {
+    use glassbox::model::Ising;
+    Ok(match couplings {
+        Some(path) => {
+            let w = read_numbers(path)?;
             anyhow::ensure!(
                 w.len() == n * n,
                 "{}: {} values, an {n}×{n} matrix needs {}",
@@ -299,44 +332,29 @@ pub fn anneal_sk(
             "graph = {{ kind = 'complete', n = {n} }}\ncouplings = {{ law = 'gaussian' }}"
         ))?
         .build()?,
-    };
-    let config = AnnealConfig {
-        schedule: Schedule::Linear {
-            beta0: 0.1,
-            beta1: 3.0,
-        },
-        sweeps: sweeps as u64,
-        reads,
-        rule: Rule::Metropolis,
-        order: Order::Sequential,
-        trace_every: sweeps as u64,
-        seed: 1,
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    let start = Instant::now();
-    let result = pool.install(|| anneal(&model, &config))?;
-    let dt = start.elapsed().as_secs_f64();
-    let e: Vec<f64> = result
-        .reads
-        .iter()
-        .map(|r| r.best_energy / n as f64)
-        .collect();
-    let attempts = (reads * sweeps * n) as f64;
-    let accepted: u64 = result.reads.iter().map(|r| r.accepted).sum();
-    Ok(serde_json::json!({
-        "acceptance": accepted as f64 / attempts,
-        "workload": format!(
-            "SK N={n} annealing {sweeps} sweeps, beta 0.1->3, Metropolis sequential, {reads} reads, {threads} threads"
-        ),
-        "instance": couplings.map_or("gaussian seed 0".to_string(), |p| p.display().to_string()),
-        "attempts_per_ns": attempts / dt / 1e9,
-        "seconds_per_read": dt / reads as f64,
-        "best_energy_per_spin": e.iter().copied().fold(f64::INFINITY, f64::min),
-        "mean_energy_per_spin": e.iter().sum::<f64>() / reads as f64,
-    }))
+    })
 }
+
+/// The Max-Cut instance of the G-set row: the G-set file `path`, or the graph that
+/// `glassbox graph --erdos-renyi 2000 --mean-degree 20 --couplings pm --seed 0`
+/// writes (weights w = ±1), built in memory.
+fn gset_instance(path: Option<&std::path::Path>) -> Result<(glassbox::model::Ising, MaxCut)> {
+    use glassbox::graph::{read_graph, FileFormat, WeightedGraph};
+    let g = match path {
+        Some(p) => read_graph(p, FileFormat::Gset)?,
+        None => {
+            let m = ModelSpec::from_toml(GSET_SPEC)?.build()?;
+            WeightedGraph {
+                n: m.n(),
+                edges: m.edges(),
+            }
+        }
+    };
+    maxcut_model(g)
+}
+
+/// The default G-set row instance (seed 0).
+const GSET_SPEC: &str = "graph = { kind = 'erdos-renyi', n = 2000, mean_degree = 20.0 }\ncouplings = { law = 'plus-minus' }\nseed = 0";
 
 /// Runs `glassbox bench`.
 pub fn run(args: Args) -> Result<()> {
@@ -361,8 +379,9 @@ pub fn run(args: Args) -> Result<()> {
                 || o == "sk-anneal"
                 || o == "sk-anneal-4000"
                 || o == "multispin"
-                || o == "ms-ea3d-anneal",
-            "unknown workload `{o}` (known: ising2d, sk, sk-anneal, sk-anneal-4000, multispin, ms-ea3d-anneal, {})",
+                || o == "ms-ea3d-anneal"
+                || o == "gset-anneal",
+            "unknown workload `{o}` (known: ising2d, sk, sk-anneal, sk-anneal-4000, gset-anneal, multispin, ms-ea3d-anneal, {})",
             MULTISPIN.map(|w| w.0).join(", ")
         );
     }
@@ -380,9 +399,38 @@ pub fn run(args: Args) -> Result<()> {
     }
     for (key, n) in [("sk-anneal", 1000), ("sk-anneal-4000", 4000)] {
         if args.only.as_deref().is_none_or(|o| o == key) {
-            let v = anneal_sk(n, 16, 1000, args.threads, args.sk_couplings.as_deref())?;
+            let p = args.sk_couplings.as_deref();
+            let model = sk_instance(n, p)?;
+            let instance = p.map_or("gaussian seed 0".into(), |p| p.display().to_string());
+            let v = anneal_row(
+                &format!("SK N={n}"),
+                &instance,
+                &model,
+                16,
+                1000,
+                args.threads,
+                None,
+            )?;
             println!("RESULT {v}");
         }
+    }
+    if args.only.as_deref().is_none_or(|o| o == "gset-anneal") {
+        let (model, cut) = gset_instance(args.gset.as_deref())?;
+        let instance = args.gset.as_ref().map_or(
+            "erdos-renyi n=2000 mean degree 20, ±1, seed 0".into(),
+            |p| p.display().to_string(),
+        );
+        let name = format!("G-set n={} m={}", model.n(), model.edges().len());
+        let v = anneal_row(
+            &name,
+            &instance,
+            &model,
+            16,
+            args.anneal_sweeps,
+            args.threads,
+            Some(&cut),
+        )?;
+        println!("RESULT {v}");
     }
     for (key, name, spec, samples, t) in MULTISPIN {
         if args
@@ -404,7 +452,19 @@ pub fn run(args: Args) -> Result<()> {
         .as_deref()
         .is_none_or(|o| o == "ms-ea3d-anneal" || o == "multispin")
     {
-        let v = anneal_ea3d_multispin(16, args.anneal_sweeps.max(2), args.ea3d_bonds.as_deref())?;
+        let p = args.ea3d_bonds.as_deref();
+        let model = ea3d_instance(16, p)?;
+        let instance = p.map_or("plus-minus seed 0".into(), |p| p.display().to_string());
+        let sweeps = args.anneal_sweeps.max(2);
+        let v = anneal_row(
+            "3D EA ±J L=16 (multispin)",
+            &instance,
+            &model,
+            LANES,
+            sweeps,
+            args.threads,
+            None,
+        )?;
         println!("RESULT {v}");
     }
     Ok(())

@@ -1011,6 +1011,7 @@ impl MaxSumEnsemble {
                     order: glassbox::mc::Order::Sequential,
                     trace_every: self.spec.anneal_sweeps,
                     seed: self.spec.seed.wrapping_add(k as u64),
+                    kernel: glassbox::mc::Kernel::Auto,
                 },
             )?;
             Some(res.best().best_energy / n)

@@ -306,6 +306,7 @@ pub fn spinglass(section: &mut Section, folder: &RunFolder, args: &Args) -> Resu
                         order: Order::Random,
                         trace_every: 300,
                         seed: args.seed + k as u64,
+                        kernel: glassbox::mc::Kernel::Auto,
                     },
                     batch: 8,
                     time_limit: f64::INFINITY,

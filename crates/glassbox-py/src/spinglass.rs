@@ -4,7 +4,7 @@ use glassbox::mc::anneal::{anneal as lib_anneal, AnnealConfig, Schedule, Schedul
 use glassbox::mc::ground::{ground_search, time_to_target, GroundConfig, GroundRun};
 use glassbox::mc::population::{population_annealing as lib_pa, PopulationConfig};
 use glassbox::mc::tempering::{tune_temperatures, Tempering, TemperingConfig};
-use glassbox::mc::{Order, Rule};
+use glassbox::mc::{Kernel, Order, Rule};
 use glassbox::measure::Estimate;
 use numpy::{IntoPyArray, PyArrayMethods};
 use pyo3::exceptions::PyValueError;
@@ -25,7 +25,7 @@ fn matrix<'py, T: numpy::Element>(
 
 /// Simulated annealing: `reads` restarts in parallel. See `glassbox.anneal`.
 #[pyfunction]
-#[pyo3(signature = (model, reads, sweeps, schedule="geometric", beta_range=None, betas=None, rule="metropolis", order="random", trace_every=1, seed=1))]
+#[pyo3(signature = (model, reads, sweeps, schedule="geometric", beta_range=None, betas=None, rule="metropolis", order="random", trace_every=1, seed=1, kernel="auto"))]
 #[allow(clippy::too_many_arguments)]
 pub fn anneal<'py>(
     py: Python<'py>,
@@ -39,6 +39,7 @@ pub fn anneal<'py>(
     order: &str,
     trace_every: u64,
     seed: u64,
+    kernel: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let model = &model.get().model;
     let schedule = match betas {
@@ -59,6 +60,7 @@ pub fn anneal<'py>(
         order: parse_name::<Order>("site order", order)?,
         trace_every,
         seed,
+        kernel: parse_name::<Kernel>("kernel", kernel)?,
     };
     let res = detached(py, || lib_anneal(model, &config)).py()?;
     let n = model.n();
@@ -419,6 +421,7 @@ pub fn ground<'py>(
             order: parse_name::<Order>("site order", order)?,
             trace_every: sweeps.max(1),
             seed,
+            kernel: Kernel::Auto,
         },
         batch: batch.unwrap_or(2 * std::thread::available_parallelism().map_or(1, |n| n.get())),
         time_limit,

@@ -746,6 +746,7 @@ def anneal(
     order: str = "random",
     trace_every: Optional[int] = None,
     seed: int = 1,
+    kernel: str = "auto",
 ) -> AnnealResult:
     """Simulated annealing: ``reads`` independent restarts (in parallel, GIL released), each
     one sweep per β of the schedule from random spins, then a zero-temperature quench.
@@ -757,7 +758,10 @@ def anneal(
     probability 1/100). ``betas`` gives a custom schedule instead (one sweep each).
     Energies are recorded every ``trace_every`` sweeps (default ``sweeps // 200``). Read r
     uses its own random stream, so the same ``seed`` gives the same reads at any thread
-    count. Returns an ``AnnealResult``.
+    count. ``kernel="auto"`` runs the fastest path the model qualifies for (dense models:
+    single precision in lockstep; periodic 2D/3D ±J lattices without field: 64 reads at
+    once, bit-sliced, in checkerboard order whatever ``order`` says); ``"scalar"`` forces
+    the reference kernel. Returns an ``AnnealResult``.
     """
     sweeps = _count("sweeps", sweeps, 1)
     every = max(1, sweeps // 200) if trace_every is None else _count("trace_every", trace_every)
@@ -774,6 +778,7 @@ def anneal(
         order,
         every,
         _count("seed", seed),
+        kernel,
     )
     return AnnealResult(out)
 

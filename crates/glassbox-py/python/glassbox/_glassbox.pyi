@@ -83,6 +83,7 @@ def anneal(
     order: str = "random",
     trace_every: int = 1,
     seed: int = 1,
+    kernel: str = "auto",
 ) -> dict[str, object]: ...
 def temper(
     model: Ising,

@@ -424,6 +424,7 @@ mod tests {
                 order: Order::Random,
                 trace_every: 1,
                 seed: 3,
+                kernel: crate::mc::Kernel::Auto,
             },
             batch: 4,
             time_limit: f64::INFINITY,

@@ -337,11 +337,43 @@ impl MultiSpin {
     /// Magnetizations M_k = Σ_i s_i of the 64 lanes.
     pub fn magnetizations(&self) -> [i64; LANES] {
         let mut count = VerticalCount::default();
-        for i in 0..self.n() {
-            count.add(self.spins[self.spin_at(i)]);
-        }
+        self.for_each_spin_word(|w| count.add(self.spins[w]));
         let n = self.n() as i64;
         std::array::from_fn(|k| n - 2 * count.lane(k) as i64)
+    }
+
+    /// Per lane, the number of sites whose spin differs between `self` and `other` (the
+    /// Hamming distance; after one sweep from `other`, the lane's accepted flips, as a sweep
+    /// visits every site once). Both must be states of the same lattice.
+    pub fn differing_sites(&self, other: &MultiSpin) -> [u64; LANES] {
+        assert_eq!(self.spins.len(), other.spins.len(), "states of one lattice");
+        let mut count = VerticalCount::default();
+        self.for_each_spin_word(|w| count.add(self.spins[w] ^ other.spins[w]));
+        std::array::from_fn(|k| count.lane(k))
+    }
+
+    /// Copies the spins of the lanes in `mask` (bit k for lane k) from `other`, a state of
+    /// the same lattice.
+    pub fn copy_lanes(&mut self, other: &MultiSpin, mask: u64) {
+        assert_eq!(self.spins.len(), other.spins.len(), "states of one lattice");
+        for (a, &b) in self.spins.iter_mut().zip(&other.spins) {
+            *a = (*a & !mask) | (b & mask);
+        }
+    }
+
+    /// Calls `f` with the index of every site's spin word (ghost words skipped), in layout
+    /// order.
+    fn for_each_spin_word(&self, mut f: impl FnMut(usize)) {
+        match &self.layout {
+            Layout::Checkerboard {
+                half, pitch, rows, ..
+            } => {
+                for row in 0..2 * rows {
+                    (row * pitch + 1..row * pitch + 1 + half).for_each(&mut f);
+                }
+            }
+            Layout::Natural { .. } => (0..self.n()).for_each(f),
+        }
     }
 
     /// Energies E_k = H_k(s) of the 64 lanes.
@@ -599,15 +631,63 @@ impl Layout {
     }
 }
 
-/// Per-lane population counts of a stream of words, as bit-sliced binary counters.
+/// Per-lane population counts of a stream of words (bit k of every word counts for lane k).
+/// Words are buffered 16 at a time and summed by a carry-save adder tree (Harley–Seal) into
+/// bit-sliced partial sums of weight 1, 2, 4 and 8; each block's carries of weight 16 go to a
+/// bit-sliced binary counter. About five word operations per word.
 #[derive(Default)]
 struct VerticalCount {
-    planes: Vec<u64>,
+    buf: [u64; 16],
+    len: usize,
+    /// Partial sums of weight 1, 2, 4, 8.
+    low: [u64; 4],
+    /// Bit-sliced binary counter of the weight-16 carries.
+    sixteens: Vec<u64>,
+}
+
+/// Carry-save adder: `(carry, sum)` of three words, lane by lane.
+#[inline(always)]
+fn csa(a: u64, b: u64, c: u64) -> (u64, u64) {
+    let u = a ^ b;
+    ((a & b) | (u & c), u ^ c)
 }
 
 impl VerticalCount {
-    fn add(&mut self, mut carry: u64) {
-        for p in self.planes.iter_mut() {
+    #[inline(always)]
+    fn add(&mut self, x: u64) {
+        self.buf[self.len] = x;
+        self.len += 1;
+        if self.len == 16 {
+            self.len = 0;
+            self.block();
+        }
+    }
+
+    /// Adds the 16 buffered words.
+    fn block(&mut self) {
+        let b = &self.buf;
+        let [mut ones, mut twos, mut fours, mut eights] = self.low;
+        let mut eights_in = [0u64; 2];
+        for (h, e) in eights_in.iter_mut().enumerate() {
+            let b = &b[8 * h..8 * h + 8];
+            let mut fours_in = [0u64; 2];
+            for (q, f) in fours_in.iter_mut().enumerate() {
+                let b = &b[4 * q..4 * q + 4];
+                let (t1, o) = csa(ones, b[0], b[1]);
+                let (t2, o) = csa(o, b[2], b[3]);
+                ones = o;
+                let (f_, t) = csa(twos, t1, t2);
+                twos = t;
+                *f = f_;
+            }
+            let (e_, f) = csa(fours, fours_in[0], fours_in[1]);
+            fours = f;
+            *e = e_;
+        }
+        let (mut carry, e) = csa(eights, eights_in[0], eights_in[1]);
+        eights = e;
+        self.low = [ones, twos, fours, eights];
+        for p in self.sixteens.iter_mut() {
             if carry == 0 {
                 return;
             }
@@ -616,16 +696,20 @@ impl VerticalCount {
             carry = c;
         }
         if carry != 0 {
-            self.planes.push(carry);
+            self.sixteens.push(carry);
         }
     }
 
     fn lane(&self, k: usize) -> u64 {
-        self.planes
+        let bit = |w: u64| (w >> k) & 1;
+        let high: u64 = self
+            .sixteens
             .iter()
             .enumerate()
-            .map(|(p, w)| ((w >> k) & 1) << p)
-            .sum()
+            .map(|(p, &w)| bit(w) << p)
+            .sum();
+        let low: u64 = self.low.iter().enumerate().map(|(p, &w)| bit(w) << p).sum();
+        16 * high + low + self.buf[..self.len].iter().map(|&w| bit(w)).sum::<u64>()
     }
 }
 
@@ -1616,6 +1700,35 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// The bit-sliced counts (magnetizations, Hamming distances) and lane copies agree with
+    /// the scalar configurations, on both layouts.
+    #[test]
+    fn lane_counts_and_copies() {
+        for m in [pm("[6, 6, 8]", 1), pm("[3, 5, 3]", 2)] {
+            let mut a = MultiSpin::new(&m).unwrap();
+            a.randomize(&mut Streams::new(1).stream(&[0]));
+            let mut b = a.clone();
+            b.randomize(&mut Streams::new(2).stream(&[0]));
+            let d = a.differing_sites(&b);
+            let mag = a.magnetizations();
+            for k in 0..LANES {
+                let (x, y) = (a.lane_spins(k), b.lane_spins(k));
+                let hamming = x.iter().zip(&y).filter(|(p, q)| p != q).count() as u64;
+                assert_eq!(d[k], hamming, "lane {k}");
+                assert_eq!(mag[k], x.iter().map(|&s| s as i64).sum::<i64>());
+            }
+            let mask = 0x00ff_0000_0000_f00f;
+            let mut c = a.clone();
+            c.copy_lanes(&b, mask);
+            for k in 0..LANES {
+                let want = if (mask >> k) & 1 == 1 { &b } else { &a };
+                assert_eq!(c.lane_spins(k), want.lane_spins(k));
+            }
+            assert_eq!(c.energies()[2], b.energies()[2]);
+            assert_eq!(c.energies()[5], a.energies()[5]);
         }
     }
 

@@ -114,6 +114,7 @@ pub fn compare(models: &[Ising], config: &CompareConfig) -> Result<Comparison> {
             order: Order::Sequential,
             trace_every: sweeps,
             seed,
+            kernel: crate::mc::Kernel::Auto,
         })
     };
     // energies[method][k][instance][read]
