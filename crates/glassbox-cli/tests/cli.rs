@@ -293,7 +293,7 @@ fn ensemble_checkpoint_holds_only_the_samples_in_progress() {
             "-T",
             "0.8,1.2,1.8,2.5",
             "--sweeps",
-            "40000",
+            "8000",
             "--samples",
             "16",
             "--threads",
