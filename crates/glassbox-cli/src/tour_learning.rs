@@ -483,6 +483,22 @@ pub fn learning(section: &mut Section, folder: &RunFolder, args: &Args) -> Resul
             ],
             lo > 3.0 && hi > 3.0,
         ));
+        let (qp, qw) = (get(top, "output_overlap"), get(last, "output_overlap"));
+        let dq = get(top, "output_overlap_err").hypot(get(last, "output_overlap_err"));
+        push((
+            vec![
+                "two-layer GD: output overlap q of paired networks, at the peak vs the widest"
+                    .into(),
+                format!(
+                    "{qp:.3} ± {:.3} vs {qw:.3} ± {:.3}",
+                    get(top, "output_overlap_err"),
+                    get(last, "output_overlap_err")
+                ),
+                "lower at the threshold".into(),
+                format!("{:.1} σ", (qw - qp) / dq),
+            ],
+            qw - qp > 3.0 * dq,
+        ));
     }
     if let Some(t) = &two {
         section
@@ -493,10 +509,11 @@ pub fn learning(section: &mut Section, folder: &RunFolder, args: &Args) -> Resul
                  4000 steps, paired independent initializations. The test loss peaks where the \
                  parameter count p = 60H + 10 crosses the nK = 1000 equations of interpolation, \
                  and falls again for wider networks. Two order parameters of the pairs: the \
-                 overlap q of the functions they compute (centred test outputs), lowest near the \
-                 peak, where the fit depends most on the initialization, and the CKA of their \
-                 hidden representations, which mostly grows with width — two random wide \
-                 networks already share their NNGP kernel — and so marks no threshold.",
+                 overlap q of the functions they compute (centred test outputs) has a broad \
+                 minimum at the peak, where the fit depends most on the initialization, and \
+                 rises on both sides; the CKA of their hidden representations dips there too \
+                 but rises overall with width — two random wide networks already share their \
+                 NNGP kernel.",
             )
             .plot(&t.plots[1].1)
             .plot(&t.plots[0].1);
