@@ -909,7 +909,7 @@ fn spread_config(net: &NetworkArgs, seed: u64) -> sgd::SpreadConfig {
     }
 }
 
-const SPREAD_HEADER: [&str; 13] = [
+const SPREAD_HEADER: [&str; 15] = [
     "width",
     "params",
     "test_loss",
@@ -923,6 +923,8 @@ const SPREAD_HEADER: [&str; 13] = [
     "overlap",
     "overlap_err",
     "params_per_example",
+    "output_overlap",
+    "output_overlap_err",
 ];
 
 fn spread_rows(points: &[sgd::SpreadPoint], n_train: usize) -> Vec<Vec<String>> {
@@ -943,6 +945,8 @@ fn spread_rows(points: &[sgd::SpreadPoint], n_train: usize) -> Vec<Vec<String>> 
                 p.overlap,
                 p.overlap_err,
                 p.params as f64 / n_train as f64,
+                p.output_overlap,
+                p.output_overlap_err,
             ])
         })
         .collect()
@@ -1129,9 +1133,11 @@ pub fn loss_spread_topic(
     })
 }
 
-/// `learn replica-overlap --model two-layer`: hidden-representation overlap of pairs of
-/// independently trained networks against parameters per training example, next to the test
-/// and training losses.
+/// `learn replica-overlap --model two-layer`: hidden-representation overlap (CKA) and
+/// function-space overlap of pairs of independently trained networks against parameters per
+/// training example, next to the test and training losses. With `--loss squared`, full
+/// batches (`--batch` = `--train`) and long training this shows double descent, the test loss
+/// peaking near p = nK.
 pub fn two_layer_overlap(
     net: &NetworkArgs,
     mnist: Option<&std::path::Path>,
@@ -1143,18 +1149,27 @@ pub fn two_layer_overlap(
     let g: Vec<f64> = points.iter().map(|p| p.params as f64 / n).collect();
     let classes = train.classes as f64;
     let mut overlap = Plot::new(
-        "Hidden-representation overlap of two SGD-trained networks",
+        "Replica overlap of two independently trained networks",
         "parameters per training example p/n",
-        "linear CKA of hidden activations",
+        "overlap",
     )
     .with(
         Series::new(
-            "CKA",
+            "CKA of hidden representations",
             g.clone(),
             points.iter().map(|p| p.overlap).collect(),
             Style::LinePoints,
         )
         .with_yerr(points.iter().map(|p| p.overlap_err).collect()),
+    )
+    .with(
+        Series::new(
+            "output overlap q (function space)",
+            g.clone(),
+            points.iter().map(|p| p.output_overlap).collect(),
+            Style::LinePoints,
+        )
+        .with_yerr(points.iter().map(|p| p.output_overlap_err).collect()),
     )
     .vline(classes, "p = nK");
     overlap.log_x = true;
@@ -1184,21 +1199,33 @@ pub fn two_layer_overlap(
     .vline(classes, "p = nK");
     losses.log_x = true;
     losses.log_y = true;
-    let summary = points
+    let mut summary: Vec<String> = points
         .iter()
         .map(|p| {
             format!(
-                "H = {} (p/n = {:.2}): CKA {:.4} ± {:.4}, test loss {:.4} ± {:.4}, train loss {:.4}",
+                "H = {} (p/nK = {:.2}): CKA {:.4} ± {:.4}, output overlap {:.4} ± {:.4}, test loss {:.4} ± {:.4}, train loss {:.2e}",
                 p.width,
-                p.params as f64 / n,
+                p.params as f64 / (n * classes),
                 p.overlap,
                 p.overlap_err,
+                p.output_overlap,
+                p.output_overlap_err,
                 p.test_loss,
                 p.test_loss_err,
                 p.train_loss
             )
         })
         .collect();
+    if let Some(peak) = points
+        .iter()
+        .max_by(|a, b| a.test_loss.total_cmp(&b.test_loss))
+    {
+        summary.push(format!(
+            "test loss peaks at H = {} (p/nK = {:.2}, interpolation threshold p = nK at 1)",
+            peak.width,
+            peak.params as f64 / (n * classes)
+        ));
+    }
     Ok(Output {
         summary,
         header: SPREAD_HEADER.to_vec(),

@@ -724,6 +724,58 @@ fn learn_topics_write_results_and_check_input() {
     );
 }
 
+/// The two-layer double-descent setting: squared loss, full batches; the table carries both
+/// replica overlaps, the summary names the peak, and a diverging learning rate is an error.
+#[test]
+fn learn_two_layer_replica_overlap_reports_both_overlaps() {
+    let Some(mnist) = glassbox::data::mnist_dir() else {
+        eprintln!("MNIST not found; skipped");
+        return;
+    };
+    let dir = temp_dir("learn-two-layer");
+    let out = dir.join("two");
+    let m = mnist.to_str().unwrap();
+    let mut flags = vec![
+        "learn",
+        "replica-overlap",
+        "--model",
+        "two-layer",
+        "--mnist",
+        m,
+        "--loss",
+        "squared",
+        "--weight-decay",
+        "0",
+        "--batch",
+        "40",
+        "--pool",
+        "4",
+        "--train",
+        "40",
+        "--test",
+        "100",
+        "--widths",
+        "2,8",
+        "--networks",
+        "4",
+        "--epochs",
+        "200",
+    ];
+    let o = glassbox(&[&flags[..], &["--lr", "0.3", "-o", out.to_str().unwrap()]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("test loss peaks at H = "));
+    let csv = read(&out.join("results.csv"));
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = header.iter().position(|&h| h == "output_overlap").unwrap();
+    for line in csv.lines().skip(1) {
+        let q: f64 = line.split(',').nth(col).unwrap().parse().unwrap();
+        assert!(q.abs() <= 1.0, "{line}");
+    }
+    assert!(read(&out.join("plots/overlap.svg")).contains("output overlap q"));
+    flags.extend(["--lr", "1000"]);
+    fails_with(&flags, "training diverged");
+}
+
 #[test]
 fn anneal_finds_ground_states_and_max_cuts() {
     let dir = temp_dir("anneal");

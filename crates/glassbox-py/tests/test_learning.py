@@ -64,6 +64,7 @@ def test_two_layer_loss_spread_and_sgd_noise():
     assert s["test_losses"].shape == (2, 4)
     np.testing.assert_allclose(s["spread"], s["test_losses"].std(axis=1, ddof=1), rtol=1e-12)
     assert np.all((s["overlap"] > 0) & (s["overlap"] <= 1))
+    assert np.all(np.abs(s["output_overlap"]) <= 1) and np.all(s["output_overlap_err"] > 0)
     assert s["params"][0] == 4 * 50 + 10 * 5
     n = learning.sgd_noise(8, [(0.05, 25), (0.1, 25)], warmup=(0.05, 25), warmup_epochs=2,
                            time=2.0, records=10, networks=2, pool=4, n_train=200, mnist=d)
@@ -73,6 +74,9 @@ def test_two_layer_loss_spread_and_sgd_noise():
         learning.loss_spread([4], networks=3, pool=4, n_train=100, n_test=100, mnist=d)
     with pytest.raises(ValueError, match="loss"):
         learning.loss_spread([4], loss="hinge", mnist=d)
+    with pytest.raises(ValueError, match="diverged"):
+        learning.loss_spread([4], networks=4, epochs=300, lr=1000.0, batch=100, weight_decay=0.0,
+                             loss="squared", pool=4, n_train=100, n_test=50, mnist=d)
 
 
 def test_gibbs_learning_at_temperature():

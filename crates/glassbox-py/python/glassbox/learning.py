@@ -148,8 +148,13 @@ def loss_spread(
     pixels; folder ``mnist`` or the one found on this machine), ``networks`` per width.
     Returns per-width arrays ``width, params, test_loss, spread`` (std of the final test
     losses across networks), ``train_loss, test_accuracy, overlap`` (linear CKA of paired
-    networks' hidden representations of the test images), each ``*_err``, and
-    ``test_losses`` (widths x networks)."""
+    networks' hidden representations of the test images), ``output_overlap`` (the same pairs'
+    function-space overlap: normalized overlap of their centred test outputs), each ``*_err``,
+    and ``test_losses`` (widths x networks). With ``loss="squared"``, ``batch=n_train`` (full
+    batches), ``weight_decay=0`` and long training this is two-layer double descent: e.g.
+    ``loss_spread([4, 8, 12, 16, 24, 48], networks=8, epochs=4000, lr=0.3, batch=100,
+    weight_decay=0, loss="squared", pool=4, n_train=100)``, whose test loss peaks near
+    ``params`` = 10 * n_train."""
     raw = json.loads(_glassbox.learn_loss_spread(
         [int(w) for w in widths], int(networks), int(epochs), float(lr), int(batch),
         float(weight_decay), hidden, loss, int(pool), int(n_train), int(n_test),

@@ -7,7 +7,11 @@
 //!   independently trained networks also give an order parameter (beyond the paper): the
 //!   overlap of their hidden representations of the test inputs, measured by linear CKA
 //!   ([`super::two_layer::cka`]), a quantity invariant under the permutation symmetry of the
-//!   hidden units.
+//!   hidden units, and the overlap of the functions they compute, the normalized overlap of
+//!   their centred test outputs ([`super::two_layer::output_overlap`]). With the squared loss,
+//!   full batches (B = n) and long training this is the two-layer double-descent experiment:
+//!   the test loss peaks where the parameter count crosses the nK equations of interpolating
+//!   n examples with K outputs (Belkin, Hsu, Ma & Mandal, PNAS 2019, fig. 3).
 //! - [`sgd_noise`]: minibatch noise as a temperature (the paper's Box 1). Near a minimum θ* of
 //!   L with Hessian 𝐇, SGD with learning rate η and minibatches of B examples drawn with
 //!   replacement is θ ← θ − η(∇L + ξ) with Cov ξ = C/B (C the per-example gradient
@@ -21,7 +25,7 @@
 use rand::seq::index::sample;
 use rayon::prelude::*;
 
-use super::two_layer::{cka, Dataset, Hidden, Loss, Sgd, TwoLayer};
+use super::two_layer::{cka, output_overlap, Dataset, Hidden, Loss, Sgd, TwoLayer};
 use crate::error::{invalid, Result};
 use crate::rng::Streams;
 
@@ -90,9 +94,17 @@ pub fn image_split(
     ))
 }
 
-/// One trained network: test loss, training loss, test accuracy, hidden representation of the
-/// test inputs, parameter count.
-type Run = (f64, f64, f64, faer::Mat<f64>, usize);
+/// One trained network of [`loss_spread`].
+struct Run {
+    test_loss: f64,
+    train_loss: f64,
+    test_accuracy: f64,
+    /// Hidden representation of the test inputs.
+    hidden: faer::Mat<f64>,
+    /// Outputs on the test inputs.
+    outputs: faer::Mat<f64>,
+    params: usize,
+}
 
 /// A loss-spread experiment.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -142,6 +154,10 @@ pub struct SpreadPoint {
     pub overlap: f64,
     /// Its standard error (over pairs).
     pub overlap_err: f64,
+    /// Mean function-space overlap ([`output_overlap`]) of the same pairs' test outputs.
+    pub output_overlap: f64,
+    /// Its standard error (over pairs).
+    pub output_overlap_err: f64,
     /// Every network's final test loss.
     pub test_losses: Vec<f64>,
 }
@@ -149,7 +165,8 @@ pub struct SpreadPoint {
 /// Trains `cfg.seeds` networks per width on `train` and reports their test-loss distribution
 /// and representation overlap on `test`. Networks run in parallel; network s at width index w
 /// draws its initialization from stream [1, w, s] and its minibatch order from [2, w, s] of
-/// `cfg.seed`, so results do not depend on the thread count.
+/// `cfg.seed`, so results do not depend on the thread count. A network whose final training
+/// loss is not finite (a learning rate too large for its width) is an error.
 pub fn loss_spread(
     train: &Dataset,
     test: &Dataset,
@@ -196,29 +213,43 @@ pub fn loss_spread(
                         cfg.epochs,
                         &mut streams.stream(&path(2)),
                     )?;
-                    Ok((
-                        net.loss(test, cfg.loss),
-                        net.loss(train, cfg.loss),
-                        net.accuracy(test),
-                        net.hidden(test.x.as_ref()),
-                        net.num_params(),
-                    ))
+                    let train_loss = net.loss(train, cfg.loss);
+                    if !train_loss.is_finite() {
+                        return Err(invalid(format!(
+                            "training diverged at width {h} (learning rate {} too large for it)",
+                            cfg.sgd.lr
+                        )));
+                    }
+                    Ok(Run {
+                        test_loss: net.loss(test, cfg.loss),
+                        train_loss,
+                        test_accuracy: net.accuracy(test),
+                        hidden: net.hidden(test.x.as_ref()),
+                        outputs: net.outputs(test.x.as_ref()),
+                        params: net.num_params(),
+                    })
                 })
                 .collect::<Result<Vec<_>>>()?;
             let col = |f: fn(&Run) -> f64| runs.iter().map(f).collect::<Vec<f64>>();
-            let test_losses = col(|r| r.0);
+            let test_losses = col(|r| r.test_loss);
             let (test_loss, test_loss_err) = mean_err(&test_losses);
             let (spread, spread_err) = std_jackknife(&test_losses);
-            let (train_loss, train_loss_err) = mean_err(&col(|r| r.1));
-            let (test_accuracy, test_accuracy_err) = mean_err(&col(|r| r.2));
-            let overlaps: Vec<f64> = runs
-                .chunks(2)
-                .map(|p| cka(p[0].3.as_ref(), p[1].3.as_ref()))
-                .collect();
-            let (overlap, overlap_err) = mean_err(&overlaps);
+            let (train_loss, train_loss_err) = mean_err(&col(|r| r.train_loss));
+            let (test_accuracy, test_accuracy_err) = mean_err(&col(|r| r.test_accuracy));
+            let pairs = |f: fn(&Run, &Run) -> f64| {
+                mean_err(
+                    &runs
+                        .chunks(2)
+                        .map(|p| f(&p[0], &p[1]))
+                        .collect::<Vec<f64>>(),
+                )
+            };
+            let (overlap, overlap_err) = pairs(|a, b| cka(a.hidden.as_ref(), b.hidden.as_ref()));
+            let (output_overlap, output_overlap_err) =
+                pairs(|a, b| output_overlap(a.outputs.as_ref(), b.outputs.as_ref()));
             Ok(SpreadPoint {
                 width: h,
-                params: runs[0].4,
+                params: runs[0].params,
                 test_loss,
                 test_loss_err,
                 spread,
@@ -229,6 +260,8 @@ pub fn loss_spread(
                 test_accuracy_err,
                 overlap,
                 overlap_err,
+                output_overlap,
+                output_overlap_err,
                 test_losses,
             })
         })
@@ -449,6 +482,7 @@ mod tests {
             assert!((sample_var(&p.test_losses).sqrt() - p.spread).abs() < 1e-12);
             assert!(p.spread_err > 0.0 && p.spread_err < p.spread);
             assert!((0.0..=1.0 + 1e-12).contains(&p.overlap), "{}", p.overlap);
+            assert!(p.output_overlap.abs() <= 1.0 + 1e-12 && p.output_overlap_err > 0.0);
             assert_eq!(p.params, p.width * 5 + 3 * (p.width + 1));
         }
         // Wider networks fit the training set better.
@@ -462,6 +496,11 @@ mod tests {
             .unwrap();
         assert_eq!(again[1].test_losses, pts[1].test_losses);
         assert!(loss_spread(&train, &test, &spread_config(5)).is_err());
+        // A learning rate far beyond the stability limit 2/λ_max diverges: an error, not NaN.
+        let mut hot = spread_config(4);
+        hot.loss = Loss::Squared;
+        hot.sgd.lr = 1e3;
+        assert!(loss_spread(&train, &test, &hot).is_err());
     }
 
     #[test]

@@ -567,6 +567,28 @@ pub fn cka(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> f64 {
         / (frob2(a.as_ref(), a.as_ref()) * frob2(b.as_ref(), b.as_ref())).sqrt()
 }
 
+/// Function-space replica overlap of two predictors, given their outputs A and B (m × K) on
+/// the same m inputs: with each output column centred over the inputs,
+/// q = Σ_{μc} Ã_{μc} B̃_{μc} / (‖Ã‖_F ‖B̃‖_F) ∈ [−1, 1]. It is the normalized weight overlap
+/// ⟨w¹, w²⟩/(‖w¹‖‖w²‖) of two linear models evaluated in function space, and depends on the
+/// networks only through the functions they compute (so not on the permutation of their hidden
+/// units). Constant outputs give NaN.
+pub fn output_overlap(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> f64 {
+    let (m, k) = (a.nrows(), a.ncols());
+    let mean = |x: MatRef<'_, f64>, c: usize| (0..m).map(|i| x[(i, c)]).sum::<f64>() / m as f64;
+    let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
+    for c in 0..k {
+        let (ma, mb) = (mean(a, c), mean(b, c));
+        for i in 0..m {
+            let (u, v) = (a[(i, c)] - ma, b[(i, c)] - mb);
+            ab += u * v;
+            aa += u * u;
+            bb += v * v;
+        }
+    }
+    ab / (aa * bb).sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -671,5 +693,23 @@ mod tests {
         let noise = Mat::from_fn(300, 4, |_, _| StandardNormal.sample(&mut rng));
         // Independent 4-dimensional Gaussians: E CKA ≈ p q/(m ‖·‖…) ~ 4/300 here.
         assert!(cka(a.as_ref(), noise.as_ref()) < 0.1);
+    }
+
+    #[test]
+    fn output_overlap_of_shifted_scaled_and_independent_outputs() {
+        let mut rng = Streams::new(6).stream(&[0]);
+        let a = Mat::from_fn(400, 3, |_, _| StandardNormal.sample(&mut rng));
+        // A per-column shift leaves q = 1; a sign flip gives −1.
+        let b = Mat::from_fn(400, 3, |i, j| 2.0 * a[(i, j)] + j as f64);
+        assert!((output_overlap(a.as_ref(), b.as_ref()) - 1.0).abs() < 1e-12);
+        let neg = Mat::from_fn(400, 3, |i, j| -a[(i, j)]);
+        assert!((output_overlap(a.as_ref(), neg.as_ref()) + 1.0).abs() < 1e-12);
+        // B = A + independent noise of equal variance: q = 1/√2 with standard error ≈ (1 − q²)/√(mK) ≈ 0.015.
+        let c = Mat::from_fn(400, 3, |i, j| {
+            let g: f64 = StandardNormal.sample(&mut rng);
+            a[(i, j)] + g
+        });
+        let q = output_overlap(a.as_ref(), c.as_ref());
+        assert!((q - 0.5f64.sqrt()).abs() < 0.06, "{q}");
     }
 }
