@@ -15,7 +15,7 @@ use crate::runfolder::RunFolder;
 use crate::tour::Args;
 
 /// The L1 penalty of the tour's stacked RBMs.
-const RBM_L1: f64 = 1e-3;
+const RBM_L1: f64 = 1e-2;
 
 /// Fills the renormalization-group section.
 pub fn rg(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<()> {
@@ -78,13 +78,13 @@ pub fn rg(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<()> 
         args.seed,
     )?;
     folder.write_json("rg/spin-glass.json", &sg_out.json)?;
-    // Stacked RBMs with an L1 penalty (Mehta–Schwab), L = 16 at T_c.
+    // Stacked RBMs with an L1 penalty (Mehta–Schwab), L = 32 at T_c.
     let stack_set = StackExperiment {
-        l: 16,
+        l: 32,
         temperature: TC_SQUARE,
-        hidden: vec![64, 16],
-        configs: 1000 / q,
-        spec: StackExperiment::cd1(10, 0.01, 1e-4, RBM_L1),
+        hidden: vec![256, 64],
+        configs: 2000 / q,
+        spec: StackExperiment::cd1(20, 0.01, 1e-4, RBM_L1),
         window: 5,
         flow_temperatures: vec![0.8 * TC_SQUARE, TC_SQUARE, 1.25 * TC_SQUARE],
         flow_configs: 100,
@@ -202,7 +202,7 @@ pub fn rg(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<()> 
     }
     let (l1_loc, l2_loc) = (&loc[0], &loc[1]);
     rows.push(vec![
-        format!("stacked RBMs 256 → 64 → 16 at T_c (L1 λ₁ = {RBM_L1}): locality in a 5×5 window, layer 1 / layer 2"),
+        format!("stacked RBMs 1024 → 256 → 64 at T_c (L1 λ₁ = {RBM_L1}): locality in a 5×5 window, layer 1 / layer 2"),
         format!(
             "{:.3} ± {:.3} / {:.3} ± {:.3}",
             l1_loc.locality.mean, l1_loc.locality.error, l2_loc.locality.mean, l2_loc.locality.error
@@ -306,6 +306,6 @@ pub fn rg(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<()> 
     section
         .checks(&["check", "measured", "reference", "deviation"], rows, status)
         .paragraph("Reproduce from the shell:")
-        .code("glassbox rg block -L 81 -b 3\nglassbox rg flow -L 64 --levels 4\nglassbox rg mcrg -L 64 --levels 4\nglassbox rg pca -L 32\nglassbox rg order-parameter -L 32\nglassbox rg spin-glass -L 6\nglassbox rg rbm -L 32 --l1 1e-3");
+        .code("glassbox rg block -L 81 -b 3\nglassbox rg flow -L 64 --levels 4\nglassbox rg mcrg -L 64 --levels 4\nglassbox rg pca -L 32\nglassbox rg order-parameter -L 32\nglassbox rg spin-glass -L 6\nglassbox rg rbm -L 32 --l1 1e-2");
     Ok(())
 }
