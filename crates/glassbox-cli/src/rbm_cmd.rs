@@ -330,6 +330,9 @@ pub enum Action {
         /// L2 weight decay.
         #[arg(long, default_value_t = 1e-4)]
         weight_decay: f64,
+        /// L1 penalty λ₁ on the weights (adds −λ₁ sign(W) to the gradient).
+        #[arg(long, default_value_t = 0.0)]
+        l1: f64,
         /// CD or PCD.
         #[arg(long, value_enum, default_value_t = MethodArg::Cd)]
         method: MethodArg,
@@ -904,6 +907,7 @@ fn train(args: &Args) -> Result<()> {
         lr_decay,
         momentum,
         weight_decay,
+        l1,
         method,
         k,
         replicas,
@@ -946,6 +950,7 @@ fn train(args: &Args) -> Result<()> {
             lr_decay: *lr_decay,
             momentum: *momentum,
             weight_decay: *weight_decay,
+            l1: *l1,
             method: match method {
                 MethodArg::Cd => Method::Cd,
                 MethodArg::Pcd => Method::Pcd,

@@ -2546,6 +2546,54 @@ fn rg_blocks_flows_and_learns_order_parameters() {
     );
     assert!(dir.join("ae/plots/latent.svg").exists());
     assert!(dir.join("ae/plots/z2-chi.svg").exists());
+    // The pipeline on overlap configurations of the 3D EA glass.
+    let o = d("sg");
+    let out = glassbox(&[
+        "rg",
+        "spin-glass",
+        "-L",
+        "4",
+        "--couplings",
+        "gaussian",
+        "--temps",
+        "4",
+        "--samples",
+        "2",
+        "--thermalization",
+        "200",
+        "--snapshots",
+        "10",
+        "--every",
+        "2",
+        "--epochs",
+        "2",
+        "--hidden",
+        "8",
+        "-o",
+        &o,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(read(&dir.join("sg/results.csv")).lines().count(), 1 + 4);
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("sg/results.json"))).unwrap();
+    assert_eq!(json["tc"].as_f64(), Some(0.951));
+    assert!(
+        json["pca"]["uniform_overlap"].as_f64().unwrap() > 0.5,
+        "{json}"
+    );
+    assert!(dir.join("sg/plots/z2.svg").exists());
+    fails_with(
+        &["rg", "spin-glass", "--samples", "0", "-o", &d("bad-sg")],
+        "disorder sample",
+    );
+    fails_with(
+        &["rg", "spin-glass", "--temps", "2", "-o", &d("bad-sg")],
+        "--temps",
+    );
     // Stacked RBMs (Mehta–Schwab): receptive-field images and the two flows.
     let o = d("rbm");
     let out = glassbox(&[
@@ -2563,6 +2611,8 @@ fn rg_blocks_flows_and_learns_order_parameters() {
         "2,3",
         "--flow-configs",
         "10",
+        "--l1",
+        "0.001",
         "-o",
         &o,
     ]);
@@ -2572,6 +2622,9 @@ fn rg_blocks_flows_and_learns_order_parameters() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(dir.join("rbm/images/receptive-fields-layer2.svg").exists());
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("rbm/results.json"))).unwrap();
+    assert_eq!(json["settings"]["spec"]["l1"].as_f64(), Some(0.001));
     let csv = read(&dir.join("rbm/results.csv"));
     assert_eq!(csv.lines().count(), 1 + 2 * 3);
     // Bad input.

@@ -85,6 +85,7 @@ pub fn rbm_train<'py>(
     beta_min: f64,
     sigma: Option<f64>,
     learn_sigma: bool,
+    l1: f64,
 ) -> PyResult<Trained<'py>> {
     let (x, nv) = rows(&data);
     let method: Method = method.to_lowercase().parse().py()?;
@@ -105,6 +106,7 @@ pub fn rbm_train<'py>(
         lr_decay,
         momentum,
         weight_decay,
+        l1,
         method,
         k,
         init_scale,

@@ -102,5 +102,7 @@ fn _glassbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rg::rg_pca, m)?)?;
     m.add_function(wrap_pyfunction!(rg::rg_pca_order, m)?)?;
     m.add_function(wrap_pyfunction!(rg::rg_latent_order, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_overlap_configurations, m)?)?;
+    m.add_function(wrap_pyfunction!(rg::rg_rbm_stack, m)?)?;
     Ok(())
 }

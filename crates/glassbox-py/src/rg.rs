@@ -1,16 +1,20 @@
 //! Renormalization-group bindings: Wolff configurations, majority-rule blocking, MCRG, the
-//! nn-correlation flow, PCA and the autoencoder order parameter. Structured results travel
+//! nn-correlation flow, PCA and the autoencoder order parameter, overlap configurations of
+//! the EA spin glass, and stacked RBMs (Mehta–Schwab). Structured results travel
 //! as JSON; `glassbox.rg` turns them into dicts of numpy arrays.
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
 use crate::convert::{detached, json, PyResultExt};
+use glassbox::model::{CouplingLaw, GraphSpec, ModelSpec};
 use glassbox::rg::autoencoder::{latent_order_parameter, AutoencoderConfig};
 use glassbox::rg::block::block;
 use glassbox::rg::mcrg::{mcrg, nn_flow, McrgConfig};
+use glassbox::rg::overlap::{overlap_configurations, OverlapSampling};
 use glassbox::rg::pca::{pca, pca_order_parameter};
 use glassbox::rg::sample::configurations;
+use glassbox::rg::stacked_rbm::{run_experiment, StackExperiment};
 use glassbox::rng::Streams;
 
 /// Configurations of the J = 1 ferromagnet on the periodic lattice `dims` (x fastest): a flat
@@ -173,4 +177,99 @@ pub fn rg_latent_order(
     })
     .py()?;
     json(&r)
+}
+
+/// Overlap configurations `q_i = s_i^a s_i^b` of two PT replicas of the periodic EA glass on
+/// `dims` (`couplings`: "plus-minus" or "gaussian", disorder from `disorder_seed`): a flat
+/// int8 array of `len(temperatures) × samples·snapshots × N`.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn rg_overlap_configurations<'py>(
+    py: Python<'py>,
+    dims: Vec<usize>,
+    couplings: &str,
+    temperatures: Vec<f64>,
+    samples: usize,
+    thermalization: u64,
+    snapshots: usize,
+    every: u64,
+    disorder_seed: u64,
+    seed: u64,
+) -> PyResult<Bound<'py, PyArray1<i8>>> {
+    let law = match couplings {
+        "plus-minus" => CouplingLaw::PlusMinus { j: 1.0 },
+        "gaussian" => CouplingLaw::Gaussian {
+            mean: 0.0,
+            std: 1.0,
+        },
+        other => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "couplings must be 'plus-minus' or 'gaussian', got {other:?}"
+            )))
+        }
+    };
+    let spec = ModelSpec {
+        graph: GraphSpec::Lattice {
+            dims,
+            periodic: true,
+        },
+        couplings: Some(law),
+        field: Default::default(),
+        seed: disorder_seed,
+    };
+    let sampling = OverlapSampling {
+        temperatures,
+        samples,
+        thermalization,
+        snapshots,
+        every,
+        seed,
+    };
+    let c = detached(py, || overlap_configurations(&spec, &sampling)).py()?;
+    let flat: Vec<i8> = c.into_iter().flatten().flatten().collect();
+    Ok(flat.into_pyarray(py))
+}
+
+/// Stacked RBMs (Mehta–Schwab) on L × L configurations at `temperature`, CD-1; JSON with the
+/// per-layer `locality`, the `flow` and the receptive `fields` of every layer.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn rg_rbm_stack(
+    py: Python<'_>,
+    l: usize,
+    temperature: f64,
+    hidden: Vec<usize>,
+    configs: usize,
+    epochs: usize,
+    learning_rate: f64,
+    weight_decay: f64,
+    l1: f64,
+    window: usize,
+    flow_temperatures: Vec<f64>,
+    flow_configs: usize,
+    seed: u64,
+) -> PyResult<String> {
+    let e = StackExperiment {
+        l,
+        temperature,
+        hidden,
+        configs,
+        spec: StackExperiment::cd1(epochs, learning_rate, weight_decay, l1),
+        window,
+        flow_temperatures,
+        flow_configs,
+    };
+    let (r, fields) = detached(py, || -> glassbox::Result<_> {
+        let r = run_experiment(&e, seed)?;
+        let fields = (1..=r.stack.rbms.len())
+            .map(|k| r.stack.receptive_fields(k))
+            .collect::<glassbox::Result<Vec<_>>>()?;
+        Ok((r, fields))
+    })
+    .py()?;
+    json(&serde_json::json!({
+        "locality": r.localities,
+        "flow": r.flow,
+        "fields": fields,
+    }))
 }

@@ -46,3 +46,25 @@ def test_latent_order_runs():
     r = rg.latent_order(c.reshape(40, -1), t, per=10, hidden=8, epochs=3)
     assert r["points"].shape == (4, 10, 2)
     assert len(r["losses"]) == 3
+
+
+def test_overlap_configurations_feed_the_pipeline():
+    t = [0.5, 1.0, 3.0]
+    q = rg.overlap_configurations((4, 4, 4), t, samples=2, thermalization=1000, snapshots=20, every=5, seed=3)
+    assert q.shape == (3, 40, 4, 4, 4) and q.dtype == np.int8
+    again = rg.overlap_configurations((4, 4, 4), t, samples=2, thermalization=1000, snapshots=20, every=5, seed=3)
+    assert (q == again).all()
+    absq = np.abs(q.reshape(3, 40, -1).mean(axis=2)).mean(axis=1)
+    assert absq[0] > 0.6 and absq[0] > absq[2]
+    p = rg.pca_order(q.reshape(120, -1), t, per=40)
+    assert p["uniform_overlap"] > 0.9
+    with pytest.raises(ValueError, match="couplings"):
+        rg.overlap_configurations((4, 4, 4), t, couplings="ferro")
+
+
+def test_rbm_stack_with_l1():
+    r = rg.rbm_stack(l=8, hidden=(16, 4), configs=100, epochs=2, l1=1e-3, flow_temperatures=[2.0, 3.0], flow_configs=10)
+    assert r["locality"].shape == (2,) and r["fields"][0].shape == (16, 8, 8)
+    assert r["g_block"].shape == (2, 3) and r["g_rbm"].shape == (2, 3)
+    with pytest.raises(ValueError, match="multiple of 2"):
+        rg.rbm_stack(l=6, hidden=(4, 2))

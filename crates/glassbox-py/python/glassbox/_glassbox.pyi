@@ -264,7 +264,7 @@ def quantum_sqa(model: Ising, config: str) -> str: ...
 def quantum_compare(models: list[Ising], config: str) -> str: ...
 
 # Boltzmann machines (glassbox.boltzmann).
-def rbm_train(data: np.ndarray, hidden: int, epochs: int, batch_size: int, learning_rate: float, lr_decay: float, momentum: float, weight_decay: float, method: str, k: int, init_scale: float, seed: int, visible: str, replicas: int, beta_min: float, sigma: float | None, learn_sigma: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, np.ndarray | None]: ...
+def rbm_train(data: np.ndarray, hidden: int, epochs: int, batch_size: int, learning_rate: float, lr_decay: float, momentum: float, weight_decay: float, method: str, k: int, init_scale: float, seed: int, visible: str, replicas: int, beta_min: float, sigma: float | None, learn_sigma: bool, l1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, np.ndarray | None]: ...
 def rbm_free_energy(w: np.ndarray, a: np.ndarray, b: np.ndarray, v: np.ndarray, sigma: np.ndarray | None = None) -> np.ndarray: ...
 def rbm_sample(w: np.ndarray, a: np.ndarray, b: np.ndarray, chains: int, steps: int, seed: int, sigma: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]: ...
 def rbm_log_z_exact(w: np.ndarray, a: np.ndarray, b: np.ndarray, sigma: np.ndarray | None = None) -> float: ...
@@ -303,5 +303,30 @@ def rg_latent_order(
     epochs: int,
     beta_kl: float,
     variational: bool,
+    seed: int,
+) -> str: ...
+def rg_overlap_configurations(
+    dims: list[int],
+    couplings: str,
+    temperatures: list[float],
+    samples: int,
+    thermalization: int,
+    snapshots: int,
+    every: int,
+    disorder_seed: int,
+    seed: int,
+) -> npt.NDArray[np.int8]: ...
+def rg_rbm_stack(
+    l: int,
+    temperature: float,
+    hidden: list[int],
+    configs: int,
+    epochs: int,
+    learning_rate: float,
+    weight_decay: float,
+    l1: float,
+    window: int,
+    flow_temperatures: list[float],
+    flow_configs: int,
     seed: int,
 ) -> str: ...

@@ -104,11 +104,12 @@ def train(
     beta_min: float = 0.5,
     sigma: Optional[float] = None,
     learn_sigma: bool = False,
+    l1: float = 0.0,
 ) -> RBM:
     """Trains an RBM on rows of ``data`` (0/1, or real values with ``visible="gaussian"``)
     by CD-k (``method="cd"``), persistent CD (``"pcd"``) or parallel-tempering PCD
     (``"pt"``: ``replicas`` temperatures, β linear from 1 to ``beta_min``) with momentum, L2
-    weight decay on W and learning rate ``learning_rate / (1 + lr_decay · epoch)``.
+    weight decay and an L1 penalty ``l1`` (gradient term −λ₁ sign(W)) on W and learning rate ``learning_rate / (1 + lr_decay · epoch)``.
     ``history`` holds per-epoch reconstruction error, pseudo-log-likelihood (NaN for
     Gaussian units), the reconstruction log-density ln N(v; E[v | h = P(h|v)], σ²) (Gaussian
     units; NaN for Bernoulli ones) and, for PT, the exchange acceptance per neighbouring pair.
@@ -119,7 +120,7 @@ def train(
         x, int(hidden), int(epochs), int(batch_size), float(learning_rate), float(lr_decay),
         float(momentum), float(weight_decay), str(method), int(k), float(init_scale), int(seed),
         str(visible), int(replicas), float(beta_min),
-        None if sigma is None else float(sigma), bool(learn_sigma),
+        None if sigma is None else float(sigma), bool(learn_sigma), float(l1),
     )
     return RBM(w, a, b, json.loads(hist), sigma=sigma)
 

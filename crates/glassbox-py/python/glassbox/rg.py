@@ -7,6 +7,10 @@
     >>> r["nu"], r["nu_err"]                                                  # ν per blocking step
     >>> p = rg.pca_order(c.reshape(30, -1), [2.0, 2.269, 2.6], per=10)
     >>> p["uniform_overlap"], p["t_peak"]
+    >>> t = np.linspace(0.6, 2.0, 8)
+    >>> q = rg.overlap_configurations((6, 6, 6), t, samples=4)                # spin glass
+    >>> rg.latent_order(q.reshape(len(q) * q.shape[1], -1), t, per=q.shape[1])["euclidean"]
+    >>> s = rg.rbm_stack(l=16, hidden=(64, 16), l1=1e-3)                      # Mehta–Schwab
 
 Conventions: spins are int8 ±1 on periodic lattices; a configuration array of shape
 (L_y, L_x) or (L_z, L_y, L_x) is the library's layout (x fastest) in C order. The model is
@@ -32,10 +36,18 @@ __all__ = [
     "pca",
     "pca_order",
     "latent_order",
+    "overlap_configurations",
+    "rbm_stack",
+    "TC_EA_PM",
+    "TC_EA_GAUSSIAN",
 ]
 
 #: Onsager's critical temperature of the square-lattice Ising ferromagnet (J = 1).
 TC_SQUARE = 2.0 / np.log(1.0 + np.sqrt(2.0))
+#: T_c of the 3D ±J Edwards–Anderson glass, 1.1019(29) (Baity-Jesi et al. 2013).
+TC_EA_PM = 1.1019
+#: T_c of the 3D Gaussian Edwards–Anderson glass, 0.951(9) (Katzgraber, Körner & Young 2006).
+TC_EA_GAUSSIAN = 0.951
 
 
 def configurations(
@@ -189,3 +201,74 @@ def latent_order(
     out["points"] = np.asarray(r["points"])
     out["losses"] = np.asarray(r["losses"])
     return out
+
+
+def overlap_configurations(
+    shape: Sequence[int],
+    temperatures: Sequence[float],
+    couplings: str = "plus-minus",
+    samples: int = 8,
+    thermalization: int = 20000,
+    snapshots: int = 50,
+    every: int = 10,
+    disorder_seed: int = 1,
+    seed: int = 1,
+) -> np.ndarray:
+    """Overlap configurations q_i = s_i^a s_i^b of two parallel-tempering replicas of the
+    periodic Edwards–Anderson glass on ``shape`` (J_ij = ±1 for ``"plus-minus"``, N(0, 1)
+    for ``"gaussian"``; ``samples`` disorder samples drawn from ``disorder_seed``), each with
+    a random global sign: int8 array of shape ``(len(temperatures), samples · snapshots,
+    *shape)``, snapshots ``every`` sweeps apart after ``thermalization`` sweeps. They are
+    gauge invariant and feed :func:`pca_order` and :func:`latent_order` as Ising
+    configurations do (the overlap q plays the magnetization)."""
+    shape = tuple(int(s) for s in shape)
+    flat = _glassbox.rg_overlap_configurations(
+        [int(s) for s in reversed(shape)], str(couplings), [float(t) for t in temperatures],
+        int(samples), int(thermalization), int(snapshots), int(every), int(disorder_seed), int(seed),
+    )
+    return np.asarray(flat).reshape((len(temperatures), int(samples) * int(snapshots)) + shape)
+
+
+def rbm_stack(
+    l: int = 32,
+    temperature: float = TC_SQUARE,
+    hidden: Sequence[int] | None = None,
+    configs: int = 2000,
+    epochs: int = 20,
+    learning_rate: float = 0.01,
+    weight_decay: float = 1e-4,
+    l1: float = 0.0,
+    window: int = 5,
+    flow_temperatures: Sequence[float] | None = None,
+    flow_configs: int = 200,
+    seed: int = 1,
+) -> Dict[str, Any]:
+    """Stacked RBMs (Mehta & Schwab) trained greedily by CD-1 on L × L configurations at
+    ``temperature`` (hidden units per layer ``hidden``, default L²/4, L²/16; L2
+    ``weight_decay`` and L1 penalty ``l1`` on the weights). Returns per layer the
+    ``locality`` (share of squared weight in a ``window``² window around each receptive
+    field's peak) ± ``locality_err`` and its site-permuted ``baseline``; the receptive
+    ``fields`` (list over layers of arrays units × L × L); and the nn-correlation flows at
+    ``flow_temperatures`` (default T_c × 0.8 … 1.25): ``g_block`` and ``g_rbm`` of shape
+    (temperatures, layers + 1) — k majority-rule blockings vs layer-k reconstructions."""
+    l = int(l)
+    hidden = [l * l // 4, l * l // 16] if hidden is None else [int(h) for h in hidden]
+    if flow_temperatures is None:
+        flow_temperatures = [x * TC_SQUARE for x in (0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.25)]
+    r = json.loads(
+        _glassbox.rg_rbm_stack(
+            l, float(temperature), hidden, int(configs), int(epochs), float(learning_rate),
+            float(weight_decay), float(l1), int(window), [float(t) for t in flow_temperatures],
+            int(flow_configs), int(seed),
+        )
+    )
+    loc = r["locality"]
+    return {
+        "locality": np.array([x["locality"]["mean"] for x in loc]),
+        "locality_err": np.array([x["locality"]["error"] for x in loc]),
+        "baseline": np.array([x["baseline"]["mean"] for x in loc]),
+        "fields": [np.asarray(f).reshape(len(f), l, l) for f in r["fields"]],
+        "temperatures": np.array([p["t"] for p in r["flow"]]),
+        "g_block": np.array([[e["mean"] for e in p["block"]] for p in r["flow"]]),
+        "g_rbm": np.array([[e["mean"] for e in p["rbm"]] for p in r["flow"]]),
+    }

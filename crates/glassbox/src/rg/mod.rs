@@ -11,12 +11,15 @@
 //!   the uniform magnetization).
 //! - [`autoencoder`]: a small dense (variational) autoencoder whose latent codes give an
 //!   order parameter `Z^op` (Manhattan norm of the 2D code) and its temperature derivative.
+//! - [`overlap`]: overlap configurations `q_i = s_i^a s_i^b` of two replicas of a spin glass
+//!   (parallel tempering), the same pipeline's input for the Edwards–Anderson model.
 //! - [`stacked_rbm`]: stacked RBMs trained on configurations (Mehta & Schwab): locality of
 //!   their receptive fields, and the flow of reconstructions against the block-spin flow.
 
 pub mod autoencoder;
 pub mod block;
 pub mod mcrg;
+pub mod overlap;
 pub mod pca;
 pub mod sample;
 pub mod stacked_rbm;
@@ -35,3 +38,11 @@ pub const YH_2D: f64 = 1.875;
 /// The (numerical) critical temperature of the simple-cubic Ising ferromagnet with J = 1,
 /// `T_c = 4.511 523 6(4)` (Ferrenberg, Xu & Landau 2018).
 pub const TC_CUBIC: f64 = 4.511_523_6;
+
+/// The critical temperature of the 3D ±J Edwards–Anderson spin glass (J = 1),
+/// `T_c = 1.1019(29)` (Baity-Jesi et al. 2013).
+pub const TC_EA_PM: f64 = 1.1019;
+
+/// The critical temperature of the 3D Gaussian Edwards–Anderson spin glass (unit variance),
+/// `T_c = 0.951(9)` (Katzgraber, Körner & Young 2006).
+pub const TC_EA_GAUSSIAN: f64 = 0.951;

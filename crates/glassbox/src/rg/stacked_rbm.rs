@@ -36,6 +36,7 @@ use crate::error::{invalid, Result};
 use crate::measure::{Estimate, Series};
 use crate::rg::block::block;
 use crate::rg::mcrg::nn_correlation;
+use crate::rg::sample::configurations;
 use crate::rng::Streams;
 
 /// A stack of trained RBMs (layer 1 first).
@@ -294,11 +295,98 @@ pub fn flows(
         .collect()
 }
 
+/// The whole Mehta–Schwab experiment: what to train and how to probe it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct StackExperiment {
+    /// Lattice side L (a multiple of 2^layers).
+    pub l: usize,
+    /// Temperature of the training configurations.
+    pub temperature: f64,
+    /// Hidden units per layer.
+    pub hidden: Vec<usize>,
+    /// Training configurations (Wolff, one sweep apart after 200).
+    pub configs: usize,
+    /// Training of every layer (its `hidden` and `seed` are set per layer by
+    /// [`train_stack`]).
+    pub spec: TrainSpec,
+    /// Side of the locality window (odd).
+    pub window: usize,
+    /// Temperatures of the flow.
+    pub flow_temperatures: Vec<f64>,
+    /// Configurations per flow temperature.
+    pub flow_configs: usize,
+}
+
+impl StackExperiment {
+    /// The training of Mehta–Schwab-style runs: CD-1, minibatches of 20, momentum 0.5, L2
+    /// weight decay and L1 penalty as given, no monitoring.
+    pub fn cd1(epochs: usize, learning_rate: f64, weight_decay: f64, l1: f64) -> TrainSpec {
+        TrainSpec {
+            epochs,
+            batch_size: 20,
+            learning_rate,
+            weight_decay,
+            l1,
+            method: crate::boltzmann::Method::Cd,
+            monitor: false,
+            ..TrainSpec::default()
+        }
+    }
+}
+
+/// What [`run_experiment`] finds.
+#[derive(Clone, Debug)]
+pub struct StackOutcome {
+    /// The trained stack.
+    pub stack: RbmStack,
+    /// Locality of every layer (layer 1 first).
+    pub localities: Vec<Locality>,
+    /// The block-spin and RBM flows at each flow temperature.
+    pub flow: Vec<FlowPoint>,
+}
+
+/// Runs a [`StackExperiment`] from `seed`: training configurations from `streams(seed)`
+/// ([`configurations`]), the stack trained with `spec` (seed replaced by `seed`), the
+/// locality of every layer with permutations from child `[9, 0]`, flow configurations from
+/// child `[9, 1]` and the flows from child `[9, 2]`.
+pub fn run_experiment(e: &StackExperiment, seed: u64) -> Result<StackOutcome> {
+    let (l, depth) = (e.l, e.hidden.len());
+    if depth == 0 || l % (1 << depth) != 0 {
+        return Err(invalid(format!(
+            "L must be a multiple of 2^(number of layers), got L = {l} and {depth} layers"
+        )));
+    }
+    let streams = Streams::new(seed);
+    let train = configurations(&[l, l], &[e.temperature], e.configs, 1, 200, &streams)?;
+    let spec = TrainSpec {
+        seed,
+        ..e.spec.clone()
+    };
+    let stack = train_stack(&train[0], l, &e.hidden, &spec)?;
+    let loc_streams = streams.child(&[9, 0]);
+    let localities = (1..=depth)
+        .map(|k| stack.locality(k, e.window, &loc_streams))
+        .collect::<Result<Vec<_>>>()?;
+    let test = configurations(
+        &[l, l],
+        &e.flow_temperatures,
+        e.flow_configs,
+        1,
+        200,
+        &streams.child(&[9, 1]),
+    )?;
+    let flow = flows(&stack, &e.flow_temperatures, &test, &streams.child(&[9, 2]))?;
+    Ok(StackOutcome {
+        stack,
+        localities,
+        flow,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::boltzmann::Method;
-    use crate::rg::sample::configurations;
     use crate::rg::TC_SQUARE;
 
     #[test]
