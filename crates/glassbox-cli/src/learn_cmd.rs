@@ -370,9 +370,8 @@ pub fn regression_curve(a: &RegressionArgs, seed: u64, overlap_first: bool) -> R
         "test error peaks at p = {} (p/n = {:.2}): {:.4} ± {:.4}; training error reaches 0 at p ≥ n",
         peak.p, peak.gamma, peak.test_error, peak.test_error_err
     ));
-    if let (DataSource::Linear, regression::Activation::Relu, true) =
-        (a.source, cfg.activation, a.ridge == 0.0)
-    {
+    if let (DataSource::Linear, true) = (a.source, a.ridge == 0.0) {
+        let constants = cfg.activation.constants()?;
         let psi2 = a.n as f64 / a.d as f64;
         let xs: Vec<f64> = (0..200)
             .map(|k| 0.05 * 400f64.powf(k as f64 / 199.0))
@@ -380,15 +379,7 @@ pub fn regression_curve(a: &RegressionArgs, seed: u64, overlap_first: bool) -> R
         let ys = xs
             .iter()
             .map(|&g| {
-                dd::random_features_risk(
-                    g * psi2,
-                    psi2,
-                    dd::Activation::centred_relu(),
-                    a.r2,
-                    0.0,
-                    a.sigma2,
-                )
-                .map(|r| {
+                dd::random_features_risk(g * psi2, psi2, constants, a.r2, 0.0, a.sigma2).map(|r| {
                     if r.is_finite() && r < 1e3 {
                         r + a.sigma2
                     } else {

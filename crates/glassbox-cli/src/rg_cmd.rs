@@ -134,6 +134,7 @@ pub enum Experiment {
     },
     /// A variational autoencoder trained on 2D Ising configurations from all temperatures:
     /// Z^op = Manhattan norm of the 2D latent code, and the peak of χ(Z^op) = |d⟨Z^op⟩/dT|.
+    #[command(visible_alias = "autoencoder")]
     OrderParameter {
         /// Lattice side L.
         #[arg(short = 'L', long, default_value_t = 32)]

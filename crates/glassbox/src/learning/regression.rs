@@ -42,6 +42,25 @@ impl Activation {
             Activation::Tanh => z.tanh(),
         }
     }
+
+    /// The constants μ₁ = E[Gσ(G)] and μ* of σ that the Mei–Montanari curve
+    /// ([`crate::theory::double_descent::random_features_risk`]) needs: closed form for the
+    /// ReLU, Gaussian quadrature for tanh (μ₁ ≈ 0.6057, μ*² ≈ 0.0274; E tanh G = 0).
+    pub fn constants(self) -> Result<crate::theory::double_descent::Activation> {
+        use crate::theory::double_descent::Activation as Constants;
+        use crate::theory::numerics::gaussian_average;
+        match self {
+            Activation::Relu => Ok(Constants::centred_relu()),
+            Activation::Tanh => {
+                let mu1 = gaussian_average(|z| z * z.tanh(), &[])?;
+                let second = gaussian_average(|z| z.tanh().powi(2), &[])?;
+                Ok(Constants {
+                    mu1,
+                    mu_star: (second - mu1 * mu1).sqrt(),
+                })
+            }
+        }
+    }
 }
 
 /// Where the training and test data come from.
@@ -341,26 +360,40 @@ mod tests {
             r2: 1.0,
             sigma2: 0.1,
         };
-        let curve = double_descent(&src, &config(n, vec![50, 300, 600], 24)).unwrap();
-        for pt in &curve {
-            let theory = random_features_risk(
-                pt.p as f64 / d as f64,
-                n as f64 / d as f64,
-                Act::centred_relu(),
-                1.0,
-                0.0,
-                0.1,
-            )
-            .unwrap()
-                + 0.1; // the test labels carry the noise too
-            assert!(
-                (pt.test_error - theory).abs() < 4.0 * pt.test_error_err + 0.05 * theory,
-                "p = {}: {} ± {} vs {theory}",
-                pt.p,
-                pt.test_error,
-                pt.test_error_err
-            );
+        for activation in [Activation::Relu, Activation::Tanh] {
+            let cfg = CurveConfig {
+                activation,
+                ..config(n, vec![50, 300, 600], 24)
+            };
+            let curve = double_descent(&src, &cfg).unwrap();
+            for pt in &curve {
+                let theory = random_features_risk(
+                    pt.p as f64 / d as f64,
+                    n as f64 / d as f64,
+                    activation.constants().unwrap(),
+                    1.0,
+                    0.0,
+                    0.1,
+                )
+                .unwrap()
+                    + 0.1; // the test labels carry the noise too
+                assert!(
+                    (pt.test_error - theory).abs() < 4.0 * pt.test_error_err + 0.05 * theory,
+                    "{activation:?}, p = {}: {} ± {} vs {theory}",
+                    pt.p,
+                    pt.test_error,
+                    pt.test_error_err
+                );
+            }
         }
+        // The tanh constants: μ₁ = E[sech² G] (Stein), and the ReLU's closed form.
+        let t = Activation::Tanh.constants().unwrap();
+        assert!((t.mu1 - 0.605_706).abs() < 1e-5, "{}", t.mu1);
+        assert!((t.mu_star.powi(2) - 0.027_4).abs() < 1e-3, "{}", t.mu_star);
+        assert_eq!(
+            Activation::Relu.constants().unwrap().mu1,
+            Act::centred_relu().mu1
+        );
     }
 
     #[test]
