@@ -640,6 +640,20 @@ mod tests {
         ModelSpec::from_toml(toml).unwrap().build().unwrap()
     }
 
+    /// The reads of `anneal` on one thread, checked equal to those on two.
+    fn anneal_on_1_and_2_threads(m: &Ising, cfg: &AnnealConfig) -> AnnealResult {
+        let run = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| anneal(m, cfg).unwrap())
+        };
+        let one = run(1);
+        assert_eq!(one, run(2), "thread count changed the reads");
+        one
+    }
+
     fn config(sweeps: u64, reads: usize, seed: u64) -> AnnealConfig {
         AnnealConfig {
             schedule: Schedule::Geometric {
@@ -722,15 +736,7 @@ mod tests {
             let m = model(spec);
             let exact = enumerate(&m, &[1.0]).unwrap();
             let cfg = config(300, 32, 40 + k as u64);
-            let run = |threads| {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap()
-                    .install(|| anneal(&m, &cfg).unwrap())
-            };
-            let one = run(1);
-            assert_eq!(one, run(2), "thread count changed the reads");
+            let one = anneal_on_1_and_2_threads(&m, &cfg);
             let tol = 1e-9 * exact.ground_energy.abs().max(1.0);
             let hits = one.hits(exact.ground_energy, tol);
             assert!(
@@ -781,15 +787,7 @@ mod tests {
             let cfg = config(100, 100, 9);
             let annealer = Annealer::new(&m, &cfg).unwrap();
             assert!(annealer.multispin.is_some());
-            let run = |threads| {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap()
-                    .install(|| anneal(&m, &cfg).unwrap())
-            };
-            let one = run(1);
-            assert_eq!(one, run(2), "thread count changed the reads");
+            let one = anneal_on_1_and_2_threads(&m, &cfg);
             assert_eq!(annealer.reads(60..70), one.reads[60..70].to_vec());
             assert!(annealer.reads(7..7).is_empty());
             // Consecutive batches inside one group (the kept group) and across two.
