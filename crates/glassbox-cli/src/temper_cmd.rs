@@ -467,7 +467,7 @@ fn link_identity(
 type Getter = fn(&glassbox::mc::tempering::TemperingPoint) -> Option<Estimate>;
 
 /// (column name, accessor, axis label) of the per-temperature observables.
-const OBSERVABLES: [(&str, Getter, &str); 11] = [
+const OBSERVABLES: [(&str, Getter, &str); 12] = [
     ("e", |p| Some(p.energy), "energy per spin e"),
     ("c", |p| Some(p.specific_heat), "specific heat per spin C/N"),
     ("abs_m", |p| Some(p.abs_m), "|m|"),
@@ -485,6 +485,11 @@ const OBSERVABLES: [(&str, Getter, &str); 11] = [
         "chi_sg",
         |p| Some(p.chi_sg),
         "spin-glass susceptibility χ_SG = N⟨q²⟩",
+    ),
+    (
+        "qk2",
+        |p| p.qk2,
+        "⟨|q(k_min)|²⟩, the overlap at the smallest wave vector",
     ),
     ("xi", |p| p.correlation_length, "correlation length ξ_L"),
 ];
@@ -637,7 +642,7 @@ fn write_outputs(folder: &RunFolder, spec: &TemperSpec, r: &TemperingResult) -> 
     let what = spec.model.describe();
     let t: Vec<f64> = r.points.iter().map(|p| p.temperature).collect();
     for (name, get, label) in OBSERVABLES {
-        if matches!(name, "m2" | "q4") || r.points.iter().any(|p| get(p).is_none()) {
+        if matches!(name, "m2" | "q4" | "qk2") || r.points.iter().any(|p| get(p).is_none()) {
             continue;
         }
         let plot = Plot::new(format!("{label} — {what}"), "temperature T", label).with(
