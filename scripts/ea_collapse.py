@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Where xi_L/L of several lattice sizes cross, with errors from resampling the disorder samples.
+"""Where xi_L/L and g of several lattice sizes cross, with errors from resampling the samples.
 
 Usage: ea_collapse.py [--nu NU] [--window TLO:THI] [--boot B] L:FOLDER[,FOLDER...] ...
 
@@ -10,11 +10,12 @@ samples.csv the script forms the disorder averages [·] and
 
     xi_L / L = sqrt([q²] / [|q(k_min)|²] - 1) / (2 L sin(pi / L))
 
-(the ratio of averages, as `glassbox temper` does). It then resamples the disorder samples of
+(the ratio of averages, as `glassbox temper` does), and the Binder ratio
+g = (3 - [q^4] / [q^2]^2) / 2. It then resamples the disorder samples of
 every size with replacement (bootstrap, B times) and reports, with the 16-84 % range of the
 resamplings as the error:
 
-1. the crossing of each pair of consecutive sizes (linear interpolation of the difference
+1. for xi_L/L and for g, the crossing of each pair of consecutive sizes (linear interpolation of the difference
    between the two bracketing temperatures; resamplings without a crossing in the window are
    counted);
 2. T_c from a finite-size-scaling collapse of all sizes in the window,
@@ -33,7 +34,7 @@ import numpy as np
 def load(spec):
     size, folders = spec.split(":", 1)
     size = int(size)
-    temps, q2, qk2 = None, [], []
+    temps, q2, q4, qk2 = None, [], [], []
     for folder in folders.split(","):
         rows = list(csv.DictReader(open(f"{folder}/samples.csv")))
         by_sample = {}
@@ -46,14 +47,20 @@ def load(spec):
             elif not np.allclose(t, temps):
                 raise SystemExit(f"error: {folder} has other temperatures than the first run")
             q2.append([float(r["q2"]) for r in rs])
+            q4.append([float(r["q4"]) for r in rs])
             qk2.append([float(r["qk2"]) for r in rs])
-    return size, np.array(temps), np.array(q2), np.array(qk2)
+    return size, np.array(temps), np.array(q2), np.array(q4), np.array(qk2)
 
 
-def xi_over_l(size, q2, qk2):
-    """xi_L/L from disorder averages over the first axis (samples)."""
+def xi_over_l(size, q2, q4, qk2):
+    """xi_L/L from disorder averages over the samples (the second-to-last axis)."""
     ratio = q2.mean(axis=-2) / qk2.mean(axis=-2)
     return np.sqrt(np.maximum(ratio - 1.0, 0.0)) / (2.0 * size * math.sin(math.pi / size))
+
+
+def binder(size, q2, q4, qk2):
+    """g = (3 - [q^4] / [q^2]^2) / 2 from disorder averages over the samples."""
+    return 0.5 * (3.0 - q4.mean(axis=-2) / q2.mean(axis=-2) ** 2)
 
 
 def crossing(temps, a, b):
@@ -107,27 +114,28 @@ def main():
         raise SystemExit("error: the runs have different temperatures")
     sizes = [r[0] for r in runs]
     rng = np.random.default_rng(args.seed)
-    boots = []
-    for size, _, q2, qk2 in runs:
-        idx = rng.integers(0, len(q2), size=(args.boot, len(q2)))
-        boots.append(xi_over_l(size, q2[idx], qk2[idx]))  # [boot, T]
-    full = [xi_over_l(size, q2, qk2) for size, _, q2, qk2 in runs]
-    errs = [b.std(axis=0, ddof=1) for b in boots]
-
-    print("xi_L/L (bootstrap errors); samples: "
-          + ", ".join(f"L = {r[0]}: {len(r[2])}" for r in runs))
-    print("       T" + "".join(f"{'L = ' + str(s):>19}" for s in sizes))
-    for i, t in enumerate(temps):
-        print(f"{t:8.4f}" + "".join(f"{f[i]:>11.4f} ± {e[i]:.4f}" for f, e in zip(full, errs)))
-
-    print("\npairwise crossings (bootstrap median, 16-84 % range):")
-    for i in range(len(runs) - 1):
-        xs = [crossing(temps, boots[i][b], boots[i + 1][b]) for b in range(args.boot)]
-        missing = sum(x is None for x in xs)
-        whole = crossing(temps, full[i], full[i + 1])
-        print(f"  L = {sizes[i]} / {sizes[i + 1]}: all samples "
-              + (f"{whole:.3f}" if whole is not None else "none")
-              + f"; resampled {band(xs)}; no crossing in {missing} of {args.boot}")
+    picks = [rng.integers(0, len(r[2]), size=(args.boot, len(r[2]))) for r in runs]
+    curves = {}
+    for name, f in (("xi_L/L", xi_over_l), ("g", binder)):
+        full = [f(size, q2, q4, qk2) for size, _, q2, q4, qk2 in runs]
+        boots = [f(size, q2[i], q4[i], qk2[i]) for (size, _, q2, q4, qk2), i in zip(runs, picks)]
+        errs = [b.std(axis=0, ddof=1) for b in boots]
+        curves[name] = full, boots, errs
+        print(f"\n{name} (bootstrap errors); samples: "
+              + ", ".join(f"L = {r[0]}: {len(r[2])}" for r in runs))
+        print("       T" + "".join(f"{'L = ' + str(s):>19}" for s in sizes))
+        for i, t in enumerate(temps):
+            print(f"{t:8.4f}"
+                  + "".join(f"{y[i]:>11.4f} ± {e[i]:.4f}" for y, e in zip(full, errs)))
+        print(f"crossings of {name} (bootstrap median, 16-84 % range):")
+        for i in range(len(runs) - 1):
+            xs = [crossing(temps, boots[i][b], boots[i + 1][b]) for b in range(args.boot)]
+            missing = sum(x is None for x in xs)
+            whole = crossing(temps, full[i], full[i + 1])
+            print(f"  L = {sizes[i]} / {sizes[i + 1]}: all samples "
+                  + (f"{whole:.3f}" if whole is not None else "none")
+                  + f"; resampled {band(xs)}; no crossing in {missing} of {args.boot}")
+    full, boots, errs = curves["xi_L/L"]
 
     lo, hi = map(float, args.window.split(":"))
     sel = (temps >= lo) & (temps <= hi)
@@ -144,7 +152,7 @@ def main():
     for label, nus in ((f"nu = {args.nu} fixed", np.array([args.nu])), ("nu free", nus_free)):
         tc, nu, chi2 = fit(full, nus)
         bt = [fit([b[k] for b in boots], nus) for k in range(args.boot)]
-        print(f"\ncollapse, {label}, T in [{lo}, {hi}] ({sel.sum()} temperatures):")
+        print(f"\ncollapse of xi_L/L, {label}, T in [{lo}, {hi}] ({sel.sum()} temperatures):")
         print(f"  all samples: T_c = {tc:.3f}, nu = {nu:.2f}, chi^2 = {chi2:.1f} for "
               f"{dof - (len(nus) > 1)} degrees of freedom")
         print(f"  resampled: T_c = {band([b[0] for b in bt])}")
