@@ -166,7 +166,12 @@ fn scan_matches_scalar(m: &Ising, temps: &[f64], sweeps: (u64, u64), seed: u64) 
         assert!(a.acceptance > 0.0 && a.acceptance < 1.0);
         for ((what, x), (_, y)) in scan_observables(a).into_iter().zip(scan_observables(b)) {
             assert!(y.reliable, "scalar {what} at T={}", b.temperature);
-            within(&format!("scan {what} at T={}", a.temperature), &x, y.mean, y.error);
+            within(
+                &format!("scan {what} at T={}", a.temperature),
+                &x,
+                y.mean,
+                y.error,
+            );
         }
     }
 }

@@ -275,7 +275,12 @@ impl Lanes {
     fn moments(&self) -> [f64; 6] {
         let n = self.lanes.n() as f64;
         let mut sum = [0.0; 6];
-        for (e, m) in self.lanes.energies().iter().zip(self.lanes.magnetizations()) {
+        for (e, m) in self
+            .lanes
+            .energies()
+            .iter()
+            .zip(self.lanes.magnetizations())
+        {
             for (s, x) in sum.iter_mut().zip(moments(e / n, m as f64 / n)) {
                 *s += x;
             }
@@ -368,8 +373,8 @@ impl Chain {
                 *spins = state.0.into_spins();
             }
             Walker::Lanes(l) => {
-                let sweeper = MultiSweeper::new(&l.lanes, config.rule, beta)
-                    .expect("validated temperature");
+                let sweeper =
+                    MultiSweeper::new(&l.lanes, config.rule, beta).expect("validated temperature");
                 // Accepted flips are the sites that changed in a sweep (it visits each once).
                 let mut before: Option<MultiSpin> = None;
                 self.tally.run(
@@ -411,9 +416,7 @@ impl Chain {
             specific_heat: jackknife(&[&t.e, &t.e2], b, |x| {
                 beta * beta * n * (x[1] - x[0] * x[0])
             }),
-            susceptibility: jackknife(&[&t.abs_m, &t.m2], b, |x| {
-                beta * n * (x[1] - x[0] * x[0])
-            }),
+            susceptibility: jackknife(&[&t.abs_m, &t.m2], b, |x| beta * n * (x[1] - x[0] * x[0])),
             binder: jackknife(&[&t.m2, &t.m4], b, |x| 1.0 - x[1] / (3.0 * x[0] * x[0])),
             acceptance: t.accepted as f64 / (measured.max(1) as f64 * n * self.lanes() as f64),
             sweeps: measured,
@@ -633,7 +636,20 @@ mod tests {
         keys.sort_unstable();
         assert_eq!(
             keys,
-            ["abs_m", "accepted", "done", "e", "e2", "index", "m", "m2", "m4", "rng", "spins", "temperature"]
+            [
+                "abs_m",
+                "accepted",
+                "done",
+                "e",
+                "e2",
+                "index",
+                "m",
+                "m2",
+                "m4",
+                "rng",
+                "spins",
+                "temperature"
+            ]
         );
         let mut old = serde_json::to_value(&s.config).unwrap();
         old.as_object_mut().unwrap().remove("kernel");
