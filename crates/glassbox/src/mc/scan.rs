@@ -1,46 +1,5 @@
 //! Temperature scans: one Markov chain per temperature, each on the fastest kernel its model
-//! qualifies for.
-//!
-//! # Kernels
-//!
-//! With [`Kernel::Auto`] (the default) and no cluster moves, a model that qualifies for
-//! multispin coding ([`MultiSpin::check`]: a periodic 2D or 3D lattice, couplings ±J of one
-//! magnitude, ferromagnetic or not, and no field) runs each temperature's chain as 64
-//! independent replicas bit-sliced in one [`MultiSpin`] (see [`crate::mc::multispin`]). A
-//! sweep is then N attempted flips in each of the 64 replicas, with the sites visited in
-//! checkerboard order (sequential order when a side of the lattice is odd) whatever
-//! [`ScanConfig::order`] says; [`ScanConfig::rule`] applies as on the scalar path. Every other
-//! model, [`Kernel::Scalar`] and cluster moves run one replica on the scalar [`Sweeper`] (or
-//! the cluster sampler), the reference the multispin kernel is tested against.
-//!
-//! # Measurements
-//!
-//! A measurement, taken every [`ScanConfig::measure_every`]-th sweep after thermalization,
-//! records per spin `e = E/N` and `m = M/N` as the six moments `e, e², m, |m|, m², m⁴`. On
-//! the scalar kernel they are those of the one replica; on the multispin kernel each moment is
-//! the mean over the 64 replicas *before* it is recorded,
-//!
-//! ```text
-//! x̄ = (1/64) Σ_k x_k,    x ∈ {e, e², m, |m|, m², m⁴},
-//! ```
-//!
-//! so that `⟨e²⟩ − ⟨e⟩²` (the specific heat) and `⟨m²⟩ − ⟨|m|⟩²` (the susceptibility) stay
-//! fluctuations of one system, not of the lane mean. The 64 replicas are independent chains,
-//! so for the same number of sweeps the error bars are about 1/8 of the scalar ones (τ_int,
-//! measured on the lane means, is that of one replica). The acceptance is the fraction of
-//! accepted attempts: accepted flips / (lanes · N · sweeps), lanes = 64 or 1.
-//!
-//! # Streams
-//!
-//! Chain `i` (temperature index i) draws its initial spins from stream `[INITIAL_STATE, i]`
-//! and its moves from `[MONTE_CARLO, i]` of the seed ([`crate::rng::purpose`]); on the
-//! multispin kernel the initial stream gives one random word per site (64 independent
-//! uniform configurations) and the moves come from a [`MultiRng`] on the paths
-//! `[MONTE_CARLO, i, w]`. Results therefore do not depend on the number of threads.
-//!
-//! A [`Chain`] serializes with its kernel's state, so a checkpoint resumes bit-identically on
-//! the kernel it started on (a checkpoint written before the multispin route existed resumes
-//! on the scalar kernel).
+//! qualifies for (see [`ScanConfig`] for the kernels, what a measurement is, and the streams).
 
 use std::borrow::Cow;
 
@@ -58,6 +17,47 @@ use crate::rng::{purpose, Rng, Streams};
 const JACKKNIFE_BLOCKS: usize = 64;
 
 /// A temperature scan: one independent Markov chain per temperature.
+///
+/// # Kernels
+///
+/// With [`Kernel::Auto`] (the default) and no cluster moves, a model that qualifies for
+/// multispin coding ([`MultiSpin::check`]: a periodic 2D or 3D lattice, couplings ±J of one
+/// magnitude, ferromagnetic or not, and no field) runs each temperature's chain as 64
+/// independent replicas bit-sliced in one [`MultiSpin`] (see [`crate::mc::multispin`]). A
+/// sweep is then N attempted flips in each of the 64 replicas, with the sites visited in
+/// checkerboard order (sequential order when a side of the lattice is odd) whatever
+/// [`ScanConfig::order`] says; [`ScanConfig::rule`] applies as on the scalar path. Every other
+/// model, [`Kernel::Scalar`] and cluster moves run one replica on the scalar [`Sweeper`] (or
+/// the cluster sampler), the reference the multispin kernel is tested against.
+///
+/// # Measurements
+///
+/// A measurement, taken every [`ScanConfig::measure_every`]-th sweep after thermalization,
+/// records per spin `e = E/N` and `m = M/N` as the six moments `e, e², m, |m|, m², m⁴`. On
+/// the scalar kernel they are those of the one replica; on the multispin kernel each moment is
+/// the mean over the 64 replicas *before* it is recorded,
+///
+/// ```text
+/// x̄ = (1/64) Σ_k x_k,    x ∈ {e, e², m, |m|, m², m⁴},
+/// ```
+///
+/// so that `⟨e²⟩ − ⟨e⟩²` (the specific heat) and `⟨m²⟩ − ⟨|m|⟩²` (the susceptibility) stay
+/// fluctuations of one system, not of the lane mean. The 64 replicas are independent chains,
+/// so for the same number of sweeps the error bars are about 1/8 of the scalar ones (τ_int,
+/// measured on the lane means, is that of one replica). The acceptance is the fraction of
+/// accepted attempts: accepted flips / (lanes · N · sweeps), lanes = 64 or 1.
+///
+/// # Streams
+///
+/// Chain `i` (temperature index i) draws its initial spins from stream `[INITIAL_STATE, i]`
+/// and its moves from `[MONTE_CARLO, i]` of the seed ([`crate::rng::purpose`]); on the
+/// multispin kernel the initial stream gives one random word per site (64 independent
+/// uniform configurations) and the moves come from a [`MultiRng`] on the paths
+/// `[MONTE_CARLO, i, w]`. Results therefore do not depend on the number of threads.
+///
+/// A [`Chain`] serializes with its kernel's state, so a checkpoint resumes bit-identically on
+/// the kernel it started on (a checkpoint written before the multispin route existed resumes
+/// on the scalar kernel).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScanConfig {
@@ -66,7 +66,7 @@ pub struct ScanConfig {
     /// Acceptance rule.
     pub rule: Rule,
     /// Site order within a sweep (the multispin kernel uses checkerboard order instead, or
-    /// sequential order for a lattice with an odd side; see the [module docs](self)).
+    /// sequential order for a lattice with an odd side; see the [type docs](ScanConfig)).
     pub order: Order,
     /// Sweeps discarded for equilibration.
     pub thermalization: u64,
@@ -85,7 +85,7 @@ pub struct ScanConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterAlgorithm>,
     /// Implementation of the single-spin-flip sweeps (default [`Kernel::Auto`]: 64 bit-sliced
-    /// replicas per temperature for models that qualify, see the [module docs](self)).
+    /// replicas per temperature for models that qualify, see the [type docs](ScanConfig)).
     #[serde(default)]
     pub kernel: Kernel,
 }
@@ -181,7 +181,7 @@ pub struct PointResult {
 }
 
 /// One Markov chain of a scan, on the scalar or the multispin kernel (see the
-/// [module docs](self)); serializable so that a run can be checkpointed and resumed
+/// [type docs](ScanConfig)); serializable so that a run can be checkpointed and resumed
 /// bit-identically.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Chain {
@@ -271,7 +271,7 @@ impl Tally {
 }
 
 impl Lanes {
-    /// The lane means of [`moments`] (see the [module docs](self)).
+    /// The lane means of [`moments`] (see the [type docs](ScanConfig)).
     fn moments(&self) -> [f64; 6] {
         let n = self.lanes.n() as f64;
         let mut sum = [0.0; 6];
