@@ -20,12 +20,12 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use glassbox::graph::{read_graph, FileFormat, WeightedGraph};
 use glassbox::mc::anneal::{anneal, default_beta_range, AnnealConfig, Schedule, ScheduleKind};
-use glassbox::mc::{Kernel, Order, Rule};
+use glassbox::mc::{Order, Rule};
 use glassbox::model::{GraphSpec, Ising, ModelSpec};
 
 use crate::plot::{Plot, Series, Style};
 use crate::runfolder::{Manifest, RunFolder, RunStatus};
-use crate::sample::{OrderArg, RuleArg};
+use crate::sample::{KernelArg, OrderArg, RuleArg};
 use crate::spec::{FormatArg, ModelArgs};
 
 /// Flags of `glassbox anneal`.
@@ -84,15 +84,6 @@ pub struct SweepFlags {
     pub kernel: KernelArg,
 }
 
-/// Kernel flag.
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum KernelArg {
-    /// The fastest path the model qualifies for.
-    Auto,
-    /// The scalar reference kernel.
-    Scalar,
-}
-
 impl SweepFlags {
     /// The annealing configuration of these flags for `model` and its β range (from the
     /// instance unless given), checked before anything is written.
@@ -127,10 +118,7 @@ impl SweepFlags {
             },
             trace_every,
             seed,
-            kernel: match self.kernel {
-                KernelArg::Auto => Kernel::Auto,
-                KernelArg::Scalar => Kernel::Scalar,
-            },
+            kernel: self.kernel.into(),
         };
         config.schedule.betas(config.sweeps)?;
         Ok((config, (b0, b1)))

@@ -1,13 +1,14 @@
 //! `glassbox bench`: single-spin-flip Metropolis throughput on the standard workloads
 //! (2D Ising L = 256 at T = 2.269, SK N = 1000), in spin-flip attempts per nanosecond, and the
-//! multispin-coded kernel (64 bit-sliced systems; every lane's attempt counts), and the
+//! multispin-coded kernel (64 bit-sliced systems; every lane's attempt counts), `glassbox
+//! sample`'s scan through the library (which routes 2D Ising to the multispin kernel), and the
 //! peers' annealing workloads (SK, 3D EA ±J, a G-set graph) through the library's `anneal`.
 
 use std::time::Instant;
 
 use anyhow::Result;
 use glassbox::mc::multispin::{MultiRng, MultiSpin, MultiSweeper, LANES};
-use glassbox::mc::{Order, Replica, Rule, Sweeper};
+use glassbox::mc::{Kernel, Order, Replica, Rule, Scan, ScanConfig, Sweeper};
 use glassbox::model::ModelSpec;
 use glassbox::rng::Streams;
 
@@ -19,7 +20,7 @@ pub struct Args {
     /// Seconds to time each workload for (after one warm-up second).
     #[arg(long, default_value_t = 2.0)]
     pub seconds: f64,
-    /// Only this workload (`ising2d`, `sk`, `sk-anneal`, `sk-anneal-4000`, `gset-anneal`, or `multispin`, or one multispin
+    /// Only this workload (`ising2d`, `sk`, `sample-ising2d`, `sk-anneal`, `sk-anneal-4000`, `gset-anneal`, or `multispin`, or one multispin
     /// workload: `ms-ising2d-256`, `ms-ising2d-1024`, `ms-ea3d-16`, `ms-ea3d-32`,
     /// `ms-ea3d-anneal`).
     #[arg(long)]
@@ -172,6 +173,45 @@ pub fn measure_multispin(
         attempts_per_ns: sweeps_per_s * (n * LANES) as f64 / 1e9,
         sweeps_per_s,
         cpu_attempts_per_ns: cpu,
+    })
+}
+
+/// Times `glassbox sample`'s scan through the public API ([`Scan`], default kernel, measuring
+/// every sweep): one temperature `t` of `spec`, Metropolis, no thermalization, advanced in
+/// blocks of 10 sweeps. Attempts are counted as lanes · N per sweep (lanes = 64 when the scan
+/// runs on the multispin kernel, else 1).
+pub fn measure_scan(name: &str, spec: &str, t: f64, seconds: f64) -> Result<Figure> {
+    let model = ModelSpec::from_toml(spec)?.build()?;
+    let config = ScanConfig {
+        temperatures: vec![t],
+        rule: Rule::Metropolis,
+        order: Order::Random,
+        thermalization: 0,
+        sweeps: u64::MAX / 2,
+        measure_every: 1,
+        seed: 1,
+        cluster: None,
+        kernel: Kernel::Auto,
+    };
+    let mut scan = Scan::new(&model, config)?;
+    let block = 10;
+    let warm = Instant::now();
+    while warm.elapsed().as_secs_f64() < seconds.min(1.0) {
+        scan.step(&model, block);
+    }
+    let start = Instant::now();
+    let cpu0 = thread_cpu_ns();
+    let mut sweeps = 0u64;
+    while start.elapsed().as_secs_f64() < seconds {
+        sweeps += scan.step(&model, block);
+    }
+    let dt = start.elapsed().as_secs_f64();
+    let attempts = (sweeps * model.n() as u64 * scan.chains[0].lanes() as u64) as f64;
+    Ok(Figure {
+        workload: format!("{name}, kernel {}", scan.config.kernel_name(&model)),
+        attempts_per_ns: attempts / dt / 1e9,
+        sweeps_per_s: sweeps as f64 / dt,
+        cpu_attempts_per_ns: cpu_rate(attempts, cpu0),
     })
 }
 
@@ -375,13 +415,14 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(o) = &args.only {
         anyhow::ensure!(
             workloads.iter().any(|w| w.0 == o)
+                || o == "sample-ising2d"
                 || MULTISPIN.iter().any(|w| w.0 == o)
                 || o == "sk-anneal"
                 || o == "sk-anneal-4000"
                 || o == "multispin"
                 || o == "ms-ea3d-anneal"
                 || o == "gset-anneal",
-            "unknown workload `{o}` (known: ising2d, sk, sk-anneal, sk-anneal-4000, gset-anneal, multispin, ms-ea3d-anneal, {})",
+            "unknown workload `{o}` (known: ising2d, sk, sample-ising2d, sk-anneal, sk-anneal-4000, gset-anneal, multispin, ms-ea3d-anneal, {})",
             MULTISPIN.map(|w| w.0).join(", ")
         );
     }
@@ -395,6 +436,15 @@ pub fn run(args: Args) -> Result<()> {
             continue;
         }
         let f = measure(name, spec, t, args.seconds, Order::Sequential)?;
+        println!("RESULT {}", serde_json::to_string(&f)?);
+    }
+    if args.only.as_deref().is_none_or(|o| o == "sample-ising2d") {
+        let f = measure_scan(
+            "glassbox sample: 2D Ising L=256 T=2.269 Metropolis, measuring every sweep",
+            "graph = { kind = 'lattice', dims = [256, 256] }",
+            2.269,
+            args.seconds,
+        )?;
         println!("RESULT {}", serde_json::to_string(&f)?);
     }
     for (key, n) in [("sk-anneal", 1000), ("sk-anneal-4000", 4000)] {

@@ -161,6 +161,11 @@ pub trait Ensemble: Sync + Sized {
     fn progress(&self, state: &Self::State) -> (bool, u64);
     /// Total sweeps of a run.
     fn total(&self, state: &Self::State) -> u64;
+    /// The implementation that runs the sweeps, recorded in `manifest.json` (`None`: the
+    /// command has only one).
+    fn kernel(&self) -> Option<&'static str> {
+        None
+    }
     /// The results of a finished run.
     fn part(&self, state: &Self::State, model: &Ising) -> Self::Part;
     /// Writes the results of the whole ensemble (parts of samples 0, 1, …) into `folder` and
@@ -177,12 +182,15 @@ pub fn block(total: u64) -> u64 {
 
 /// The manifest of a run of `e`.
 pub fn manifest<E: Ensemble>(e: &E) -> Result<Manifest> {
-    Ok(Manifest::new(
-        e.command(),
-        e.spec_json()?,
-        e.seed(),
-        rayon::current_num_threads(),
-    ))
+    Ok(Manifest {
+        kernel: e.kernel().map(String::from),
+        ..Manifest::new(
+            e.command(),
+            e.spec_json()?,
+            e.seed(),
+            rayon::current_num_threads(),
+        )
+    })
 }
 
 /// Runs samples `range` of `e` in this process and returns their parts.

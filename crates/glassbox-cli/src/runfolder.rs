@@ -325,6 +325,10 @@ pub struct Manifest {
     pub status: RunStatus,
     /// Git commit of the build, from `GLASSBOX_GIT_HASH` at compile time.
     pub git_hash: Option<String>,
+    /// The implementation that ran the sweeps, for commands that pick one by themselves
+    /// (`sample`: `multispin`, `scalar` or `cluster`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<String>,
 }
 
 impl Manifest {
@@ -344,6 +348,7 @@ impl Manifest {
             git_hash: option_env!("GLASSBOX_GIT_HASH")
                 .filter(|s| !s.trim().is_empty())
                 .map(|s| s.trim().to_string()),
+            kernel: None,
         }
     }
 }

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args as ClapArgs;
 use glassbox::graph::FileFormat;
 use glassbox::mc::cluster::ClusterAlgorithm;
-use glassbox::mc::{Order, Rule, ScanConfig};
+use glassbox::mc::{Kernel, Order, Rule, ScanConfig};
 use glassbox::model::{CouplingLaw, FieldSpec, GraphSpec, ModelSpec};
 
 /// Model flags shared by every command that builds a model.
@@ -218,6 +218,9 @@ pub struct ScanSpec {
     /// uniform ferromagnets without field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterAlgorithm>,
+    /// Implementation (`auto`, the default, or `scalar`; see `glassbox sample --kernel`).
+    #[serde(default)]
+    pub kernel: Kernel,
 }
 
 fn default_rule() -> Rule {
@@ -271,6 +274,7 @@ impl SampleSpec {
             measure_every: self.scan.measure_every,
             seed: self.seed,
             cluster: self.scan.cluster,
+            kernel: self.scan.kernel,
         }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use glassbox::exact::{kaufman::kaufman, onsager, transfer::magnetization_moments};
-use glassbox::mc::{Order, PointResult, Rule, Scan, ScanConfig};
+use glassbox::mc::{Kernel, Order, PointResult, Rule, Scan, ScanConfig};
 use glassbox::measure::Estimate;
 use glassbox::model::ModelSpec;
 
@@ -151,6 +151,8 @@ fn ising2d(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<()>
             measure_every: 1,
             seed: args.seed.wrapping_add(l as u64),
             cluster: None,
+            // One replica per temperature, as the tour's sweep counts were chosen for.
+            kernel: Kernel::Scalar,
         };
         let t0 = Instant::now();
         let mut scan = Scan::new(&model, config)?;
@@ -376,6 +378,7 @@ fn mean_field(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<
         measure_every: 1,
         seed: args.seed,
         cluster: None,
+        kernel: Kernel::Auto,
     };
     let bar = crate::progress::bar(samples as u64, "SK disorder samples");
     let per_sample = (0..samples)

@@ -2,7 +2,7 @@
 //! Monte Carlo on the same instance, and the paramagnetic instability at the Bethe T_c.
 
 use anyhow::Result;
-use glassbox::mc::{scan, Order, Rule, ScanConfig};
+use glassbox::mc::{scan, Kernel, Order, Rule, ScanConfig};
 
 use crate::cavity_cmd::{self, BpArgs, LawArg, ScheduleArg};
 use crate::report::Section;
@@ -46,6 +46,7 @@ pub fn cavity(section: &mut Section, folder: &RunFolder, args: &Args) -> Result<
             measure_every: 1,
             seed: args.seed,
             cluster: None,
+            kernel: Kernel::Auto,
         },
     )?;
     let mut rows = Vec::new();

@@ -128,6 +128,25 @@ fn bad_input_gets_one_line_and_status_2() {
         &["sample", "--config", toml.to_str().unwrap(), "-o", o],
         "exp.toml:6",
     );
+    fails_with(
+        &[
+            "sample",
+            "--lattice",
+            "4x4",
+            "-T",
+            "1",
+            "--kernel",
+            "fast",
+            "-o",
+            o,
+        ],
+        "--kernel",
+    );
+    std::fs::write(&toml, "seed = 1\n[model]\ngraph = { kind = 'lattice', dims = [4, 4] }\n[scan]\ntemperatures = [1.0]\nkernel = 'fast'\n").unwrap();
+    fails_with(
+        &["sample", "--config", toml.to_str().unwrap(), "-o", o],
+        "exp.toml:6",
+    );
     fails_with(&["exact", "--sk", "40", "-T", "1"], "N ≤ 30");
     fails_with(&["exact", "--kaufman", "0x4", "-T", "1"], "");
     // Nothing was written by any of the failed runs.
@@ -211,6 +230,39 @@ fn sample_writes_a_complete_run_folder() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(csv, read(&again.join("results.csv")));
+}
+
+/// `sample --kernel`: `auto` runs a periodic ±J-coupled lattice without field on the multispin
+/// kernel, `scalar` forces the reference; the manifest records which ran, and a model that
+/// does not qualify runs on the scalar kernel under `auto`.
+#[test]
+fn sample_kernel_is_chosen_and_recorded() {
+    let dir = temp_dir("sample-kernel");
+    let run = |name: &str, args: &[&str]| -> (String, serde_json::Value) {
+        let out = dir.join(name);
+        let mut args = args.to_vec();
+        args.extend(["-o", out.to_str().unwrap()]);
+        let o = glassbox(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let manifest = serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
+        (read(&out.join("results.csv")), manifest)
+    };
+    let flags = ["sample", "-T", "2.269", "--sweeps", "2000", "--seed", "2"];
+    let (auto, m) = run("auto", &[&flags[..], &["--lattice", "8x8"]].concat());
+    assert_eq!(m["kernel"], "multispin");
+    assert_eq!(m["spec"]["scan"]["kernel"], "auto");
+    let scalar_flags = ["--lattice", "8x8", "--kernel", "scalar"];
+    let (scalar, m) = run("scalar", &[&flags[..], &scalar_flags].concat());
+    assert_eq!(m["kernel"], "scalar");
+    assert_eq!(m["spec"]["scan"]["kernel"], "scalar");
+    assert_ne!(auto, scalar);
+    // The spec file carries the kernel: rerunning it reproduces the multispin run.
+    let spec = dir.join("auto/spec.toml");
+    let (again, _) = run("again", &["sample", "--config", spec.to_str().unwrap()]);
+    assert_eq!(again, auto);
+    let gauss = ["--lattice", "8x8", "--couplings", "gaussian"];
+    let (_, m) = run("gauss", &[&flags[..], &gauss].concat());
+    assert_eq!(m["kernel"], "scalar");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use glassbox::exact::enumerate::enumerate as exact_enumerate;
 use glassbox::mc::cluster::ClusterAlgorithm;
-use glassbox::mc::{Order, Replica, Rule, Scan, ScanConfig};
+use glassbox::mc::{Kernel, Order, Replica, Rule, Scan, ScanConfig};
 use glassbox::measure::Estimate;
 use glassbox::rng::{purpose, Streams};
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1};
@@ -25,7 +25,7 @@ fn spins_matrix<'py>(py: Python<'py>, rows: Vec<Vec<i8>>, n: usize) -> PyResult<
 /// Runs a Monte Carlo temperature scan (one chain per temperature, in parallel) and returns
 /// a dict of numpy arrays. See `glassbox.sample`.
 #[pyfunction]
-#[pyo3(signature = (model, temperatures, sweeps, thermalization, rule="metropolis", order="random", seed=1, measure_every=1, cluster=None))]
+#[pyo3(signature = (model, temperatures, sweeps, thermalization, rule="metropolis", order="random", seed=1, measure_every=1, cluster=None, kernel="auto"))]
 #[allow(clippy::too_many_arguments)]
 pub fn sample<'py>(
     py: Python<'py>,
@@ -38,6 +38,7 @@ pub fn sample<'py>(
     seed: u64,
     measure_every: u64,
     cluster: Option<&str>,
+    kernel: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let model = &model.get().model;
     let config = ScanConfig {
@@ -51,7 +52,9 @@ pub fn sample<'py>(
         cluster: cluster
             .map(|c| parse_name::<ClusterAlgorithm>("cluster algorithm", c))
             .transpose()?,
+        kernel: parse_name::<Kernel>("kernel", kernel)?,
     };
+    let kernel = config.kernel_name(model);
     let mut scan = Scan::new(model, config).py()?;
     let block = ((thermalization + sweeps) / BLOCKS).max(1);
     while !scan.finished() {
@@ -91,8 +94,9 @@ pub fn sample<'py>(
     d.set_item("acceptance", column(&|r| r.acceptance))?;
     let measured: Vec<u64> = results.iter().map(|r| r.sweeps).collect();
     d.set_item("sweeps", measured.into_pyarray(py))?;
-    let finals = scan.chains.iter().map(|c| c.spins().to_vec()).collect();
+    let finals = scan.chains.iter().map(|c| c.spins().into_owned()).collect();
     d.set_item("final_spins", spins_matrix(py, finals, model.n())?)?;
+    d.set_item("kernel", kernel)?;
     Ok(d)
 }
 

@@ -46,6 +46,28 @@ def test_sample_result_layout():
     assert gb.sample(model, 2.0, sweeps=100).energy.shape == (1,)
 
 
+def test_sample_kernels():
+    # A periodic ferromagnet without field runs 64 bit-sliced replicas under kernel="auto": the
+    # same physics as the scalar reference, with smaller error bars for the same sweeps.
+    model = gb.Model.lattice([8, 8])
+    auto = gb.sample(model, [2.269, 3.0], sweeps=20000, seed=3)
+    scalar = gb.sample(model, [2.269, 3.0], sweeps=20000, seed=3, kernel="scalar")
+    assert auto.kernel == "multispin" and scalar.kernel == "scalar"
+    assert np.all(auto.energy_err < scalar.energy_err)
+    for obs in ("energy", "specific_heat", "m2", "binder"):
+        sigma = np.hypot(auto[obs + "_err"], scalar[obs + "_err"])
+        assert np.all(np.abs(auto[obs] - scalar[obs]) < 4 * sigma), obs
+    assert auto.final_spins.shape == (2, 64)
+    # A model the multispin kernel cannot run (a field) falls back to the scalar kernel.
+    field = gb.Model.lattice([8, 8], field=0.1)
+    a = gb.sample(field, [2.0], sweeps=500, seed=4)
+    b = gb.sample(field, [2.0], sweeps=500, seed=4, kernel="scalar")
+    assert a.kernel == "scalar"
+    np.testing.assert_array_equal(a.energy, b.energy)
+    with pytest.raises(ValueError, match="kernel"):
+        gb.sample(model, [2.0], sweeps=10, kernel="fast")
+
+
 def test_same_seed_same_arrays():
     model = gb.Model.sk(64, seed=2)
     a = gb.sample(model, [0.5, 1.5], sweeps=1000, seed=9)

@@ -2,7 +2,7 @@
 //! with σ the run's own (autocorrelation-aware) error bar.
 
 use glassbox::exact::enumerate::enumerate;
-use glassbox::mc::{scan, Order, PointResult, Rule, ScanConfig};
+use glassbox::mc::{scan, Kernel, Order, PointResult, Rule, ScanConfig};
 use glassbox::measure::Estimate;
 use glassbox::model::{Ising, ModelSpec};
 
@@ -20,6 +20,7 @@ fn config(temperatures: &[f64], rule: Rule, order: Order, sweeps: u64, seed: u64
         measure_every: 1,
         seed,
         cluster: None,
+        kernel: Kernel::Scalar,
     }
 }
 

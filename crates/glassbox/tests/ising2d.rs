@@ -2,7 +2,7 @@
 //! cumulant crossing at Onsager's T_c.
 
 use glassbox::exact::{enumerate::enumerate, kaufman::kaufman, onsager::T_C};
-use glassbox::mc::{scan, Order, Rule, ScanConfig};
+use glassbox::mc::{scan, Kernel, Order, Rule, ScanConfig};
 use glassbox::model::{Ising, ModelSpec};
 
 fn square(l: usize) -> Ising {
@@ -54,6 +54,7 @@ fn binder_crossing_brackets_tc() {
             measure_every: 1,
             seed,
             cluster: None,
+            kernel: Kernel::Scalar,
         };
         scan(&square(l), cfg).unwrap().0
     };

@@ -572,7 +572,7 @@ mod tests {
     /// with a field, where BP is not trivially the paramagnet): BP energy vs Monte Carlo.
     #[test]
     fn energy_matches_monte_carlo_on_random_regular_graph() {
-        use crate::mc::{scan, Order, Rule, ScanConfig};
+        use crate::mc::{scan, Kernel, Order, Rule, ScanConfig};
         for (h, temps) in [(0.0, vec![1.5, 2.5]), (0.5, vec![1.3, 2.0])] {
             let spec = format!(
                 "graph = {{ kind = 'random-regular', n = 2000, degree = 3 }}\ncouplings = {{ law = 'plus-minus' }}\nfield = {{ uniform = {h} }}\nseed = 3"
@@ -590,6 +590,7 @@ mod tests {
                 measure_every: 1,
                 seed: 4,
                 cluster: None,
+                kernel: Kernel::Auto,
             };
             let (mc, _) = scan(&model, config).unwrap();
             for (p, &t) in mc.iter().zip(&temps) {

@@ -20,9 +20,10 @@
 //! [`multispin::MultiSpin::check`] says whether a model qualifies and why not. Everything
 //! else (fields, Gaussian couplings, open boundaries, other graphs, random site order) runs on
 //! the scalar [`Sweeper`], which stays the reference the fast path is tested against.
-//! [`anneal`] (and so [`ground`]) picks its kernel by itself ([`Kernel::Auto`]): qualifying
-//! lattices anneal 64 reads at once on [`multispin`], dense models in lockstep in single
-//! precision; [`Kernel::Scalar`] forces the reference.
+//! [`anneal`] (and so [`ground`]) and [`Scan`] pick their kernel by themselves
+//! ([`Kernel::Auto`]): qualifying lattices anneal 64 reads at once on [`multispin`], or run
+//! 64 replicas per temperature of a scan whose measurements are the replica averages; dense
+//! models anneal in lockstep in single precision; [`Kernel::Scalar`] forces the reference.
 
 pub mod anneal;
 pub mod cluster;

@@ -1,8 +1,14 @@
+//! Temperature scans: one Markov chain per temperature, each on the fastest kernel its model
+//! qualifies for (see [`ScanConfig`] for the kernels, what a measurement is, and the streams).
+
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
 use crate::error::{invalid, Result};
 use crate::mc::cluster::{uniform_ferromagnet, ClusterAlgorithm, ClusterSampler};
-use crate::mc::{Order, Replica, Rule, Sweeper};
+use crate::mc::multispin::{MultiRng, MultiSpin, MultiSweeper, LANES};
+use crate::mc::{Kernel, Order, Replica, Rule, Sweeper};
 use crate::measure::{disorder_average, jackknife, Estimate, Series};
 use crate::model::Ising;
 use crate::rng::{purpose, Rng, Streams};
@@ -11,6 +17,47 @@ use crate::rng::{purpose, Rng, Streams};
 const JACKKNIFE_BLOCKS: usize = 64;
 
 /// A temperature scan: one independent Markov chain per temperature.
+///
+/// # Kernels
+///
+/// With [`Kernel::Auto`] (the default) and no cluster moves, a model that qualifies for
+/// multispin coding ([`MultiSpin::check`]: a periodic 2D or 3D lattice, couplings ±J of one
+/// magnitude, ferromagnetic or not, and no field) runs each temperature's chain as 64
+/// independent replicas bit-sliced in one [`MultiSpin`] (see [`crate::mc::multispin`]). A
+/// sweep is then N attempted flips in each of the 64 replicas, with the sites visited in
+/// checkerboard order (sequential order when a side of the lattice is odd) whatever
+/// [`ScanConfig::order`] says; [`ScanConfig::rule`] applies as on the scalar path. Every other
+/// model, [`Kernel::Scalar`] and cluster moves run one replica on the scalar [`Sweeper`] (or
+/// the cluster sampler), the reference the multispin kernel is tested against.
+///
+/// # Measurements
+///
+/// A measurement, taken every [`ScanConfig::measure_every`]-th sweep after thermalization,
+/// records per spin `e = E/N` and `m = M/N` as the six moments `e, e², m, |m|, m², m⁴`. On
+/// the scalar kernel they are those of the one replica; on the multispin kernel each moment is
+/// the mean over the 64 replicas *before* it is recorded,
+///
+/// ```text
+/// x̄ = (1/64) Σ_k x_k,    x ∈ {e, e², m, |m|, m², m⁴},
+/// ```
+///
+/// so that `⟨e²⟩ − ⟨e⟩²` (the specific heat) and `⟨m²⟩ − ⟨|m|⟩²` (the susceptibility) stay
+/// fluctuations of one system, not of the lane mean. The 64 replicas are independent chains,
+/// so for the same number of sweeps the error bars are about 1/8 of the scalar ones (τ_int,
+/// measured on the lane means, is that of one replica). The acceptance is the fraction of
+/// accepted attempts: accepted flips / (lanes · N · sweeps), lanes = 64 or 1.
+///
+/// # Streams
+///
+/// Chain `i` (temperature index i) draws its initial spins from stream `[INITIAL_STATE, i]`
+/// and its moves from `[MONTE_CARLO, i]` of the seed ([`crate::rng::purpose`]); on the
+/// multispin kernel the initial stream gives one random word per site (64 independent
+/// uniform configurations) and the moves come from a [`MultiRng`] on the paths
+/// `[MONTE_CARLO, i, w]`. Results therefore do not depend on the number of threads.
+///
+/// A [`Chain`] serializes with its kernel's state, so a checkpoint resumes bit-identically on
+/// the kernel it started on (a checkpoint written before the multispin route existed resumes
+/// on the scalar kernel).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScanConfig {
@@ -18,7 +65,8 @@ pub struct ScanConfig {
     pub temperatures: Vec<f64>,
     /// Acceptance rule.
     pub rule: Rule,
-    /// Site order within a sweep.
+    /// Site order within a sweep (the multispin kernel uses checkerboard order instead, or
+    /// sequential order for a lattice with an odd side; see the [type docs](ScanConfig)).
     pub order: Order,
     /// Sweeps discarded for equilibration.
     pub thermalization: u64,
@@ -36,6 +84,10 @@ pub struct ScanConfig {
     /// flipped per spin and sweep (for Wolff, the mean cluster size over N).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterAlgorithm>,
+    /// Implementation of the single-spin-flip sweeps (default [`Kernel::Auto`]: 64 bit-sliced
+    /// replicas per temperature for models that qualify, see the [type docs](ScanConfig)).
+    #[serde(default)]
+    pub kernel: Kernel,
 }
 
 impl ScanConfig {
@@ -77,6 +129,25 @@ impl ScanConfig {
     fn total_sweeps(&self) -> u64 {
         self.thermalization + self.sweeps
     }
+
+    /// Whether the chains of `model` run on the multispin kernel (64 bit-sliced replicas per
+    /// temperature): [`Kernel::Auto`], no cluster moves, and a model [`MultiSpin::check`]
+    /// accepts.
+    pub fn runs_multispin(&self, model: &Ising) -> bool {
+        self.kernel == Kernel::Auto && self.cluster.is_none() && MultiSpin::check(model).is_ok()
+    }
+
+    /// The name of the implementation that runs the chains of `model`: `"multispin"` (see
+    /// [`ScanConfig::runs_multispin`]), `"cluster"` or `"scalar"`.
+    pub fn kernel_name(&self, model: &Ising) -> &'static str {
+        if self.runs_multispin(model) {
+            "multispin"
+        } else if self.cluster.is_some() {
+            "cluster"
+        } else {
+            "scalar"
+        }
+    }
 }
 
 /// Results at one temperature. Intensive observables are per spin: `e = E/N`, `m = M/N`.
@@ -102,13 +173,15 @@ pub struct PointResult {
     pub susceptibility: Estimate,
     /// Binder cumulant `U = 1 − ⟨m⁴⟩ / (3 ⟨m²⟩²)`.
     pub binder: Estimate,
-    /// Fraction of accepted flips after thermalization.
+    /// Fraction of accepted flip attempts after thermalization: accepted flips /
+    /// (lanes · N · sweeps), with lanes = 64 on the multispin kernel, else 1.
     pub acceptance: f64,
     /// Sweeps after thermalization.
     pub sweeps: u64,
 }
 
-/// One Markov chain of a scan; serializable so that a run can be checkpointed and resumed
+/// One Markov chain of a scan, on the scalar or the multispin kernel (see the
+/// [type docs](ScanConfig)); serializable so that a run can be checkpointed and resumed
 /// bit-identically.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Chain {
@@ -116,8 +189,33 @@ pub struct Chain {
     pub index: usize,
     /// Temperature T.
     pub temperature: f64,
-    spins: Vec<i8>,
-    rng: Rng,
+    // Both flattened, so a scalar chain serializes with the field names it always had.
+    #[serde(flatten)]
+    walker: Walker,
+    #[serde(flatten)]
+    tally: Tally,
+}
+
+/// The state of a chain's Markov process on its kernel.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum Walker {
+    /// One replica (scalar sweeper or cluster sampler).
+    Scalar { spins: Vec<i8>, rng: Rng },
+    /// 64 replicas on the multispin kernel.
+    Lanes(Box<Lanes>),
+}
+
+/// 64 bit-sliced replicas and their random bits.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Lanes {
+    lanes: MultiSpin,
+    lane_rng: MultiRng,
+}
+
+/// Sweep counts and the measured moments of a chain.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Tally {
     done: u64,
     accepted: u64,
     e: Series,
@@ -128,80 +226,175 @@ pub struct Chain {
     m4: Series,
 }
 
+/// The moments `[e, e², m, |m|, m², m⁴]` recorded by a measurement, for `e = E/N`, `m = M/N`.
+fn moments(e: f64, m: f64) -> [f64; 6] {
+    let m2 = m * m;
+    [e, e * e, m, m.abs(), m2, m2 * m2]
+}
+
+impl Tally {
+    /// Runs `todo` more sweeps of `state`: `sweep(state, counted)` does one and returns its
+    /// accepted flips when `counted` (the sweep is past thermalization; uncounted sweeps may
+    /// return 0), and `measure(state)` gives the moments recorded every
+    /// `measure_every`-th counted sweep.
+    fn run<S>(
+        &mut self,
+        config: &ScanConfig,
+        todo: u64,
+        state: &mut S,
+        mut sweep: impl FnMut(&mut S, bool) -> u64,
+        measure: impl Fn(&S) -> [f64; 6],
+    ) {
+        for _ in 0..todo {
+            self.done += 1;
+            let counted = self.done > config.thermalization;
+            let acc = sweep(state, counted);
+            if counted {
+                self.accepted += acc;
+                if (self.done - config.thermalization) % config.measure_every == 0 {
+                    let x = measure(state);
+                    let series = [
+                        &mut self.e,
+                        &mut self.e2,
+                        &mut self.m,
+                        &mut self.abs_m,
+                        &mut self.m2,
+                        &mut self.m4,
+                    ];
+                    for (s, x) in series.into_iter().zip(x) {
+                        s.push(x);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Lanes {
+    /// The lane means of [`moments`] (see the [type docs](ScanConfig)).
+    fn moments(&self) -> [f64; 6] {
+        let n = self.lanes.n() as f64;
+        let mut sum = [0.0; 6];
+        for (e, m) in self
+            .lanes
+            .energies()
+            .iter()
+            .zip(self.lanes.magnetizations())
+        {
+            for (s, x) in sum.iter_mut().zip(moments(e / n, m as f64 / n)) {
+                *s += x;
+            }
+        }
+        sum.map(|s| s / LANES as f64)
+    }
+}
+
 impl Chain {
-    /// The chain for temperature `index` of `config`, started from random spins.
+    /// The chain for temperature `index` of `config`, started from random spins (on the
+    /// kernel [`ScanConfig::runs_multispin`] picks).
     pub fn new(model: &Ising, config: &ScanConfig, index: usize) -> Self {
         let streams = Streams::new(config.seed);
         let mut init = streams.stream(&[purpose::INITIAL_STATE, index as u64]);
-        let replica = Replica::random(model, &mut init);
+        let moves = [purpose::MONTE_CARLO, index as u64];
+        let walker = if config.runs_multispin(model) {
+            let mut lanes = MultiSpin::new(model).expect("checked by runs_multispin");
+            lanes.randomize(&mut init);
+            Walker::Lanes(Box::new(Lanes {
+                lanes,
+                lane_rng: MultiRng::new(&streams, &moves),
+            }))
+        } else {
+            Walker::Scalar {
+                spins: Replica::random(model, &mut init).into_spins(),
+                rng: streams.stream(&moves),
+            }
+        };
         Chain {
             index,
             temperature: config.temperatures[index],
-            spins: replica.into_spins(),
-            rng: streams.stream(&[purpose::MONTE_CARLO, index as u64]),
-            done: 0,
-            accepted: 0,
-            e: Series::default(),
-            e2: Series::default(),
-            m: Series::default(),
-            abs_m: Series::default(),
-            m2: Series::default(),
-            m4: Series::default(),
+            walker,
+            tally: Tally::default(),
         }
     }
 
     /// Whether all sweeps are done.
     pub fn finished(&self, config: &ScanConfig) -> bool {
-        self.done >= config.total_sweeps()
+        self.tally.done >= config.total_sweeps()
     }
 
     /// Sweeps done so far (thermalization included).
     pub fn sweeps_done(&self) -> u64 {
-        self.done
+        self.tally.done
     }
 
-    /// The current configuration.
-    pub fn spins(&self) -> &[i8] {
-        &self.spins
+    /// Number of independent replicas the chain runs: 64 on the multispin kernel, else 1.
+    pub fn lanes(&self) -> usize {
+        match self.walker {
+            Walker::Scalar { .. } => 1,
+            Walker::Lanes(_) => LANES,
+        }
+    }
+
+    /// The current configuration (of replica 0 on the multispin kernel).
+    pub fn spins(&self) -> Cow<'_, [i8]> {
+        match &self.walker {
+            Walker::Scalar { spins, .. } => Cow::Borrowed(spins),
+            Walker::Lanes(l) => Cow::Owned(l.lanes.lane_spins(0)),
+        }
     }
 
     /// Runs up to `max_sweeps` more sweeps; returns how many were run.
     pub fn advance(&mut self, model: &Ising, config: &ScanConfig, max_sweeps: u64) -> u64 {
-        let todo = max_sweeps.min(config.total_sweeps().saturating_sub(self.done));
+        let todo = max_sweeps.min(config.total_sweeps().saturating_sub(self.tally.done));
         if todo == 0 {
             return 0;
         }
         let beta = 1.0 / self.temperature;
-        let sweeper =
-            Sweeper::new(model, config.rule, config.order, beta).expect("validated temperature");
-        let cluster = config
-            .cluster
-            .map(|a| ClusterSampler::new(model, a, beta).expect("validated by Scan::new"));
-        let mut r = Replica::new(model, std::mem::take(&mut self.spins)).expect("valid spins");
-        let n = model.n() as f64;
-        for _ in 0..todo {
-            let acc = match &cluster {
-                None => sweeper.sweep(model, &mut r, &mut self.rng),
-                Some(c) => cluster_sweep(c, model, &mut r, &mut self.rng),
-            };
-            self.done += 1;
-            if self.done > config.thermalization {
-                self.accepted += acc;
-                let k = self.done - config.thermalization;
-                if k % config.measure_every == 0 {
-                    let e = r.energy() / n;
-                    let m = r.magnetization() as f64 / n;
-                    let m2 = m * m;
-                    self.e.push(e);
-                    self.e2.push(e * e);
-                    self.m.push(m);
-                    self.abs_m.push(m.abs());
-                    self.m2.push(m2);
-                    self.m4.push(m2 * m2);
-                }
+        match &mut self.walker {
+            Walker::Scalar { spins, rng } => {
+                let sweeper = Sweeper::new(model, config.rule, config.order, beta)
+                    .expect("validated temperature");
+                let cluster = config
+                    .cluster
+                    .map(|a| ClusterSampler::new(model, a, beta).expect("validated by Scan::new"));
+                let r = Replica::new(model, std::mem::take(spins)).expect("valid spins");
+                let n = model.n() as f64;
+                let mut state = (r, rng);
+                self.tally.run(
+                    config,
+                    todo,
+                    &mut state,
+                    |(r, rng), _| match &cluster {
+                        None => sweeper.sweep(model, r, rng),
+                        Some(c) => c.step(model, r, rng),
+                    },
+                    |(r, _)| moments(r.energy() / n, r.magnetization() as f64 / n),
+                );
+                *spins = state.0.into_spins();
+            }
+            Walker::Lanes(l) => {
+                let sweeper =
+                    MultiSweeper::new(&l.lanes, config.rule, beta).expect("validated temperature");
+                // Accepted flips are the sites that changed in a sweep (it visits each once).
+                let mut before: Option<MultiSpin> = None;
+                self.tally.run(
+                    config,
+                    todo,
+                    &mut **l,
+                    |l, counted| {
+                        if !counted {
+                            sweeper.sweep(&mut l.lanes, &mut l.lane_rng);
+                            return 0;
+                        }
+                        let before = before.get_or_insert_with(|| l.lanes.clone());
+                        before.copy_lanes(&l.lanes, !0);
+                        sweeper.sweep(&mut l.lanes, &mut l.lane_rng);
+                        l.lanes.differing_sites(before).iter().sum()
+                    },
+                    Lanes::moments,
+                );
             }
         }
-        self.spins = r.into_spins();
         todo
     }
 
@@ -209,35 +402,26 @@ impl Chain {
     pub fn result(&self, model: &Ising, config: &ScanConfig) -> PointResult {
         let n = model.n() as f64;
         let beta = 1.0 / self.temperature;
-        let measured = self.done.saturating_sub(config.thermalization);
+        let t = &self.tally;
+        let measured = t.done.saturating_sub(config.thermalization);
         let b = JACKKNIFE_BLOCKS;
         PointResult {
             temperature: self.temperature,
             beta,
-            energy: self.e.estimate(),
-            m: self.m.estimate(),
-            abs_m: self.abs_m.estimate(),
-            m2: self.m2.estimate(),
-            m4: self.m4.estimate(),
-            specific_heat: jackknife(&[&self.e, &self.e2], b, |x| {
+            energy: t.e.estimate(),
+            m: t.m.estimate(),
+            abs_m: t.abs_m.estimate(),
+            m2: t.m2.estimate(),
+            m4: t.m4.estimate(),
+            specific_heat: jackknife(&[&t.e, &t.e2], b, |x| {
                 beta * beta * n * (x[1] - x[0] * x[0])
             }),
-            susceptibility: jackknife(&[&self.abs_m, &self.m2], b, |x| {
-                beta * n * (x[1] - x[0] * x[0])
-            }),
-            binder: jackknife(&[&self.m2, &self.m4], b, |x| {
-                1.0 - x[1] / (3.0 * x[0] * x[0])
-            }),
-            acceptance: self.accepted as f64 / (measured.max(1) as f64 * n),
+            susceptibility: jackknife(&[&t.abs_m, &t.m2], b, |x| beta * n * (x[1] - x[0] * x[0])),
+            binder: jackknife(&[&t.m2, &t.m4], b, |x| 1.0 - x[1] / (3.0 * x[0] * x[0])),
+            acceptance: t.accepted as f64 / (measured.max(1) as f64 * n * self.lanes() as f64),
             sweeps: measured,
         }
     }
-}
-
-/// One cluster "sweep" (see [`ScanConfig::cluster`]): a Swendsen–Wang update or one Wolff
-/// cluster. Returns the number of spins flipped.
-fn cluster_sweep(c: &ClusterSampler, model: &Ising, r: &mut Replica, rng: &mut Rng) -> u64 {
-    c.step(model, r, rng)
 }
 
 /// A temperature scan in progress: one [`Chain`] per temperature, advanced in parallel.
@@ -334,11 +518,12 @@ pub fn disorder_averages(samples: &[Vec<PointResult>]) -> Vec<PointResult> {
         .collect()
 }
 
-/// Convenience: runs a whole scan and returns its results and final configurations.
+/// Convenience: runs a whole scan and returns its results and final configurations (replica
+/// 0's on the multispin kernel).
 pub fn scan(model: &Ising, config: ScanConfig) -> Result<(Vec<PointResult>, Vec<Vec<i8>>)> {
     let mut s = Scan::new(model, config)?;
     s.run(model, |_, _| {});
-    let spins = s.chains.iter().map(|c| c.spins().to_vec()).collect();
+    let spins = s.chains.iter().map(|c| c.spins().into_owned()).collect();
     Ok((s.results(model), spins))
 }
 
@@ -356,10 +541,8 @@ mod tests {
         .unwrap()
     }
 
-    #[test]
-    fn chunked_equals_uninterrupted() {
-        let m = ising(6);
-        let cfg = ScanConfig {
+    fn config(kernel: Kernel) -> ScanConfig {
+        ScanConfig {
             temperatures: vec![2.0, 3.0],
             rule: Rule::Metropolis,
             order: Order::Random,
@@ -368,16 +551,110 @@ mod tests {
             measure_every: 1,
             seed: 11,
             cluster: None,
-        };
-        let mut a = Scan::new(&m, cfg.clone()).unwrap();
-        a.run(&m, |_, _| {});
-        let mut b = Scan::new(&m, cfg).unwrap();
-        while !b.finished() {
-            b.step(&m, 37);
-            // Round trip through JSON, as a checkpoint would.
-            b = serde_json::from_str(&serde_json::to_string(&b).unwrap()).unwrap();
+            kernel,
         }
-        assert_eq!(a, b);
+    }
+
+    /// Checkpoint/resume on both kernels: advancing in chunks with a JSON round trip (as a
+    /// checkpoint) between them equals one uninterrupted run.
+    #[test]
+    fn chunked_equals_uninterrupted() {
+        let m = ising(6);
+        for (kernel, lanes) in [(Kernel::Scalar, 1), (Kernel::Auto, LANES)] {
+            let cfg = config(kernel);
+            let mut a = Scan::new(&m, cfg.clone()).unwrap();
+            a.run(&m, |_, _| {});
+            assert!(a.chains.iter().all(|c| c.lanes() == lanes));
+            let mut b = Scan::new(&m, cfg).unwrap();
+            while !b.finished() {
+                b.step(&m, 37);
+                // Round trip through JSON, as a checkpoint would.
+                b = serde_json::from_str(&serde_json::to_string(&b).unwrap()).unwrap();
+            }
+            assert_eq!(a, b);
+        }
+    }
+
+    /// The multispin route gives the same results on one and on two threads.
+    #[test]
+    fn multispin_scan_is_independent_of_the_thread_count() {
+        let m = ising(8);
+        let mut cfg = config(Kernel::Auto);
+        cfg.temperatures = vec![1.5, 2.269, 3.0];
+        let run = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| scan(&m, cfg.clone()).unwrap())
+        };
+        assert!(cfg.runs_multispin(&m));
+        assert_eq!(run(1), run(2));
+    }
+
+    /// Models the multispin kernel cannot run (a field, Gaussian couplings) and cluster moves
+    /// fall back silently to the scalar kernel under `Auto`, with the scalar kernel's results.
+    #[test]
+    fn auto_falls_back_to_scalar() {
+        let build = |toml: &str| ModelSpec::from_toml(toml).unwrap().build().unwrap();
+        let field = build("graph = { kind = 'lattice', dims = [6, 6] }\nfield = { uniform = 0.2 }");
+        let gauss = build(
+            "graph = { kind = 'lattice', dims = [6, 6] }\ncouplings = { law = 'gaussian' }\nseed = 2",
+        );
+        let mut cluster = config(Kernel::Auto);
+        cluster.cluster = Some(ClusterAlgorithm::Wolff);
+        for (m, cfg) in [
+            (&field, config(Kernel::Auto)),
+            (&gauss, config(Kernel::Auto)),
+            (&ising(6), cluster),
+        ] {
+            assert!(!cfg.runs_multispin(m));
+            let auto = Scan::new(m, cfg.clone()).unwrap();
+            assert!(auto.chains.iter().all(|c| c.lanes() == 1));
+            let scalar = ScanConfig {
+                kernel: Kernel::Scalar,
+                ..cfg.clone()
+            };
+            assert_eq!(scan(m, cfg).unwrap(), scan(m, scalar).unwrap());
+        }
+    }
+
+    /// Checkpoints and configurations from before the kernel choice still load: a scalar chain
+    /// serializes under the field names it always had, and a configuration without `kernel`
+    /// means `Auto`.
+    #[test]
+    fn scalar_checkpoint_format_is_unchanged() {
+        let m = ising(4);
+        let s = Scan::new(&m, config(Kernel::Scalar)).unwrap();
+        let chain = serde_json::to_value(&s.chains[0]).unwrap();
+        let mut keys: Vec<&str> = chain
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "abs_m",
+                "accepted",
+                "done",
+                "e",
+                "e2",
+                "index",
+                "m",
+                "m2",
+                "m4",
+                "rng",
+                "spins",
+                "temperature"
+            ]
+        );
+        let mut old = serde_json::to_value(&s.config).unwrap();
+        old.as_object_mut().unwrap().remove("kernel");
+        let cfg: ScanConfig = serde_json::from_value(old).unwrap();
+        assert_eq!(cfg.kernel, Kernel::Auto);
     }
 
     #[test]
@@ -397,6 +674,7 @@ mod tests {
                 measure_every: 1,
                 seed: 5 + k as u64,
                 cluster: Some(algo),
+                kernel: Kernel::Scalar,
             };
             let (res, _) = scan(&m, cfg).unwrap();
             for r in &res {
@@ -425,6 +703,7 @@ mod tests {
             measure_every: 1,
             seed: 0,
             cluster: Some(ClusterAlgorithm::Wolff),
+            kernel: Kernel::Scalar,
         };
         assert!(Scan::new(&glass, cfg)
             .unwrap_err()
@@ -444,6 +723,7 @@ mod tests {
             measure_every: 1,
             seed: 0,
             cluster: None,
+            kernel: Kernel::Scalar,
         };
         assert!(Scan::new(&m, cfg.clone())
             .unwrap_err()

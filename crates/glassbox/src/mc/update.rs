@@ -30,13 +30,15 @@ pub enum Order {
     Random,
 }
 
-/// Which implementation runs the sweeps of a driver that has fast paths ([`crate::mc::anneal`]).
+/// Which implementation runs the sweeps of a driver that has fast paths ([`crate::mc::anneal`],
+/// [`crate::mc::Scan`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kernel {
     /// The fastest path the model qualifies for: the bit-sliced [`crate::mc::multispin`]
     /// kernel for periodic 2D/3D lattices with ±J couplings and no field, the
-    /// single-precision dense kernel for fully connected models, else the scalar [`Sweeper`].
+    /// single-precision dense kernel for fully connected models (annealing only), else the
+    /// scalar [`Sweeper`].
     #[default]
     Auto,
     /// Always the scalar [`Sweeper`] (the reference the fast paths are tested against).
