@@ -86,18 +86,7 @@ fn plus_minus_3x3x3_exact() {
 
 /// The same observables from the scalar kernel (sequential Metropolis).
 fn scalar(m: &Ising, t: f64, sweeps: u64, seed: u64) -> [Estimate; 2] {
-    let cfg = ScanConfig {
-        temperatures: vec![t],
-        rule: Rule::Metropolis,
-        order: Order::Sequential,
-        thermalization: sweeps / 10,
-        sweeps,
-        measure_every: 1,
-        seed,
-        cluster: None,
-        kernel: Kernel::Scalar,
-    };
-    let (r, _) = scan(m, cfg).unwrap();
+    let r = scan_on(m, Kernel::Scalar, &[t], sweeps, seed);
     [r[0].energy, r[0].abs_m]
 }
 
