@@ -23,6 +23,10 @@
 //! [`anneal`] (and so [`ground`]) picks its kernel by itself ([`Kernel::Auto`]): qualifying
 //! lattices anneal 64 reads at once on [`multispin`], dense models in lockstep in single
 //! precision; [`Kernel::Scalar`] forces the reference.
+//!
+//! [`sitepacked`] is the fast path for ONE large ferromagnet (periodic 2D/3D lattice, first
+//! side a multiple of 128): 64 sites of the system per word, with multispin's exact
+//! bit-sliced acceptance ([`sitepacked::SitePacked::check`] says whether a model qualifies).
 
 pub mod anneal;
 pub mod cluster;
@@ -33,6 +37,7 @@ pub mod multispin;
 pub mod population;
 mod replica;
 mod scan;
+pub mod sitepacked;
 pub mod tempering;
 mod update;
 
