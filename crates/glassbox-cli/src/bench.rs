@@ -1,13 +1,15 @@
 //! `glassbox bench`: single-spin-flip Metropolis throughput on the standard workloads
 //! (2D Ising L = 256 at T = 2.269, SK N = 1000), in spin-flip attempts per nanosecond, and the
-//! multispin-coded kernel (64 bit-sliced systems; every lane's attempt counts), `glassbox
-//! sample`'s scan through the library (which routes 2D Ising to the multispin kernel), and the
-//! peers' annealing workloads (SK, 3D EA ±J, a G-set graph) through the library's `anneal`.
+//! multispin-coded kernel (64 bit-sliced systems; every lane's attempt counts), the
+//! site-packed kernel (one system, 64 sites per word), `glassbox sample`'s scan through the
+//! library (which routes 2D Ising to the multispin kernel), and the peers' annealing workloads
+//! (SK, 3D EA ±J, a G-set graph) through the library's `anneal`.
 
 use std::time::Instant;
 
 use anyhow::Result;
 use glassbox::mc::multispin::{MultiRng, MultiSpin, MultiSweeper, LANES};
+use glassbox::mc::sitepacked::{SitePacked, SiteSweeper};
 use glassbox::mc::{Kernel, Order, Replica, Rule, Scan, ScanConfig, Sweeper};
 use glassbox::model::ModelSpec;
 use glassbox::rng::Streams;
@@ -22,10 +24,11 @@ pub struct Args {
     pub seconds: f64,
     /// Only this workload (`ising2d`, `sk`, `sample-ising2d`, `sk-anneal`, `sk-anneal-4000`, `gset-anneal`, or `multispin`, or one multispin
     /// workload: `ms-ising2d-256`, `ms-ising2d-1024`, `ms-ea3d-16`, `ms-ea3d-32`,
-    /// `ms-ea3d-anneal`).
+    /// `ms-ea3d-anneal`; or `sitepacked`, or one site-packed workload: `sp-ising2d-256`,
+    /// `sp-ising2d-1024`).
     #[arg(long)]
     pub only: Option<String>,
-    /// Rule of the multispin workloads (`metropolis` or `heat-bath`).
+    /// Rule of the multispin and site-packed workloads (`metropolis` or `heat-bath`).
     #[arg(long, default_value = "metropolis")]
     pub rule: String,
     /// Threads for the multispin workloads (each running its own 64-lane group) and for the
@@ -79,31 +82,81 @@ fn thread_cpu_ns() -> Option<u64> {
         .ok()
 }
 
+/// Sweeps timed by [`time_sweeps`] on one thread.
+struct Timed {
+    sweeps: u64,
+    /// Wall-clock seconds.
+    seconds: f64,
+    /// Attempts per nanosecond of the thread's CPU time (Linux).
+    cpu_attempts_per_ns: Option<f64>,
+}
+
+/// Runs `sweep` (`attempts` spin-flip attempts each) for up to one warm-up second, then
+/// times it for `seconds`, on the calling thread.
+fn time_sweeps(seconds: f64, attempts: f64, mut sweep: impl FnMut()) -> Timed {
+    let warm = Instant::now();
+    while warm.elapsed().as_secs_f64() < seconds.min(1.0) {
+        sweep();
+    }
+    let start = Instant::now();
+    let cpu0 = thread_cpu_ns();
+    let mut sweeps = 0u64;
+    while start.elapsed().as_secs_f64() < seconds {
+        sweep();
+        sweeps += 1;
+    }
+    Timed {
+        sweeps,
+        seconds: start.elapsed().as_secs_f64(),
+        cpu_attempts_per_ns: cpu_rate(sweeps as f64 * attempts, cpu0),
+    }
+}
+
+impl Timed {
+    fn figure(&self, name: &str, attempts: f64) -> Figure {
+        let sweeps_per_s = self.sweeps as f64 / self.seconds;
+        Figure {
+            workload: name.to_string(),
+            attempts_per_ns: sweeps_per_s * attempts / 1e9,
+            sweeps_per_s,
+            cpu_attempts_per_ns: self.cpu_attempts_per_ns,
+        }
+    }
+}
+
 /// Times Metropolis sweeps of `spec` at temperature `t`.
 pub fn measure(name: &str, spec: &str, t: f64, seconds: f64, order: Order) -> Result<Figure> {
     let model = ModelSpec::from_toml(spec)?.build()?;
     let mut rng = Streams::new(1).stream(&[0]);
     let mut r = Replica::random(&model, &mut rng);
     let sweeper = Sweeper::new(&model, Rule::Metropolis, order, 1.0 / t)?;
-    let warm = Instant::now();
-    while warm.elapsed().as_secs_f64() < seconds.min(1.0) {
+    let n = model.n() as f64;
+    Ok(time_sweeps(seconds, n, || {
         sweeper.sweep(&model, &mut r, &mut rng);
-    }
-    let start = Instant::now();
-    let cpu0 = thread_cpu_ns();
-    let mut sweeps = 0u64;
-    while start.elapsed().as_secs_f64() < seconds {
-        sweeper.sweep(&model, &mut r, &mut rng);
-        sweeps += 1;
-    }
-    let dt = start.elapsed().as_secs_f64();
-    let attempts = sweeps as f64 * model.n() as f64;
-    Ok(Figure {
-        workload: name.to_string(),
-        attempts_per_ns: attempts / dt / 1e9,
-        sweeps_per_s: sweeps as f64 / dt,
-        cpu_attempts_per_ns: cpu_rate(attempts, cpu0),
     })
+    .figure(name, n))
+}
+
+/// Times site-packed sweeps (one system, 64 sites per word, N attempts per sweep) of `spec`
+/// at temperature `t`.
+pub fn measure_sitepacked(
+    name: &str,
+    spec: &str,
+    t: f64,
+    seconds: f64,
+    rule: Rule,
+) -> Result<Figure> {
+    let model = ModelSpec::from_toml(spec)?.build()?;
+    let streams = Streams::new(1);
+    let mut st = SitePacked::new(&model)?;
+    st.randomize(&mut streams.stream(&[0]));
+    let mut rng = MultiRng::new(&streams, &[1]);
+    let sweeper = SiteSweeper::new(&st, rule, 1.0 / t)?;
+    let n = model.n() as f64;
+    Ok(time_sweeps(seconds, n, || {
+        sweeper.sweep(&mut st, &mut rng);
+    })
+    .figure(name, n))
 }
 
 /// Times multispin-coded sweeps (64 lanes, all counted as attempts) of `spec` at temperature
@@ -126,8 +179,8 @@ pub fn measure_multispin(
     let n = models[0].n();
     let base = MultiSpin::from_models(&models)?;
     let sweeper = MultiSweeper::new(&base, rule, 1.0 / t)?;
-    // (sweeps, wall seconds, attempts per CPU ns) of each group.
-    let groups: Vec<(u64, f64, Option<f64>)> = std::thread::scope(|scope| {
+    let attempts = (n * LANES) as f64;
+    let groups: Vec<Timed> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads.max(1))
             .map(|g| {
                 let (base, sweeper) = (&base, &sweeper);
@@ -136,23 +189,7 @@ pub fn measure_multispin(
                     let mut st = base.clone();
                     st.randomize(&mut streams.stream(&[0]));
                     let mut rng = MultiRng::new(&streams, &[1]);
-                    let warm = Instant::now();
-                    while warm.elapsed().as_secs_f64() < seconds.min(1.0) {
-                        sweeper.sweep(&mut st, &mut rng);
-                    }
-                    let start = Instant::now();
-                    let cpu0 = thread_cpu_ns();
-                    let mut sweeps = 0u64;
-                    while start.elapsed().as_secs_f64() < seconds {
-                        sweeper.sweep(&mut st, &mut rng);
-                        sweeps += 1;
-                    }
-                    let attempts = sweeps as f64 * (n * LANES) as f64;
-                    (
-                        sweeps,
-                        start.elapsed().as_secs_f64(),
-                        cpu_rate(attempts, cpu0),
-                    )
+                    time_sweeps(seconds, attempts, || sweeper.sweep(&mut st, &mut rng))
                 })
             })
             .collect();
@@ -161,18 +198,16 @@ pub fn measure_multispin(
             .map(|h| h.join().expect("benchmark thread"))
             .collect()
     });
-    let per_group = |(sweeps, dt, _): &(u64, f64, Option<f64>)| *sweeps as f64 / dt;
-    let sweeps_per_s: f64 = groups.iter().map(per_group).sum();
-    let cpu = groups.iter().map(|g| g.2).sum::<Option<f64>>();
+    let sweeps_per_s: f64 = groups.iter().map(|g| g.sweeps as f64 / g.seconds).sum();
     Ok(Figure {
         workload: if threads > 1 {
             format!("{name}, {threads} threads x 64 lanes")
         } else {
             name.to_string()
         },
-        attempts_per_ns: sweeps_per_s * (n * LANES) as f64 / 1e9,
+        attempts_per_ns: sweeps_per_s * attempts / 1e9,
         sweeps_per_s,
-        cpu_attempts_per_ns: cpu,
+        cpu_attempts_per_ns: groups.iter().map(|g| g.cpu_attempts_per_ns).sum(),
     })
 }
 
@@ -250,6 +285,22 @@ const MULTISPIN: [(&str, &str, &str, usize, f64); 4] = [
         "graph = { kind = 'lattice', dims = [32, 32, 32] }\ncouplings = { law = 'plus-minus' }",
         LANES,
         1.1,
+    ),
+];
+
+/// The site-packed workloads: key, name, model spec, temperature.
+const SITEPACKED: [(&str, &str, &str, f64); 2] = [
+    (
+        "sp-ising2d-256",
+        "site-packed 2D Ising L=256 T=2.269, one system, checkerboard",
+        "graph = { kind = 'lattice', dims = [256, 256] }",
+        2.269,
+    ),
+    (
+        "sp-ising2d-1024",
+        "site-packed 2D Ising L=1024 T=2.269, one system, checkerboard",
+        "graph = { kind = 'lattice', dims = [1024, 1024] }",
+        2.269,
     ),
 ];
 
@@ -417,19 +468,26 @@ pub fn run(args: Args) -> Result<()> {
             workloads.iter().any(|w| w.0 == o)
                 || o == "sample-ising2d"
                 || MULTISPIN.iter().any(|w| w.0 == o)
+                || SITEPACKED.iter().any(|w| w.0 == o)
+                || o == "sitepacked"
                 || o == "sk-anneal"
                 || o == "sk-anneal-4000"
                 || o == "multispin"
                 || o == "ms-ea3d-anneal"
                 || o == "gset-anneal",
-            "unknown workload `{o}` (known: ising2d, sk, sample-ising2d, sk-anneal, sk-anneal-4000, gset-anneal, multispin, ms-ea3d-anneal, {})",
-            MULTISPIN.map(|w| w.0).join(", ")
+            "unknown workload `{o}` (known: ising2d, sk, sample-ising2d, sk-anneal, sk-anneal-4000, gset-anneal, multispin, ms-ea3d-anneal, {}, sitepacked, {})",
+            MULTISPIN.map(|w| w.0).join(", "),
+            SITEPACKED.map(|w| w.0).join(", ")
         );
     }
     let rule = match args.rule.as_str() {
         "metropolis" => Rule::Metropolis,
         "heat-bath" => Rule::HeatBath,
         r => anyhow::bail!("unknown rule `{r}` (known: metropolis, heat-bath)"),
+    };
+    let rule_name = match rule {
+        Rule::Metropolis => "Metropolis",
+        Rule::HeatBath => "heat bath",
     };
     for (key, name, spec, t) in workloads {
         if args.only.as_deref().is_some_and(|o| o != key) {
@@ -490,11 +548,20 @@ pub fn run(args: Args) -> Result<()> {
         {
             continue;
         }
-        let name = match rule {
-            Rule::Metropolis => format!("{name}, Metropolis"),
-            Rule::HeatBath => format!("{name}, heat bath"),
-        };
+        let name = format!("{name}, {rule_name}");
         let f = measure_multispin(&name, spec, samples, t, args.seconds, rule, args.threads)?;
+        println!("RESULT {}", serde_json::to_string(&f)?);
+    }
+    for (key, name, spec, t) in SITEPACKED {
+        if args
+            .only
+            .as_deref()
+            .is_some_and(|o| o != key && o != "sitepacked")
+        {
+            continue;
+        }
+        let name = format!("{name}, {rule_name}");
+        let f = measure_sitepacked(&name, spec, t, args.seconds, rule)?;
         println!("RESULT {}", serde_json::to_string(&f)?);
     }
     if args

@@ -24,6 +24,10 @@
 //! ([`Kernel::Auto`]): qualifying lattices anneal 64 reads at once on [`multispin`], or run
 //! 64 replicas per temperature of a scan whose measurements are the replica averages; dense
 //! models anneal in lockstep in single precision; [`Kernel::Scalar`] forces the reference.
+//!
+//! [`sitepacked`] is the fast path for ONE large ferromagnet (periodic 2D/3D lattice, first
+//! side a multiple of 128): 64 sites of the system per word, with multispin's exact
+//! bit-sliced acceptance ([`sitepacked::SitePacked::check`] says whether a model qualifies).
 
 pub mod anneal;
 pub mod cluster;
@@ -34,6 +38,7 @@ pub mod multispin;
 pub mod population;
 mod replica;
 mod scan;
+pub mod sitepacked;
 pub mod tempering;
 mod update;
 

@@ -92,7 +92,7 @@ pub const LANES: usize = 64;
 
 /// Site words processed together by the checkerboard kernel (= random streams in a
 /// [`MultiRng`]).
-const W: usize = 4;
+pub(crate) const W: usize = 4;
 
 /// Bits of the acceptance thresholds (as the scalar path).
 const BITS: usize = 53;
@@ -104,7 +104,7 @@ const FREE_ROUNDS: usize = 10;
 const MAXC: usize = 7;
 
 /// Neighbour slots of a site (2d, d ≤ 3).
-const SLOTS: usize = 6;
+pub(crate) const SLOTS: usize = 6;
 
 /// The random bits of the multispin kernels: `W` interleaved xoshiro256++ generators (one per
 /// site word processed together), each seeded from its own [`Streams`] path.
@@ -130,6 +130,20 @@ impl MultiRng {
             }
         }
         MultiRng { s }
+    }
+
+    /// The generators' state in registers (see [`xoshiro`]).
+    #[inline(always)]
+    pub(crate) fn load<V: Simd>(&self) -> [V; 4] {
+        std::array::from_fn(|j| V::from_array(self.s[j]))
+    }
+
+    /// Writes back the state `g` taken by [`MultiRng::load`] and advanced since.
+    #[inline(always)]
+    pub(crate) fn store<V: Simd>(&mut self, g: &[V; 4]) {
+        for (s, v) in self.s.iter_mut().zip(g) {
+            *s = v.to_array();
+        }
     }
 }
 
@@ -550,42 +564,12 @@ impl Layout {
         let dims = lattice.dims();
         let d = dims.len();
         if dims.iter().all(|l| l % 2 == 0) {
-            let rows = lattice.n() / dims[0];
-            let mut parity = Vec::with_capacity(rows);
-            let mut nbrows = Vec::with_capacity(rows);
-            for r in 0..rows {
-                // Coordinates x_2..x_d of row r.
-                let mut coord = [0usize; 3];
-                let mut rest = r;
-                for a in 1..d {
-                    coord[a] = rest % dims[a];
-                    rest /= dims[a];
-                }
-                parity.push((coord[1..d].iter().sum::<usize>() % 2) as u8);
-                let mut nbr = [0u32; 4];
-                for a in 1..d {
-                    let stride: usize = dims[1..a].iter().product();
-                    let x = coord[a];
-                    let back = if x == 0 {
-                        r + (dims[a] - 1) * stride
-                    } else {
-                        r - stride
-                    };
-                    let fwd = if x + 1 == dims[a] {
-                        r - x * stride
-                    } else {
-                        r + stride
-                    };
-                    nbr[2 * (a - 1)] = back as u32;
-                    nbr[2 * (a - 1) + 1] = fwd as u32;
-                }
-                nbrows.push(nbr);
-            }
+            let (parity, nbrows) = checkerboard_rows(dims);
             let half = dims[0] / 2;
             Layout::Checkerboard {
                 half,
                 pitch: half + 2,
-                rows,
+                rows: parity.len(),
                 parity,
                 nbrows,
             }
@@ -629,6 +613,45 @@ impl Layout {
             Layout::Natural { .. } => i * per_colour + a,
         }
     }
+}
+
+/// The rows (lines along axis 1) of a periodic lattice with sides `dims` (d ≤ 3), indexed by
+/// the coordinates x_2…x_d in site order (x_2 fastest): for each row the parity of
+/// x_2 + … + x_d and the rows one step back and forward along axes 2..d (unused slots 0).
+pub(crate) fn checkerboard_rows(dims: &[usize]) -> (Vec<u8>, Vec<[u32; 4]>) {
+    let d = dims.len();
+    let rows: usize = dims[1..].iter().product();
+    let mut parity = Vec::with_capacity(rows);
+    let mut nbrows = Vec::with_capacity(rows);
+    for r in 0..rows {
+        // Coordinates x_2..x_d of row r.
+        let mut coord = [0usize; 3];
+        let mut rest = r;
+        for a in 1..d {
+            coord[a] = rest % dims[a];
+            rest /= dims[a];
+        }
+        parity.push((coord[1..d].iter().sum::<usize>() % 2) as u8);
+        let mut nbr = [0u32; 4];
+        for a in 1..d {
+            let stride: usize = dims[1..a].iter().product();
+            let x = coord[a];
+            let back = if x == 0 {
+                r + (dims[a] - 1) * stride
+            } else {
+                r - stride
+            };
+            let fwd = if x + 1 == dims[a] {
+                r - x * stride
+            } else {
+                r + stride
+            };
+            nbr[2 * (a - 1)] = back as u32;
+            nbr[2 * (a - 1) + 1] = fwd as u32;
+        }
+        nbrows.push(nbr);
+    }
+    (parity, nbrows)
 }
 
 /// Per-lane population counts of a stream of words (bit k of every word counts for lane k).
@@ -716,7 +739,7 @@ impl VerticalCount {
 /// Per-class decision data for one rule and temperature. A site's class is its number u of
 /// unsatisfied bonds (for Metropolis, the last class is u ≥ d).
 #[derive(Clone, Debug, PartialEq)]
-struct Table {
+pub(crate) struct Table {
     /// All ones for the classes that need a random comparison.
     need: [u64; MAXC],
     /// All ones for the classes that always flip.
@@ -746,6 +769,34 @@ impl Table {
         }
         t
     }
+
+    /// The table of `rule` at inverse temperature `beta` (finite, > 0) for the hypercubic
+    /// lattice of dimension `d` with bond magnitude `j`.
+    pub(crate) fn for_rule(rule: Rule, beta: f64, d: usize, j: f64) -> Result<Table> {
+        if !(beta.is_finite() && beta > 0.0) {
+            return Err(invalid(format!(
+                "inverse temperature must be finite and positive, got {beta}"
+            )));
+        }
+        // u unsatisfied bonds: x = s_i h_i^loc = J (2d − 2u), ΔE = 2x.
+        let x = |u: usize| j * 2.0 * (d as f64 - u as f64);
+        Ok(match rule {
+            Rule::Metropolis => Table::new(d + 1, |u| {
+                if u == d {
+                    1.0
+                } else {
+                    rule.flip_probability(beta, x(u))
+                }
+            }),
+            Rule::HeatBath => Table::new(2 * d + 1, |u| rule.flip_probability(beta, x(u))),
+        })
+    }
+
+    /// The zero-temperature table (for the heat-bath classes u = 0..=2d): flip exactly when
+    /// that lowers the energy (u > d); never draws a random number.
+    pub(crate) fn quench(d: usize) -> Table {
+        Table::new(2 * d + 1, |u| if u > d { 1.0 } else { 0.0 })
+    }
 }
 
 /// Single-spin-flip Monte Carlo of a [`MultiSpin`] at fixed β (Metropolis or heat bath with
@@ -762,31 +813,13 @@ pub struct MultiSweeper {
 impl MultiSweeper {
     /// A sweeper for `state` (its dimension and J) at inverse temperature `beta` (finite, > 0).
     pub fn new(state: &MultiSpin, rule: Rule, beta: f64) -> Result<Self> {
-        if !(beta.is_finite() && beta > 0.0) {
-            return Err(invalid(format!(
-                "inverse temperature must be finite and positive, got {beta}"
-            )));
-        }
-        let d = state.lattice.dim();
-        let j = state.j;
-        // u unsatisfied bonds: x = s_i h_i^loc = J (2d − 2u), ΔE = 2x.
-        let x = |u: usize| j * 2.0 * (d as f64 - u as f64);
-        let table = match rule {
-            Rule::Metropolis => Table::new(d + 1, |u| {
-                if u == d {
-                    1.0
-                } else {
-                    rule.flip_probability(beta, x(u))
-                }
-            }),
-            Rule::HeatBath => Table::new(2 * d + 1, |u| rule.flip_probability(beta, x(u))),
-        };
+        let (dim, coupling) = (state.lattice.dim(), state.j);
         Ok(MultiSweeper {
             rule,
             beta,
-            dim: d,
-            coupling: j,
-            table,
+            dim,
+            coupling,
+            table: Table::for_rule(rule, beta, dim, coupling)?,
         })
     }
 
@@ -872,8 +905,7 @@ impl MultiSweeper {
 /// flipping each spin whose flip lowers the energy, until none does; every lane then sits in
 /// a local minimum. Deterministic. Returns the number of sweeps.
 pub fn quench(state: &mut MultiSpin) -> usize {
-    let d = state.lattice.dim();
-    let table = Table::new(2 * d + 1, |u| if u > d { 1.0 } else { 0.0 });
+    let table = Table::quench(state.lattice.dim());
     // Never draws: no class needs a comparison.
     let mut rng = MultiRng { s: [[1; W]; 4] };
     let mut sweeps = 0;
@@ -887,7 +919,7 @@ pub fn quench(state: &mut MultiSpin) -> usize {
 
 /// An implementation of the sweep: the same arithmetic, so the same results, on any of them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kernel {
+pub(crate) enum Kernel {
     /// `[u64; W]` code (whatever the compiler makes of it).
     Portable,
     /// AVX2 registers.
@@ -900,7 +932,7 @@ enum Kernel {
 
 impl Kernel {
     /// The kernels this CPU can run, fastest first.
-    fn available() -> Vec<Kernel> {
+    pub(crate) fn available() -> Vec<Kernel> {
         let mut k = Vec::new();
         #[cfg(all(target_arch = "x86_64", glassbox_avx512))]
         if std::arch::is_x86_feature_detected!("avx512f")
@@ -918,9 +950,42 @@ impl Kernel {
         k
     }
 
-    fn best() -> Kernel {
+    pub(crate) fn best() -> Kernel {
         static BEST: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
         *BEST.get_or_init(|| Kernel::available()[0])
+    }
+
+    /// Runs `body` on this kernel's registers.
+    pub(crate) fn run<B: Body>(self, body: B) -> u64 {
+        match self {
+            Kernel::Portable => body.run::<[u64; W]>(),
+            // SAFETY: `Kernel::available` lists these only when the CPU has the features.
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => unsafe { avx2::run(body) },
+            #[cfg(all(target_arch = "x86_64", glassbox_avx512))]
+            Kernel::Avx512 => unsafe { avx512::run(body) },
+        }
+    }
+}
+
+/// Code generic over the register type (a sweep), which [`Kernel::run`] compiles for and
+/// runs on each implementation.
+pub(crate) trait Body {
+    /// Runs on registers `V`; the result is the body's own (flip masks, accepted flips).
+    fn run<V: Simd>(self) -> u64;
+}
+
+/// One sweep of a [`MultiSpin`], as a [`Body`].
+struct Sweep<'a, const D: usize, const HB: bool, const PM: bool> {
+    st: &'a mut MultiSpin,
+    tab: &'a Table,
+    rng: &'a mut MultiRng,
+}
+
+impl<const D: usize, const HB: bool, const PM: bool> Body for Sweep<'_, D, HB, PM> {
+    #[inline(always)]
+    fn run<V: Simd>(self) -> u64 {
+        sweep_body::<V, D, HB, PM>(self.st, self.tab, self.rng)
     }
 }
 
@@ -951,20 +1016,13 @@ fn sweep_cpu<const D: usize, const HB: bool, const PM: bool>(
     tab: &Table,
     rng: &mut MultiRng,
 ) -> u64 {
-    match kernel {
-        Kernel::Portable => sweep_body::<[u64; W], D, HB, PM>(st, tab, rng),
-        // SAFETY: `Kernel::available` lists these only when the CPU has the features.
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2 => unsafe { avx2::sweep::<D, HB, PM>(st, tab, rng) },
-        #[cfg(all(target_arch = "x86_64", glassbox_avx512))]
-        Kernel::Avx512 => unsafe { avx512::sweep::<D, HB, PM>(st, tab, rng) },
-    }
+    kernel.run(Sweep::<D, HB, PM> { st, tab, rng })
 }
 
 /// `W` site words (or `W` generators' state words) side by side: the few operations the
 /// kernel needs. `[u64; W]` is the portable implementation; the AVX2 one is the same
 /// arithmetic on one 256-bit register, so both give identical results.
-trait Simd: Copy {
+pub(crate) trait Simd: Copy {
     fn splat(x: u64) -> Self;
     fn from_array(a: [u64; W]) -> Self;
     fn to_array(self) -> [u64; W];
@@ -1058,16 +1116,17 @@ impl Simd for [u64; W] {
     }
 }
 
-/// The AVX2 kernel: [`sweep_body`] on 256-bit registers, compiled with AVX2 enabled.
+/// The AVX2 kernel: a [`Body`] (e.g. [`sweep_body`]) on 256-bit registers, compiled with AVX2
+/// enabled.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{sweep_body, MultiRng, MultiSpin, Simd, Table, W};
+    use super::{Body, Simd, W};
     use std::arch::x86_64::*;
 
     /// Registers per value.
     const H: usize = W / 4;
 
-    /// `W` words in `W/4` 256-bit registers. Only ever created inside [`sweep`], which runs
+    /// `W` words in `W/4` 256-bit registers. Only ever created inside [`run`], which runs
     /// after AVX2 was detected; that is what makes the `unsafe` intrinsic calls below sound.
     #[derive(Clone, Copy)]
     pub(super) struct Avx2([__m256i; H]);
@@ -1158,32 +1217,28 @@ mod avx2 {
         }
     }
 
-    /// [`sweep_body`] with AVX2.
+    /// `body` on AVX2 registers.
     ///
     /// # Safety
     /// The CPU must support AVX2.
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn sweep<const D: usize, const HB: bool, const PM: bool>(
-        st: &mut MultiSpin,
-        tab: &Table,
-        rng: &mut MultiRng,
-    ) -> u64 {
-        sweep_body::<Avx2, D, HB, PM>(st, tab, rng)
+    pub(super) unsafe fn run<B: Body>(body: B) -> u64 {
+        body.run::<Avx2>()
     }
 }
 
-/// The AVX-512VL kernel: [`sweep_body`] on 256-bit registers with three-input logic
+/// The AVX-512VL kernel: a [`Body`] on 256-bit registers with three-input logic
 /// (`vpternlogq`) and rotations (`vprolq`) fused. Its intrinsics are stable since Rust 1.89,
 /// above the MSRV: `build.rs` sets `glassbox_avx512` only for such compilers.
 #[cfg(all(target_arch = "x86_64", glassbox_avx512))]
 #[allow(clippy::incompatible_msrv)]
 mod avx512 {
-    use super::{sweep_body, MultiRng, MultiSpin, Simd, Table, W};
+    use super::{Body, Simd, W};
     use std::arch::x86_64::*;
 
     const _: () = assert!(W == 4, "one 256-bit register per value");
 
-    /// `W` = 4 words in a 256-bit register. Only ever created inside [`sweep`], which runs
+    /// `W` = 4 words in a 256-bit register. Only ever created inside [`run`], which runs
     /// after AVX-512F/VL were detected; that is what makes the `unsafe` intrinsic calls below
     /// sound.
     #[derive(Clone, Copy)]
@@ -1275,17 +1330,13 @@ mod avx512 {
         }
     }
 
-    /// [`sweep_body`] with AVX-512F/VL.
+    /// `body` on AVX-512F/VL registers.
     ///
     /// # Safety
     /// The CPU must support AVX-512F and AVX-512VL.
     #[target_feature(enable = "avx2,avx512f,avx512vl")]
-    pub(super) unsafe fn sweep<const D: usize, const HB: bool, const PM: bool>(
-        st: &mut MultiSpin,
-        tab: &Table,
-        rng: &mut MultiRng,
-    ) -> u64 {
-        sweep_body::<Avx512, D, HB, PM>(st, tab, rng)
+    pub(super) unsafe fn run<B: Body>(body: B) -> u64 {
+        body.run::<Avx512>()
     }
 }
 
@@ -1313,7 +1364,7 @@ fn sweep_body<V: Simd, const D: usize, const HB: bool, const PM: bool>(
     tab: &Table,
     rng: &mut MultiRng,
 ) -> u64 {
-    let mut g: [V; 4] = std::array::from_fn(|j| V::from_array(rng.s[j]));
+    let mut g: [V; 4] = rng.load();
     let mut any = V::splat(0);
     let empty: &[u64] = &[];
     match &st.layout {
@@ -1373,9 +1424,7 @@ fn sweep_body<V: Simd, const D: usize, const HB: bool, const PM: bool>(
             }
         }
     }
-    for j in 0..4 {
-        rng.s[j] = g[j].to_array();
-    }
+    rng.store(&g);
     any.to_array().iter().fold(0, |a, &x| a | x)
 }
 
@@ -1383,7 +1432,7 @@ fn sweep_body<V: Simd, const D: usize, const HB: bool, const PM: bool>(
 /// neighbour rows `nb` and bond rows `bd` (same length; `bd` unused without per-lane signs).
 /// Returns the OR of the flip masks.
 #[inline(always)]
-fn row<V: Simd, const D: usize, const HB: bool, const PM: bool>(
+pub(crate) fn row<V: Simd, const D: usize, const HB: bool, const PM: bool>(
     own: &mut [u64],
     nb: &[&[u64]; SLOTS],
     bd: &[&[u64]; SLOTS],
