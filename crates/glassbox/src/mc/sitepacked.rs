@@ -60,7 +60,7 @@
 //! for _ in 0..200 {
 //!     sweeper.sweep(&mut state, &mut rng);
 //! }
-//! assert!(state.energy() / state.n() as f64 < -1.0);
+//! assert!(state.energy() / (state.n() as f64) < -1.0);
 //! assert_eq!(state.energy(), model.energy(&state.spins()));
 //! # Ok::<(), glassbox::Error>(())
 //! ```
