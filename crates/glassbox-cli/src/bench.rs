@@ -1,13 +1,16 @@
 //! `glassbox bench`: single-spin-flip Metropolis throughput on the standard workloads
 //! (2D Ising L = 256 at T = 2.269, SK N = 1000), in spin-flip attempts per nanosecond, and the
 //! multispin-coded kernel (64 bit-sliced systems; every lane's attempt counts), the
-//! site-packed kernel (one system, 64 sites per word), `glassbox sample`'s scan through the
+//! site-packed kernel (one system, 64 sites per word), replica lanes (32 replicas of a
+//! Gaussian spin glass in single precision, against the scalar kernel on the same model),
+//! `glassbox sample`'s scan through the
 //! library (which routes 2D Ising to the multispin kernel), and the peers' annealing workloads
 //! (SK, 3D EA ±J, a G-set graph) through the library's `anneal`.
 
 use std::time::Instant;
 
 use anyhow::Result;
+use glassbox::mc::lanes::{self, LaneModel, LaneSpins, LaneSweeper};
 use glassbox::mc::multispin::{MultiRng, MultiSpin, MultiSweeper, LANES};
 use glassbox::mc::sitepacked::{SitePacked, SiteSweeper};
 use glassbox::mc::{Kernel, Order, Replica, Rule, Scan, ScanConfig, Sweeper};
@@ -22,13 +25,15 @@ pub struct Args {
     /// Seconds to time each workload for (after one warm-up second).
     #[arg(long, default_value_t = 2.0)]
     pub seconds: f64,
-    /// Only this workload (`ising2d`, `sk`, `sample-ising2d`, `sk-anneal`, `sk-anneal-4000`, `gset-anneal`, or `multispin`, or one multispin
-    /// workload: `ms-ising2d-256`, `ms-ising2d-1024`, `ms-ea3d-16`, `ms-ea3d-32`,
-    /// `ms-ea3d-anneal`; or `sitepacked`, or one site-packed workload: `sp-ising2d-256`,
-    /// `sp-ising2d-1024`).
+    /// Only this workload (`ising2d`, `sk`, `ea3d-gauss-16`, `sample-ising2d`, `sk-anneal`,
+    /// `sk-anneal-4000`, `gset-anneal`, or `multispin`, or one multispin workload:
+    /// `ms-ising2d-256`, `ms-ising2d-1024`, `ms-ea3d-16`, `ms-ea3d-32`, `ms-ea3d-anneal`; or
+    /// `sitepacked`, or one site-packed workload: `sp-ising2d-256`, `sp-ising2d-1024`; or
+    /// `lanes`, or one replica-lanes workload: `ln-ea3d-gauss-16`, `ln-ea2d-gauss-256`).
     #[arg(long)]
     pub only: Option<String>,
-    /// Rule of the multispin and site-packed workloads (`metropolis` or `heat-bath`).
+    /// Rule of the multispin, site-packed and replica-lanes workloads (`metropolis` or
+    /// `heat-bath`).
     #[arg(long, default_value = "metropolis")]
     pub rule: String,
     /// Threads for the multispin workloads (each running its own 64-lane group) and for the
@@ -157,6 +162,22 @@ pub fn measure_sitepacked(
         sweeper.sweep(&mut st, &mut rng);
     })
     .figure(name, n))
+}
+
+/// Times replica-lanes sweeps (32 replicas, all counted as attempts) of `spec` at temperature
+/// `t`.
+pub fn measure_lanes(name: &str, spec: &str, t: f64, seconds: f64, rule: Rule) -> Result<Figure> {
+    let model = ModelSpec::from_toml(spec)?.build()?;
+    let streams = Streams::new(1);
+    let lm = LaneModel::new(&model)?;
+    let mut st = LaneSpins::random(&model, &mut streams.stream(&[0]));
+    let mut rng = MultiRng::new(&streams, &[1]);
+    let sweeper = LaneSweeper::new(rule, Order::Sequential, 1.0 / t)?;
+    let attempts = (model.n() * lanes::LANES) as f64;
+    Ok(time_sweeps(seconds, attempts, || {
+        sweeper.sweep(&lm, &mut st, &mut rng);
+    })
+    .figure(name, attempts))
 }
 
 /// Times multispin-coded sweeps (64 lanes, all counted as attempts) of `spec` at temperature
@@ -303,6 +324,27 @@ const SITEPACKED: [(&str, &str, &str, f64); 2] = [
         2.269,
     ),
 ];
+
+/// The replica-lanes workloads: key, name, model spec, temperature.
+const LANE_WORKLOADS: [(&str, &str, &str, f64); 2] = [
+    (
+        "ln-ea3d-gauss-16",
+        "replica lanes 3D EA Gaussian L=16 T=1.0, 32 replicas, sequential",
+        EA3D_GAUSS_16,
+        1.0,
+    ),
+    (
+        "ln-ea2d-gauss-256",
+        "replica lanes 2D EA Gaussian L=256 T=0.5, 32 replicas, sequential",
+        "graph = { kind = 'lattice', dims = [256, 256] }\ncouplings = { law = 'gaussian' }",
+        0.5,
+    ),
+];
+
+/// A 3D Gaussian spin glass, L = 16 (seed 0): the replica-lanes workload and its scalar
+/// reference.
+const EA3D_GAUSS_16: &str =
+    "graph = { kind = 'lattice', dims = [16, 16, 16] }\ncouplings = { law = 'gaussian' }";
 
 /// Simulated annealing as the peers' benchmark runs it, through the library's [`anneal`]
 /// (which picks the fast path the model qualifies for: dense models anneal in lockstep
@@ -462,6 +504,12 @@ pub fn run(args: Args) -> Result<()> {
             "graph = { kind = 'complete', n = 1000 }\ncouplings = { law = 'gaussian' }",
             0.5,
         ),
+        (
+            "ea3d-gauss-16",
+            "3D EA Gaussian L=16 T=1.0 Metropolis sequential",
+            EA3D_GAUSS_16,
+            1.0,
+        ),
     ];
     if let Some(o) = &args.only {
         anyhow::ensure!(
@@ -469,15 +517,18 @@ pub fn run(args: Args) -> Result<()> {
                 || o == "sample-ising2d"
                 || MULTISPIN.iter().any(|w| w.0 == o)
                 || SITEPACKED.iter().any(|w| w.0 == o)
+                || LANE_WORKLOADS.iter().any(|w| w.0 == o)
+                || o == "lanes"
                 || o == "sitepacked"
                 || o == "sk-anneal"
                 || o == "sk-anneal-4000"
                 || o == "multispin"
                 || o == "ms-ea3d-anneal"
                 || o == "gset-anneal",
-            "unknown workload `{o}` (known: ising2d, sk, sample-ising2d, sk-anneal, sk-anneal-4000, gset-anneal, multispin, ms-ea3d-anneal, {}, sitepacked, {})",
+            "unknown workload `{o}` (known: ising2d, sk, ea3d-gauss-16, sample-ising2d, sk-anneal, sk-anneal-4000, gset-anneal, multispin, ms-ea3d-anneal, {}, sitepacked, {}, lanes, {})",
             MULTISPIN.map(|w| w.0).join(", "),
-            SITEPACKED.map(|w| w.0).join(", ")
+            SITEPACKED.map(|w| w.0).join(", "),
+            LANE_WORKLOADS.map(|w| w.0).join(", ")
         );
     }
     let rule = match args.rule.as_str() {
@@ -562,6 +613,18 @@ pub fn run(args: Args) -> Result<()> {
         }
         let name = format!("{name}, {rule_name}");
         let f = measure_sitepacked(&name, spec, t, args.seconds, rule)?;
+        println!("RESULT {}", serde_json::to_string(&f)?);
+    }
+    for (key, name, spec, t) in LANE_WORKLOADS {
+        if args
+            .only
+            .as_deref()
+            .is_some_and(|o| o != key && o != "lanes")
+        {
+            continue;
+        }
+        let name = format!("{name}, {rule_name}");
+        let f = measure_lanes(&name, spec, t, args.seconds, rule)?;
         println!("RESULT {}", serde_json::to_string(&f)?);
     }
     if args

@@ -34,6 +34,7 @@ pub mod cluster;
 mod dense;
 pub mod ground;
 pub mod houdayer;
+pub mod lanes;
 pub mod multispin;
 pub mod population;
 mod replica;

@@ -81,6 +81,7 @@ use rand::RngCore;
 
 use crate::error::{invalid, Result};
 use crate::graph::Lattice;
+use crate::mc::lanes::F32s;
 use crate::mc::update::threshold;
 use crate::mc::{Replica, Rule};
 use crate::measure::{Estimate, Series};
@@ -129,6 +130,12 @@ impl MultiRng {
                 }
             }
         }
+        MultiRng { s }
+    }
+
+    /// Generators with the given state words (`s[j][w]`: word j of generator w), for kernels
+    /// that never draw.
+    pub(crate) fn from_state(s: [[u64; W]; 4]) -> Self {
         MultiRng { s }
     }
 
@@ -937,12 +944,15 @@ impl Kernel {
         #[cfg(all(target_arch = "x86_64", glassbox_avx512))]
         if std::arch::is_x86_feature_detected!("avx512f")
             && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("fma")
         {
             k.push(Kernel::Avx512);
         }
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2") {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
                 k.push(Kernel::Avx2);
             }
         }
@@ -1023,6 +1033,12 @@ fn sweep_cpu<const D: usize, const HB: bool, const PM: bool>(
 /// kernel needs. `[u64; W]` is the portable implementation; the AVX2 one is the same
 /// arithmetic on one 256-bit register, so both give identical results.
 pub(crate) trait Simd: Copy {
+    /// Eight single-precision lanes on the same kind of register (the arithmetic of
+    /// [replica lanes](crate::mc::lanes)).
+    type F32: F32s;
+    /// The `4 W` 32-bit halves of the words as `F32` lanes: lane 2w is the low half of word
+    /// w, lane 2w + 1 its high half.
+    fn bits32(self) -> Self::F32;
     fn splat(x: u64) -> Self;
     fn from_array(a: [u64; W]) -> Self;
     fn to_array(self) -> [u64; W];
@@ -1062,6 +1078,11 @@ pub(crate) trait Simd: Copy {
 }
 
 impl Simd for [u64; W] {
+    type F32 = [f32; 8];
+    #[inline(always)]
+    fn bits32(self) -> [f32; 8] {
+        std::array::from_fn(|l| f32::from_bits((self[l / 2] >> (32 * (l % 2))) as u32))
+    }
     #[inline(always)]
     fn splat(x: u64) -> Self {
         [x; W]
@@ -1121,6 +1142,7 @@ impl Simd for [u64; W] {
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{Body, Simd, W};
+    use crate::mc::lanes::Avx8;
     use std::arch::x86_64::*;
 
     /// Registers per value.
@@ -1138,7 +1160,15 @@ mod avx2 {
         }
     }
 
+    const _: () = assert!(H == 1, "one 256-bit register per value");
+
     impl Simd for Avx2 {
+        type F32 = Avx8;
+        #[inline(always)]
+        fn bits32(self) -> Avx8 {
+            // SAFETY: AVX2 is available, see the type's doc.
+            Avx8(unsafe { _mm256_castsi256_ps(self.0[0]) })
+        }
         #[inline(always)]
         fn splat(x: u64) -> Self {
             // SAFETY (this and every block below): AVX2 is available, see the type's doc.
@@ -1221,7 +1251,7 @@ mod avx2 {
     ///
     /// # Safety
     /// The CPU must support AVX2.
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn run<B: Body>(body: B) -> u64 {
         body.run::<Avx2>()
     }
@@ -1234,6 +1264,7 @@ mod avx2 {
 #[allow(clippy::incompatible_msrv)]
 mod avx512 {
     use super::{Body, Simd, W};
+    use crate::mc::lanes::Avx8;
     use std::arch::x86_64::*;
 
     const _: () = assert!(W == 4, "one 256-bit register per value");
@@ -1250,6 +1281,12 @@ mod avx512 {
     const C: i32 = 0xAA;
 
     impl Simd for Avx512 {
+        type F32 = Avx8;
+        #[inline(always)]
+        fn bits32(self) -> Avx8 {
+            // SAFETY: AVX-512F/VL (so AVX) are available, see the type's doc.
+            Avx8(unsafe { _mm256_castsi256_ps(self.0) })
+        }
         #[inline(always)]
         fn splat(x: u64) -> Self {
             // SAFETY (this and every block below): AVX-512F/VL are available, see the type.
@@ -1334,7 +1371,7 @@ mod avx512 {
     ///
     /// # Safety
     /// The CPU must support AVX-512F and AVX-512VL.
-    #[target_feature(enable = "avx2,avx512f,avx512vl")]
+    #[target_feature(enable = "avx2,fma,avx512f,avx512vl")]
     pub(super) unsafe fn run<B: Body>(body: B) -> u64 {
         body.run::<Avx512>()
     }
@@ -1342,7 +1379,7 @@ mod avx512 {
 
 /// The next output of the `W` xoshiro256++ generators whose state words are `g`.
 #[inline(always)]
-fn xoshiro<V: Simd>(g: &mut [V; 4]) -> V {
+pub(crate) fn xoshiro<V: Simd>(g: &mut [V; 4]) -> V {
     let [s0, s1, s2, s3] = *g;
     let out = s0.add(s3).rotl(23).add(s0);
     // s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= s1 << 17; s3 = rotl(s3, 45).

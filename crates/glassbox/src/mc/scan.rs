@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::error::{invalid, Result};
 use crate::mc::cluster::{uniform_ferromagnet, ClusterAlgorithm, ClusterSampler};
+use crate::mc::lanes::{self, LaneModel, LaneSpins, LaneSweeper};
 use crate::mc::multispin::{MultiRng, MultiSpin, MultiSweeper, LANES};
 use crate::mc::{Kernel, Order, Replica, Rule, Sweeper};
 use crate::measure::{disorder_average, jackknife, Estimate, Series};
@@ -30,6 +31,12 @@ const JACKKNIFE_BLOCKS: usize = 64;
 /// model, [`Kernel::Scalar`] and cluster moves run one replica on the scalar [`Sweeper`] (or
 /// the cluster sampler), the reference the multispin kernel is tested against.
 ///
+/// Other models on a lattice or a sparse graph (Gaussian couplings, fields, open boundaries,
+/// weighted graphs) with [`Kernel::Auto`] and no cluster moves run 32 replicas per
+/// temperature on [replica lanes](crate::mc::lanes) (single precision, one SIMD lane per
+/// replica, the site order of [`ScanConfig::order`]); what is said below of the 64
+/// multispin replicas holds for these 32 alike.
+///
 /// # Measurements
 ///
 /// A measurement, taken every [`ScanConfig::measure_every`]-th sweep after thermalization,
@@ -52,8 +59,8 @@ const JACKKNIFE_BLOCKS: usize = 64;
 /// Chain `i` (temperature index i) draws its initial spins from stream `[INITIAL_STATE, i]`
 /// and its moves from `[MONTE_CARLO, i]` of the seed ([`crate::rng::purpose`]); on the
 /// multispin kernel the initial stream gives one random word per site (64 independent
-/// uniform configurations) and the moves come from a [`MultiRng`] on the paths
-/// `[MONTE_CARLO, i, w]`. Results therefore do not depend on the number of threads.
+/// uniform configurations), on replica lanes 32 configurations one after the other, and the
+/// moves of both come from a [`MultiRng`] on the paths `[MONTE_CARLO, i, w]`. Results therefore do not depend on the number of threads.
 ///
 /// A [`Chain`] serializes with its kernel's state, so a checkpoint resumes bit-identically on
 /// the kernel it started on (a checkpoint written before the multispin route existed resumes
@@ -137,11 +144,24 @@ impl ScanConfig {
         self.kernel == Kernel::Auto && self.cluster.is_none() && MultiSpin::check(model).is_ok()
     }
 
+    /// Whether the chains of `model` run on replica lanes (32 replicas per temperature in
+    /// single precision): [`Kernel::Auto`], no cluster moves, a model [`LaneModel::check`]
+    /// accepts and the multispin kernel does not take.
+    pub fn runs_lanes(&self, model: &Ising) -> bool {
+        self.kernel == Kernel::Auto
+            && self.cluster.is_none()
+            && !self.runs_multispin(model)
+            && LaneModel::check(model).is_ok()
+    }
+
     /// The name of the implementation that runs the chains of `model`: `"multispin"` (see
-    /// [`ScanConfig::runs_multispin`]), `"cluster"` or `"scalar"`.
+    /// [`ScanConfig::runs_multispin`]), `"lanes"` ([`ScanConfig::runs_lanes`]), `"cluster"`
+    /// or `"scalar"`.
     pub fn kernel_name(&self, model: &Ising) -> &'static str {
         if self.runs_multispin(model) {
             "multispin"
+        } else if self.runs_lanes(model) {
+            "lanes"
         } else if self.cluster.is_some() {
             "cluster"
         } else {
@@ -174,7 +194,8 @@ pub struct PointResult {
     /// Binder cumulant `U = 1 − ⟨m⁴⟩ / (3 ⟨m²⟩²)`.
     pub binder: Estimate,
     /// Fraction of accepted flip attempts after thermalization: accepted flips /
-    /// (lanes · N · sweeps), with lanes = 64 on the multispin kernel, else 1.
+    /// (lanes · N · sweeps), with lanes = 64 on the multispin kernel, 32 on replica lanes,
+    /// else 1.
     pub acceptance: f64,
     /// Sweeps after thermalization.
     pub sweeps: u64,
@@ -204,12 +225,21 @@ enum Walker {
     Scalar { spins: Vec<i8>, rng: Rng },
     /// 64 replicas on the multispin kernel.
     Lanes(Box<Lanes>),
+    /// 32 replicas on replica lanes.
+    Replicas(Box<Replicas>),
 }
 
 /// 64 bit-sliced replicas and their random bits.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Lanes {
     lanes: MultiSpin,
+    lane_rng: MultiRng,
+}
+
+/// 32 replicas in single-precision lanes and their random bits.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Replicas {
+    replicas: LaneSpins,
     lane_rng: MultiRng,
 }
 
@@ -270,23 +300,17 @@ impl Tally {
     }
 }
 
-impl Lanes {
-    /// The lane means of [`moments`] (see the [type docs](ScanConfig)).
-    fn moments(&self) -> [f64; 6] {
-        let n = self.lanes.n() as f64;
-        let mut sum = [0.0; 6];
-        for (e, m) in self
-            .lanes
-            .energies()
-            .iter()
-            .zip(self.lanes.magnetizations())
-        {
-            for (s, x) in sum.iter_mut().zip(moments(e / n, m as f64 / n)) {
-                *s += x;
-            }
+/// The means over the replicas of [`moments`], for the energies `e` and magnetizations `m` of
+/// replicas of `n` spins (see the [type docs](ScanConfig)).
+fn lane_moments(e: &[f64], m: &[i64], n: usize) -> [f64; 6] {
+    let n = n as f64;
+    let mut sum = [0.0; 6];
+    for (e, &m) in e.iter().zip(m) {
+        for (s, x) in sum.iter_mut().zip(moments(e / n, m as f64 / n)) {
+            *s += x;
         }
-        sum.map(|s| s / LANES as f64)
     }
+    sum.map(|s| s / e.len() as f64)
 }
 
 impl Chain {
@@ -301,6 +325,11 @@ impl Chain {
             lanes.randomize(&mut init);
             Walker::Lanes(Box::new(Lanes {
                 lanes,
+                lane_rng: MultiRng::new(&streams, &moves),
+            }))
+        } else if config.runs_lanes(model) {
+            Walker::Replicas(Box::new(Replicas {
+                replicas: LaneSpins::random(model, &mut init),
                 lane_rng: MultiRng::new(&streams, &moves),
             }))
         } else {
@@ -327,19 +356,22 @@ impl Chain {
         self.tally.done
     }
 
-    /// Number of independent replicas the chain runs: 64 on the multispin kernel, else 1.
+    /// Number of independent replicas the chain runs: 64 on the multispin kernel, 32 on
+    /// replica lanes, else 1.
     pub fn lanes(&self) -> usize {
         match self.walker {
             Walker::Scalar { .. } => 1,
             Walker::Lanes(_) => LANES,
+            Walker::Replicas(_) => lanes::LANES,
         }
     }
 
-    /// The current configuration (of replica 0 on the multispin kernel).
+    /// The current configuration (of replica 0 on the multispin kernel or replica lanes).
     pub fn spins(&self) -> Cow<'_, [i8]> {
         match &self.walker {
             Walker::Scalar { spins, .. } => Cow::Borrowed(spins),
             Walker::Lanes(l) => Cow::Owned(l.lanes.lane_spins(0)),
+            Walker::Replicas(r) => Cow::Owned(r.replicas.lane_spins(0)),
         }
     }
 
@@ -391,7 +423,25 @@ impl Chain {
                         sweeper.sweep(&mut l.lanes, &mut l.lane_rng);
                         l.lanes.differing_sites(before).iter().sum()
                     },
-                    Lanes::moments,
+                    |l| lane_moments(&l.lanes.energies(), &l.lanes.magnetizations(), l.lanes.n()),
+                );
+            }
+            Walker::Replicas(r) => {
+                let sweeper = LaneSweeper::new(config.rule, config.order, beta)
+                    .expect("validated temperature");
+                let lm = LaneModel::new(model).expect("checked by runs_lanes");
+                self.tally.run(
+                    config,
+                    todo,
+                    &mut **r,
+                    |r, _| {
+                        let t = sweeper.sweep(&lm, &mut r.replicas, &mut r.lane_rng);
+                        t.flips.iter().map(|&f| f as u64).sum()
+                    },
+                    |r| {
+                        let (e, m) = (r.replicas.energies(&lm), r.replicas.magnetizations());
+                        lane_moments(&e, &m, lm.n())
+                    },
                 );
             }
         }
@@ -555,12 +605,21 @@ mod tests {
         }
     }
 
-    /// Checkpoint/resume on both kernels: advancing in chunks with a JSON round trip (as a
+    /// Checkpoint/resume on every kernel: advancing in chunks with a JSON round trip (as a
     /// checkpoint) between them equals one uninterrupted run.
     #[test]
     fn chunked_equals_uninterrupted() {
-        let m = ising(6);
-        for (kernel, lanes) in [(Kernel::Scalar, 1), (Kernel::Auto, LANES)] {
+        let gauss = ModelSpec::from_toml(
+            "graph = { kind = 'lattice', dims = [5, 6] }\ncouplings = { law = 'gaussian' }",
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+        for (m, kernel, lanes) in [
+            (ising(6), Kernel::Scalar, 1),
+            (ising(6), Kernel::Auto, LANES),
+            (gauss, Kernel::Auto, lanes::LANES),
+        ] {
             let cfg = config(kernel);
             let mut a = Scan::new(&m, cfg.clone()).unwrap();
             a.run(&m, |_, _| {});
@@ -592,23 +651,27 @@ mod tests {
         assert_eq!(run(1), run(2));
     }
 
-    /// Models the multispin kernel cannot run (a field, Gaussian couplings) and cluster moves
-    /// fall back silently to the scalar kernel under `Auto`, with the scalar kernel's results.
+    /// Models the multispin kernel cannot run (a field, Gaussian couplings) run on replica
+    /// lanes under `Auto`; dense models and cluster moves fall back silently to the scalar
+    /// kernel, with the scalar kernel's results.
     #[test]
-    fn auto_falls_back_to_scalar() {
+    fn auto_routes_the_other_models() {
         let build = |toml: &str| ModelSpec::from_toml(toml).unwrap().build().unwrap();
         let field = build("graph = { kind = 'lattice', dims = [6, 6] }\nfield = { uniform = 0.2 }");
         let gauss = build(
             "graph = { kind = 'lattice', dims = [6, 6] }\ncouplings = { law = 'gaussian' }\nseed = 2",
         );
+        for m in [&field, &gauss] {
+            let cfg = config(Kernel::Auto);
+            assert!(!cfg.runs_multispin(m) && cfg.runs_lanes(m));
+            let auto = Scan::new(m, cfg).unwrap();
+            assert!(auto.chains.iter().all(|c| c.lanes() == lanes::LANES));
+        }
+        let dense = build("graph = { kind = 'complete', n = 8 }\ncouplings = { law = 'gaussian' }");
         let mut cluster = config(Kernel::Auto);
         cluster.cluster = Some(ClusterAlgorithm::Wolff);
-        for (m, cfg) in [
-            (&field, config(Kernel::Auto)),
-            (&gauss, config(Kernel::Auto)),
-            (&ising(6), cluster),
-        ] {
-            assert!(!cfg.runs_multispin(m));
+        for (m, cfg) in [(&dense, config(Kernel::Auto)), (&ising(6), cluster)] {
+            assert!(!cfg.runs_multispin(m) && !cfg.runs_lanes(m));
             let auto = Scan::new(m, cfg.clone()).unwrap();
             assert!(auto.chains.iter().all(|c| c.lanes() == 1));
             let scalar = ScanConfig {

@@ -37,8 +37,9 @@ pub enum Order {
 pub enum Kernel {
     /// The fastest path the model qualifies for: the bit-sliced [`crate::mc::multispin`]
     /// kernel for periodic 2D/3D lattices with ±J couplings and no field, the
-    /// single-precision dense kernel for fully connected models (annealing only), else the
-    /// scalar [`Sweeper`].
+    /// single-precision dense kernel for fully connected models (annealing only), 32
+    /// single-precision [replica lanes](crate::mc::lanes) for other lattices and sparse
+    /// graphs, else the scalar [`Sweeper`] (dense models in a scan).
     #[default]
     Auto,
     /// Always the scalar [`Sweeper`] (the reference the fast paths are tested against).
