@@ -79,7 +79,8 @@ pub struct SweepFlags {
     pub order: OrderArg,
     /// Implementation: `auto` picks the fastest the model qualifies for (dense models:
     /// single precision in lockstep; periodic 2D/3D ±J lattices without field: 64 reads at
-    /// once, bit-sliced); `scalar` forces the reference kernel.
+    /// once, bit-sliced; other lattices and sparse graphs: 32 reads at once in
+    /// single-precision SIMD lanes); `scalar` forces the reference kernel.
     #[arg(long, value_enum, default_value = "auto")]
     pub kernel: KernelArg,
 }

@@ -35,6 +35,7 @@ mod temper_mpi;
 mod theory_cmd;
 mod tour;
 mod tour_cavity;
+mod tour_kernels;
 mod tour_learning;
 mod tour_quantum;
 mod tour_rbm;

@@ -64,6 +64,11 @@ pub fn run(args: Args) -> Result<()> {
         &folder,
         &args,
     )?;
+    crate::tour_kernels::kernels(
+        report.section("Fast kernels: multispin coding, replica lanes, site packing"),
+        &folder,
+        &args,
+    )?;
     crate::tour_learning::learning(
         report.section("Learning as statistical physics"),
         &folder,

@@ -233,8 +233,9 @@ fn sample_writes_a_complete_run_folder() {
 }
 
 /// `sample --kernel`: `auto` runs a periodic ±J-coupled lattice without field on the multispin
-/// kernel, `scalar` forces the reference; the manifest records which ran, and a model that
-/// does not qualify runs on the scalar kernel under `auto`.
+/// kernel, a Gaussian lattice on replica lanes and a dense model on the scalar kernel;
+/// `scalar` forces the reference and `site-packed` one system per temperature (an error for a
+/// model it cannot run); the manifest records which ran.
 #[test]
 fn sample_kernel_is_chosen_and_recorded() {
     let dir = temp_dir("sample-kernel");
@@ -262,7 +263,24 @@ fn sample_kernel_is_chosen_and_recorded() {
     assert_eq!(again, auto);
     let gauss = ["--lattice", "8x8", "--couplings", "gaussian"];
     let (_, m) = run("gauss", &[&flags[..], &gauss].concat());
+    assert_eq!(m["kernel"], "lanes");
+    let (_, m) = run("sk", &[&flags[..], &["--sk", "8"]].concat());
     assert_eq!(m["kernel"], "scalar");
+    let site = ["--lattice", "128x4", "--kernel", "site-packed"];
+    let (_, m) = run("site", &[&flags[..], &site].concat());
+    assert_eq!(m["kernel"], "site-packed");
+    let bad = dir.join("bad");
+    let bad_flags = [
+        "--lattice",
+        "8x8",
+        "--kernel",
+        "site-packed",
+        "-o",
+        bad.to_str().unwrap(),
+    ];
+    let o = glassbox(&[&flags[..], &bad_flags].concat());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("128"), "{err}");
 }
 
 #[test]

@@ -58,12 +58,22 @@ def test_sample_kernels():
         sigma = np.hypot(auto[obs + "_err"], scalar[obs + "_err"])
         assert np.all(np.abs(auto[obs] - scalar[obs]) < 4 * sigma), obs
     assert auto.final_spins.shape == (2, 64)
-    # A model the multispin kernel cannot run (a field) falls back to the scalar kernel.
+    # A model the multispin kernel cannot run (a field) runs 32 replicas in single-precision
+    # lanes: the same physics again.
     field = gb.Model.lattice([8, 8], field=0.1)
-    a = gb.sample(field, [2.0], sweeps=500, seed=4)
-    b = gb.sample(field, [2.0], sweeps=500, seed=4, kernel="scalar")
-    assert a.kernel == "scalar"
-    np.testing.assert_array_equal(a.energy, b.energy)
+    a = gb.sample(field, [2.0], sweeps=5000, seed=4)
+    b = gb.sample(field, [2.0], sweeps=20000, seed=4, kernel="scalar")
+    assert a.kernel == "lanes" and b.kernel == "scalar"
+    for obs in ("energy", "m2"):
+        sigma = np.hypot(a[obs + "_err"], b[obs + "_err"])
+        assert np.all(np.abs(a[obs] - b[obs]) < 4 * sigma), obs
+    # One large ferromagnet per temperature on the site-packed kernel (first side 128k).
+    site = gb.sample(gb.Model.lattice([128, 4]), [3.0], sweeps=2000, seed=5, kernel="site-packed")
+    assert site.kernel == "site-packed" and site.final_spins.shape == (1, 512)
+    # A dense model runs on the scalar kernel.
+    assert gb.sample(gb.Model.sk(16, seed=1), [1.0], sweeps=100).kernel == "scalar"
+    with pytest.raises(ValueError, match="128"):
+        gb.sample(model, [2.0], sweeps=10, kernel="site-packed")
     with pytest.raises(ValueError, match="kernel"):
         gb.sample(model, [2.0], sweeps=10, kernel="fast")
 

@@ -566,7 +566,7 @@ class SampleResult(_Result):
     (all observables' error bars trustworthy: run ≥ 50 τ_int), ``acceptance`` (fraction
     of accepted flips), ``sweeps`` (measurement sweeps), ``final_spins`` (int8, one row
     per temperature) and ``kernel`` (the implementation that ran: ``"multispin"``,
-    ``"scalar"`` or ``"cluster"``; see ``sample``).
+    ``"lanes"``, ``"scalar"`` or ``"cluster"``; see ``sample``).
     """
 
 
@@ -672,9 +672,12 @@ def sample(
     magnitude and no field; sites in checkerboard order whatever ``order`` says): every
     measurement is then the average over the 64 replicas of e, e², m, |m|, m², m⁴, so the
     error bars are about 1/8 of one replica's for the same sweeps, ``acceptance`` counts
-    all 64·N attempts per sweep and ``final_spins`` holds replica 0. ``kernel="scalar"``
-    forces one replica on the reference kernel. ``result.kernel`` says which ran
-    (``"multispin"``, ``"scalar"`` or ``"cluster"``).
+    all 64·N attempts per sweep and ``final_spins`` holds replica 0. Other lattice and
+    sparse models (Gaussian couplings, fields, open boundaries, graphs) run 32 replicas per
+    temperature the same way, in single-precision SIMD lanes ("replica lanes", in the
+    given ``order``); dense models run one replica. ``kernel="scalar"`` forces one replica
+    on the reference kernel. ``result.kernel`` says which ran (``"multispin"``,
+    ``"lanes"``, ``"scalar"`` or ``"cluster"``).
     """
     sweeps = _count("sweeps", sweeps)
     therm = sweeps // 10 if thermalization is None else _count("thermalization", thermalization)
@@ -772,7 +775,8 @@ def anneal(
     uses its own random stream, so the same ``seed`` gives the same reads at any thread
     count. ``kernel="auto"`` runs the fastest path the model qualifies for (dense models:
     single precision in lockstep; periodic 2D/3D ±J lattices without field: 64 reads at
-    once, bit-sliced, in checkerboard order whatever ``order`` says); ``"scalar"`` forces
+    once, bit-sliced, in checkerboard order whatever ``order`` says; other lattices and
+    sparse graphs: 32 reads at once in single-precision SIMD lanes); ``"scalar"`` forces
     the reference kernel. Returns an ``AnnealResult``.
     """
     sweeps = _count("sweeps", sweeps, 1)

@@ -383,6 +383,9 @@ impl<'m> Annealer<'m> {
             }))
         };
         let (dense, groups) = match (config.kernel, model.couplings()) {
+            (Kernel::SitePacked, _) => return Err(invalid(
+                "the site-packed kernel runs temperature scans only; anneal with auto or scalar",
+            )),
             (Kernel::Scalar, _) => (None, None),
             (Kernel::Auto, Couplings::Dense(c)) => (Some(DenseF32::new(c)?), None),
             (Kernel::Auto, _) if MultiSpin::check(model).is_ok() => {

@@ -9,6 +9,7 @@ use crate::error::{invalid, Result};
 use crate::mc::cluster::{uniform_ferromagnet, ClusterAlgorithm, ClusterSampler};
 use crate::mc::lanes::{self, LaneModel, LaneSpins, LaneSweeper};
 use crate::mc::multispin::{MultiRng, MultiSpin, MultiSweeper, LANES};
+use crate::mc::sitepacked::{SitePacked, SiteSweeper};
 use crate::mc::{Kernel, Order, Replica, Rule, Sweeper};
 use crate::measure::{disorder_average, jackknife, Estimate, Series};
 use crate::model::Ising;
@@ -36,6 +37,10 @@ const JACKKNIFE_BLOCKS: usize = 64;
 /// temperature on [replica lanes](crate::mc::lanes) (single precision, one SIMD lane per
 /// replica, the site order of [`ScanConfig::order`]); what is said below of the 64
 /// multispin replicas holds for these 32 alike.
+///
+/// [`Kernel::SitePacked`] runs one system per temperature on the site-packed kernel
+/// ([`crate::mc::sitepacked`], periodic 2D/3D ferromagnets whose first side is a multiple of
+/// 128; checkerboard order, [`ScanConfig::rule`] applies); other models are an error.
 ///
 /// # Measurements
 ///
@@ -155,10 +160,12 @@ impl ScanConfig {
     }
 
     /// The name of the implementation that runs the chains of `model`: `"multispin"` (see
-    /// [`ScanConfig::runs_multispin`]), `"lanes"` ([`ScanConfig::runs_lanes`]), `"cluster"`
-    /// or `"scalar"`.
+    /// [`ScanConfig::runs_multispin`]), `"lanes"` ([`ScanConfig::runs_lanes`]),
+    /// `"site-packed"` ([`Kernel::SitePacked`]), `"cluster"` or `"scalar"`.
     pub fn kernel_name(&self, model: &Ising) -> &'static str {
-        if self.runs_multispin(model) {
+        if self.kernel == Kernel::SitePacked {
+            "site-packed"
+        } else if self.runs_multispin(model) {
             "multispin"
         } else if self.runs_lanes(model) {
             "lanes"
@@ -227,6 +234,15 @@ enum Walker {
     Lanes(Box<Lanes>),
     /// 32 replicas on replica lanes.
     Replicas(Box<Replicas>),
+    /// One system on the site-packed kernel.
+    Site(Box<Site>),
+}
+
+/// One site-packed ferromagnet and its random bits.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Site {
+    site: SitePacked,
+    site_rng: MultiRng,
 }
 
 /// 64 bit-sliced replicas and their random bits.
@@ -327,6 +343,13 @@ impl Chain {
                 lanes,
                 lane_rng: MultiRng::new(&streams, &moves),
             }))
+        } else if config.kernel == Kernel::SitePacked {
+            let mut site = SitePacked::new(model).expect("checked by Scan::new");
+            site.randomize(&mut init);
+            Walker::Site(Box::new(Site {
+                site,
+                site_rng: MultiRng::new(&streams, &moves),
+            }))
         } else if config.runs_lanes(model) {
             Walker::Replicas(Box::new(Replicas {
                 replicas: LaneSpins::random(model, &mut init),
@@ -360,7 +383,7 @@ impl Chain {
     /// replica lanes, else 1.
     pub fn lanes(&self) -> usize {
         match self.walker {
-            Walker::Scalar { .. } => 1,
+            Walker::Scalar { .. } | Walker::Site(_) => 1,
             Walker::Lanes(_) => LANES,
             Walker::Replicas(_) => lanes::LANES,
         }
@@ -372,6 +395,7 @@ impl Chain {
             Walker::Scalar { spins, .. } => Cow::Borrowed(spins),
             Walker::Lanes(l) => Cow::Owned(l.lanes.lane_spins(0)),
             Walker::Replicas(r) => Cow::Owned(r.replicas.lane_spins(0)),
+            Walker::Site(s) => Cow::Owned(s.site.spins()),
         }
     }
 
@@ -444,6 +468,18 @@ impl Chain {
                     },
                 );
             }
+            Walker::Site(s) => {
+                let sweeper =
+                    SiteSweeper::new(&s.site, config.rule, beta).expect("validated temperature");
+                let n = model.n() as f64;
+                self.tally.run(
+                    config,
+                    todo,
+                    &mut **s,
+                    |s, _| sweeper.sweep(&mut s.site, &mut s.site_rng),
+                    |s| moments(s.site.energy() / n, s.site.magnetization() as f64 / n),
+                );
+            }
         }
         todo
     }
@@ -489,6 +525,14 @@ impl Scan {
         config.validate()?;
         if config.cluster.is_some() {
             uniform_ferromagnet(model)?;
+        }
+        if config.kernel == Kernel::SitePacked {
+            if config.cluster.is_some() {
+                return Err(invalid(
+                    "cluster moves do not run on the site-packed kernel",
+                ));
+            }
+            SitePacked::check(model)?;
         }
         let chains = (0..config.temperatures.len())
             .map(|k| Chain::new(model, &config, k))
@@ -615,10 +659,15 @@ mod tests {
         .unwrap()
         .build()
         .unwrap();
+        let strip = ModelSpec::from_toml("graph = { kind = 'lattice', dims = [128, 4] }")
+            .unwrap()
+            .build()
+            .unwrap();
         for (m, kernel, lanes) in [
             (ising(6), Kernel::Scalar, 1),
             (ising(6), Kernel::Auto, LANES),
             (gauss, Kernel::Auto, lanes::LANES),
+            (strip, Kernel::SitePacked, 1),
         ] {
             let cfg = config(kernel);
             let mut a = Scan::new(&m, cfg.clone()).unwrap();
@@ -632,6 +681,63 @@ mod tests {
             }
             assert_eq!(a, b);
         }
+    }
+
+    /// The site-packed kernel (one system per temperature) agrees with the scalar kernel
+    /// within 4σ on energy, specific heat, ⟨m²⟩ and the Binder cumulant; it refuses models
+    /// it cannot run.
+    #[test]
+    fn site_packed_scan_matches_scalar() {
+        let m = ModelSpec::from_toml("graph = { kind = 'lattice', dims = [128, 8] }")
+            .unwrap()
+            .build()
+            .unwrap();
+        let run = |kernel, seed| {
+            let cfg = ScanConfig {
+                temperatures: vec![2.0, 3.0],
+                order: Order::Sequential,
+                thermalization: 2_000,
+                sweeps: 40_000,
+                seed,
+                ..config(kernel)
+            };
+            assert_eq!(
+                cfg.kernel_name(&m),
+                if kernel == Kernel::SitePacked {
+                    "site-packed"
+                } else {
+                    "scalar"
+                }
+            );
+            scan(&m, cfg).unwrap().0
+        };
+        let (fast, slow) = (run(Kernel::SitePacked, 5), run(Kernel::Scalar, 6));
+        for (a, b) in fast.iter().zip(&slow) {
+            let pairs = [
+                (a.energy, b.energy),
+                (a.specific_heat, b.specific_heat),
+                (a.m2, b.m2),
+                (a.binder, b.binder),
+            ];
+            for (k, (x, y)) in pairs.into_iter().enumerate() {
+                assert!(
+                    x.reliable && y.reliable,
+                    "observable {k} at T={}",
+                    a.temperature
+                );
+                let z = (x.mean - y.mean) / (x.error.powi(2) + y.error.powi(2)).sqrt();
+                assert!(
+                    z.abs() < 4.0,
+                    "observable {k} at T={}: z = {z}",
+                    a.temperature
+                );
+            }
+            assert!(a.acceptance > 0.0 && a.acceptance < 1.0);
+        }
+        assert!(Scan::new(&ising(6), config(Kernel::SitePacked)).is_err());
+        let mut cluster = config(Kernel::SitePacked);
+        cluster.cluster = Some(ClusterAlgorithm::Wolff);
+        assert!(Scan::new(&m, cluster).is_err());
     }
 
     /// The multispin route gives the same results on one and on two threads.
