@@ -580,11 +580,12 @@ pub fn run(args: Args) -> Result<()> {
             |p| p.display().to_string(),
         );
         let name = format!("G-set n={} m={}", model.n(), model.edges().len());
+        // One whole group of replica lanes (the best of the first 16 is the peers' figure).
         let v = anneal_row(
             &name,
             &instance,
             &model,
-            16,
+            glassbox::mc::lanes::LANES,
             args.anneal_sweeps,
             args.threads,
             Some(&cut),

@@ -18,16 +18,19 @@
 //! bit-sliced into one `u64` per site. It applies to zero-field models on periodic 2D or 3D
 //! lattices whose couplings are all ±J with one magnitude (ferromagnet, ±J spin glass);
 //! [`multispin::MultiSpin::check`] says whether a model qualifies and why not. Everything
-//! else (fields, Gaussian couplings, open boundaries, other graphs, random site order) runs on
-//! the scalar [`Sweeper`], which stays the reference the fast path is tested against.
+//! else on a lattice or a sparse graph (fields, Gaussian couplings, open boundaries, other
+//! graphs) has [`lanes`]: 32 replicas in single-precision SIMD lanes, in sequential or random
+//! order. The scalar [`Sweeper`] stays the reference both are tested against.
 //! [`anneal`] (and so [`ground`]) and [`Scan`] pick their kernel by themselves
 //! ([`Kernel::Auto`]): qualifying lattices anneal 64 reads at once on [`multispin`], or run
-//! 64 replicas per temperature of a scan whose measurements are the replica averages; dense
-//! models anneal in lockstep in single precision; [`Kernel::Scalar`] forces the reference.
+//! 64 replicas per temperature of a scan whose measurements are the replica averages; other
+//! sparse models do the same with 32 on [`lanes`]; dense models anneal in lockstep in single
+//! precision; [`Kernel::Scalar`] forces the reference.
 //!
 //! [`sitepacked`] is the fast path for ONE large ferromagnet (periodic 2D/3D lattice, first
 //! side a multiple of 128): 64 sites of the system per word, with multispin's exact
-//! bit-sliced acceptance ([`sitepacked::SitePacked::check`] says whether a model qualifies).
+//! bit-sliced acceptance ([`sitepacked::SitePacked::check`] says whether a model qualifies);
+//! scans run it with [`Kernel::SitePacked`].
 
 pub mod anneal;
 pub mod cluster;
