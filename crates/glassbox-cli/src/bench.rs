@@ -26,7 +26,7 @@ pub struct Args {
     #[arg(long, default_value_t = 2.0)]
     pub seconds: f64,
     /// Only this workload (`ising2d`, `sk`, `ea3d-gauss-16`, `sample-ising2d`, `sk-anneal`,
-    /// `sk-anneal-4000`, `gset-anneal`, or `multispin`, or one multispin workload:
+    /// `sk-anneal-4000`, `sk-dense`, `sk-dense-4000`, `gset-anneal`, or `multispin`, or one multispin workload:
     /// `ms-ising2d-256`, `ms-ising2d-1024`, `ms-ea3d-16`, `ms-ea3d-32`, `ms-ea3d-anneal`; or
     /// `sitepacked`, or one site-packed workload: `sp-ising2d-256`, `sp-ising2d-1024`; or
     /// `lanes`, or one replica-lanes workload: `ln-ea3d-gauss-16`, `ln-ea2d-gauss-256`).
@@ -349,26 +349,40 @@ const EA3D_GAUSS_16: &str =
 /// Simulated annealing as the peers' benchmark runs it, through the library's [`anneal`]
 /// (which picks the fast path the model qualifies for: dense models anneal in lockstep
 /// groups, one per thread; periodic ±J lattices 64 reads at once, bit-sliced): `sweeps`
-/// Metropolis sweeps in sequential order, β linear 0.1 → 3, `reads` reads on `threads`
-/// threads, seed 1. Energies are per spin; `best_energy_per_spin_16` is the best of the
-/// first 16 reads (the peers' figure). For a Max-Cut instance the cut of that read is
-/// reported too.
+/// Metropolis sweeps in sequential order, β linear 0.1 → 3 (or every sweep at the fixed
+/// temperature `fixed`), `reads` reads on `threads` threads, seed 1. Energies are per spin;
+/// `best_energy_per_spin_16` is the best of the first 16 reads (the peers' figure). For a
+/// Max-Cut instance the cut of that read is reported too.
+#[allow(clippy::too_many_arguments)]
 fn anneal_row(
     workload: &str,
     instance: &str,
     model: &glassbox::model::Ising,
     reads: usize,
     sweeps: usize,
+    fixed: Option<f64>,
     threads: usize,
     maxcut: Option<&MaxCut>,
 ) -> Result<serde_json::Value> {
     use glassbox::mc::anneal::{anneal, AnnealConfig, Schedule};
     let n = model.n();
+    let (schedule, what) = match fixed {
+        None => (
+            Schedule::Linear {
+                beta0: 0.1,
+                beta1: 3.0,
+            },
+            "annealing".to_string(),
+        ),
+        Some(t) => (
+            Schedule::Custom {
+                betas: vec![1.0 / t; sweeps],
+            },
+            format!("at fixed T={t} (anneal, constant schedule)"),
+        ),
+    };
     let config = AnnealConfig {
-        schedule: Schedule::Linear {
-            beta0: 0.1,
-            beta1: 3.0,
-        },
+        schedule,
         sweeps: sweeps as u64,
         reads,
         rule: Rule::Metropolis,
@@ -396,7 +410,8 @@ fn anneal_row(
     let accepted: u64 = result.reads.iter().map(|r| r.accepted).sum();
     let mut row = serde_json::json!({
         "workload": format!(
-            "{workload} annealing {sweeps} sweeps, beta 0.1->3, Metropolis, {reads} reads, {threads} threads"
+            "{workload} {what} {sweeps} sweeps, {}Metropolis, {reads} reads, {threads} threads",
+            if fixed.is_none() { "beta 0.1->3, " } else { "" }
         ),
         "instance": instance,
         "acceptance": accepted as f64 / attempts,
@@ -522,10 +537,12 @@ pub fn run(args: Args) -> Result<()> {
                 || o == "sitepacked"
                 || o == "sk-anneal"
                 || o == "sk-anneal-4000"
+                || o == "sk-dense"
+                || o == "sk-dense-4000"
                 || o == "multispin"
                 || o == "ms-ea3d-anneal"
                 || o == "gset-anneal",
-            "unknown workload `{o}` (known: ising2d, sk, ea3d-gauss-16, sample-ising2d, sk-anneal, sk-anneal-4000, gset-anneal, multispin, ms-ea3d-anneal, {}, sitepacked, {}, lanes, {})",
+            "unknown workload `{o}` (known: ising2d, sk, ea3d-gauss-16, sample-ising2d, sk-anneal, sk-anneal-4000, sk-dense, sk-dense-4000, gset-anneal, multispin, ms-ea3d-anneal, {}, sitepacked, {}, lanes, {})",
             MULTISPIN.map(|w| w.0).join(", "),
             SITEPACKED.map(|w| w.0).join(", "),
             LANE_WORKLOADS.map(|w| w.0).join(", ")
@@ -556,17 +573,27 @@ pub fn run(args: Args) -> Result<()> {
         )?;
         println!("RESULT {}", serde_json::to_string(&f)?);
     }
-    for (key, n) in [("sk-anneal", 1000), ("sk-anneal-4000", 4000)] {
+    // The dense fast path: annealing (the peers' workload) and at fixed T = 0.5.
+    let sk_rows = [
+        ("sk-anneal", 1000, 16, None),
+        ("sk-anneal-4000", 4000, 16, None),
+        ("sk-dense", 1000, 16, Some(0.5)),
+        ("sk-dense-4000", 4000, 4, Some(0.5)),
+    ];
+    for (key, n, reads, fixed) in sk_rows {
         if args.only.as_deref().is_none_or(|o| o == key) {
             let p = args.sk_couplings.as_deref();
             let model = sk_instance(n, p)?;
             let instance = p.map_or("gaussian seed 0".into(), |p| p.display().to_string());
+            let sweeps = if fixed.is_some() { 200 } else { 1000 };
+            let name = format!("SK N={n}");
             let v = anneal_row(
-                &format!("SK N={n}"),
+                &name,
                 &instance,
                 &model,
-                16,
-                1000,
+                reads,
+                sweeps,
+                fixed,
                 args.threads,
                 None,
             )?;
@@ -587,6 +614,7 @@ pub fn run(args: Args) -> Result<()> {
             &model,
             glassbox::mc::lanes::LANES,
             args.anneal_sweeps,
+            None,
             args.threads,
             Some(&cut),
         )?;
@@ -643,6 +671,7 @@ pub fn run(args: Args) -> Result<()> {
             &model,
             LANES,
             sweeps,
+            None,
             args.threads,
             None,
         )?;

@@ -4,33 +4,16 @@
 //! 4σ (σ from the runs' own autocorrelation-aware error bars), in both site orders and with
 //! both rules.
 
+mod common;
+
+use common::{model, within};
 use glassbox::exact::enumerate::enumerate;
 use glassbox::mc::lanes::{self, LaneModel, LaneSpins, LaneSweeper, LANES};
 use glassbox::mc::multispin::MultiRng;
 use glassbox::mc::{scan, Kernel, Order, PointResult, Replica, Rule, ScanConfig};
 use glassbox::measure::Estimate;
-use glassbox::model::{Ising, ModelSpec};
+use glassbox::model::Ising;
 use glassbox::rng::{purpose, Streams};
-
-fn model(toml: &str) -> Ising {
-    ModelSpec::from_toml(toml).unwrap().build().unwrap()
-}
-
-fn within(what: &str, est: &Estimate, reference: f64, ref_error: f64) {
-    assert!(
-        est.reliable,
-        "{what}: run too short for τ_int = {}",
-        est.tau_int
-    );
-    let sigma = (est.error * est.error + ref_error * ref_error).sqrt();
-    let z = (est.mean - reference).abs() / sigma;
-    assert!(
-        est.error > 0.0 && z < 4.0,
-        "{what}: {} ± {} vs {reference} ± {ref_error} ({z:.1}σ)",
-        est.mean,
-        est.error
-    );
-}
 
 /// A scan of `m` on `kernel` (Auto: replica lanes for these models).
 fn scan_on(

@@ -2,16 +2,15 @@
 //! lane-averaged observable within 4σ (σ from the runs' own autocorrelation-aware error bars),
 //! directly and through the temperature scan's multispin route (`scan_*`).
 
+mod common;
+
+use common::{model, within};
 use glassbox::exact::enumerate::enumerate;
 use glassbox::mc::multispin::{MultiRng, MultiSpin, MultiSweeper};
 use glassbox::mc::{scan, Kernel, Order, PointResult, Rule, ScanConfig};
 use glassbox::measure::Estimate;
-use glassbox::model::{Ising, ModelSpec};
+use glassbox::model::Ising;
 use glassbox::rng::{purpose, Streams};
-
-fn model(toml: &str) -> Ising {
-    ModelSpec::from_toml(toml).unwrap().build().unwrap()
-}
 
 /// Lane-averaged ⟨e⟩, ⟨|m|⟩ and ⟨m²⟩ (per spin) of 64 replicas of `m` at temperature `t`.
 fn multispin(m: &Ising, rule: Rule, t: f64, sweeps: u64, seed: u64) -> [Estimate; 3] {
@@ -22,22 +21,6 @@ fn multispin(m: &Ising, rule: Rule, t: f64, sweeps: u64, seed: u64) -> [Estimate
     let sw = MultiSweeper::new(&st, rule, 1.0 / t).unwrap();
     let r = sw.run(&mut st, &mut rng, sweeps / 10, sweeps, 1).unwrap();
     [r.energy, r.abs_m, r.m2]
-}
-
-fn within(what: &str, est: &Estimate, reference: f64, ref_error: f64) {
-    assert!(
-        est.reliable,
-        "{what}: run too short for τ_int = {}",
-        est.tau_int
-    );
-    let sigma = (est.error * est.error + ref_error * ref_error).sqrt();
-    let z = (est.mean - reference).abs() / sigma;
-    assert!(
-        est.error > 0.0 && z < 4.0,
-        "{what}: {} ± {} vs {reference} ± {ref_error} ({z:.1}σ)",
-        est.mean,
-        est.error
-    );
 }
 
 fn against_exact(m: &Ising, temperatures: &[f64], sweeps: u64) {
