@@ -578,7 +578,7 @@ pub fn run(args: Args) -> Result<()> {
         ("sk-anneal", 1000, 16, None),
         ("sk-anneal-4000", 4000, 16, None),
         ("sk-dense", 1000, 16, Some(0.5)),
-        ("sk-dense-4000", 4000, 4, Some(0.5)),
+        ("sk-dense-4000", 4000, 16, Some(0.5)),
     ];
     for (key, n, reads, fixed) in sk_rows {
         if args.only.as_deref().is_none_or(|o| o == key) {

@@ -112,7 +112,7 @@ pub fn kernels(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
         }
     }
     // One site-packed ferromagnet against Kaufman's exact finite-size solution.
-    let (l, temps) = (128usize, [1.8, 2.6, 3.0]);
+    let (l, temps) = (128usize, [2.5, 3.0, 3.5]);
     let model = ModelSpec::from_toml(&format!(
         "graph = {{ kind = 'lattice', dims = [{l}, {l}] }}"
     ))?
@@ -191,7 +191,7 @@ pub fn kernels(section: &mut Section, folder: &RunFolder, args: &Args) -> Result
         .code(
             "glassbox sample --lattice 6x6x6 --couplings gaussian --field 0.3 -T 1.5,3 --sweeps 20000 --order sequential\n\
              glassbox sample --lattice 6x6x6 --couplings gaussian --field 0.3 -T 1.5,3 --sweeps 200000 --order sequential --kernel scalar\n\
-             glassbox sample --lattice 128x128 -T 1.8,2.6,3 --sweeps 40000 --kernel site-packed",
+             glassbox sample --lattice 128x128 -T 2.5,3,3.5 --sweeps 40000 --kernel site-packed",
         );
     Ok(())
 }

@@ -246,19 +246,24 @@ impl LaneSpins {
         }
     }
 
-    /// The energy of every lane, `H = −Σ_i s_i (h_i + ½ Σ_j J_ij s_j)` in double precision.
+    /// The energy of every lane, `H = −Σ_i s_i (h_i + Σ_{j>i} J_ij s_j)` in double precision
+    /// (each bond once: a site's later neighbours come first in its row).
     pub fn energies(&self, model: &LaneModel) -> [f64; LANES] {
         let mut e = [0.0; LANES];
         for (i, s) in self.spins.iter().enumerate() {
-            let mut h = [0.0f64; LANES];
+            let mut h = [model.fields64[i]; LANES];
             for k in model.offsets[i]..model.offsets[i + 1] {
-                let (sj, w) = (&self.spins[model.targets[k] as usize], model.couplings64[k]);
+                let j = model.targets[k] as usize;
+                if j < i {
+                    break;
+                }
+                let (sj, w) = (&self.spins[j], model.couplings64[k]);
                 for l in 0..LANES {
                     h[l] += w * sj[l] as f64;
                 }
             }
             for l in 0..LANES {
-                e[l] -= s[l] as f64 * (model.fields64[i] + 0.5 * h[l]);
+                e[l] -= s[l] as f64 * h[l];
             }
         }
         e
@@ -266,13 +271,14 @@ impl LaneSpins {
 
     /// The magnetization `Σ_i s_i` of every lane.
     pub fn magnetizations(&self) -> [i64; LANES] {
-        let mut m = [0i64; LANES];
+        // Summed in f64 (exact, and a loop that vectorizes), converted once.
+        let mut m = [0.0f64; LANES];
         for s in &self.spins {
             for l in 0..LANES {
-                m[l] += s[l] as i64;
+                m[l] += s[l] as f64;
             }
         }
-        m
+        m.map(|m| m as i64)
     }
 }
 
