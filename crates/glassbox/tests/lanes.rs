@@ -6,12 +6,11 @@
 
 mod common;
 
-use common::{model, within};
+use common::{model, observables, within};
 use glassbox::exact::enumerate::enumerate;
 use glassbox::mc::lanes::{self, LaneModel, LaneSpins, LaneSweeper, LANES};
 use glassbox::mc::multispin::MultiRng;
 use glassbox::mc::{scan, Kernel, Order, PointResult, Replica, Rule, ScanConfig};
-use glassbox::measure::Estimate;
 use glassbox::model::Ising;
 use glassbox::rng::{purpose, Streams};
 
@@ -45,15 +44,6 @@ fn scan_on(
         }
     );
     scan(m, cfg).unwrap().0
-}
-
-fn observables(r: &PointResult) -> [(&'static str, Estimate); 4] {
-    [
-        ("energy", r.energy),
-        ("specific heat", r.specific_heat),
-        ("m²", r.m2),
-        ("Binder", r.binder),
-    ]
 }
 
 const DYNAMICS: [(Rule, Order); 3] = [

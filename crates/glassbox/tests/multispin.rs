@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{model, within};
+use common::{model, observables, within};
 use glassbox::exact::enumerate::enumerate;
 use glassbox::mc::multispin::{MultiRng, MultiSpin, MultiSweeper};
 use glassbox::mc::{scan, Kernel, Order, PointResult, Rule, ScanConfig};
@@ -119,16 +119,6 @@ fn scan_on(m: &Ising, kernel: Kernel, temps: &[f64], sweeps: u64, seed: u64) -> 
     scan(m, cfg).unwrap().0
 }
 
-/// The observables a scan is checked on: energy, specific heat, ⟨m²⟩ and the Binder cumulant.
-fn scan_observables(r: &PointResult) -> [(&'static str, Estimate); 4] {
-    [
-        ("energy", r.energy),
-        ("specific heat", r.specific_heat),
-        ("m²", r.m2),
-        ("Binder", r.binder),
-    ]
-}
-
 /// `glassbox sample`'s multispin route (lane-averaged moments of 64 replicas) against its
 /// scalar route, within 4σ of the combined error.
 fn scan_matches_scalar(m: &Ising, temps: &[f64], sweeps: (u64, u64), seed: u64) {
@@ -136,7 +126,7 @@ fn scan_matches_scalar(m: &Ising, temps: &[f64], sweeps: (u64, u64), seed: u64) 
     let scalar = scan_on(m, Kernel::Scalar, temps, sweeps.1, seed + 1);
     for (a, b) in multi.iter().zip(&scalar) {
         assert!(a.acceptance > 0.0 && a.acceptance < 1.0);
-        for ((what, x), (_, y)) in scan_observables(a).into_iter().zip(scan_observables(b)) {
+        for ((what, x), (_, y)) in observables(a).into_iter().zip(observables(b)) {
             assert!(y.reliable, "scalar {what} at T={}", b.temperature);
             within(
                 &format!("scan {what} at T={}", a.temperature),
@@ -157,7 +147,7 @@ fn scan_matches_exact(m: &Ising, temps: &[f64], sweeps: u64, seed: u64) {
         .zip(&exact.points)
     {
         let reference = [x.energy, x.specific_heat, x.m2, x.binder];
-        for ((what, est), x) in scan_observables(r).into_iter().zip(reference) {
+        for ((what, est), x) in observables(r).into_iter().zip(reference) {
             within(&format!("scan {what} at T={}", r.temperature), &est, x, 0.0);
         }
     }

@@ -1,5 +1,6 @@
 //! Helpers shared by the kernel test suites.
 
+use glassbox::mc::PointResult;
 use glassbox::measure::Estimate;
 use glassbox::model::{Ising, ModelSpec};
 
@@ -23,4 +24,14 @@ pub fn within(what: &str, est: &Estimate, reference: f64, ref_error: f64) {
         est.mean,
         est.error
     );
+}
+
+/// The observables a scan is checked on: energy, specific heat, ⟨m²⟩ and the Binder cumulant.
+pub fn observables(r: &PointResult) -> [(&'static str, Estimate); 4] {
+    [
+        ("energy", r.energy),
+        ("specific heat", r.specific_heat),
+        ("m²", r.m2),
+        ("Binder", r.binder),
+    ]
 }
