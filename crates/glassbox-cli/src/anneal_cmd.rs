@@ -252,12 +252,14 @@ pub fn run(args: Args) -> Result<()> {
     };
     let folder = RunFolder::create(&args.out, args.overwrite)?;
     folder.write_atomic("spec.toml", toml::to_string_pretty(&aspec)?.as_bytes())?;
-    let manifest = folder.begin(Manifest::new(
+    let mut m = Manifest::new(
         "anneal",
         serde_json::to_value(&aspec)?,
         args.seed,
         rayon::current_num_threads(),
-    ))?;
+    );
+    m.kernel = Some(glassbox::mc::anneal::kernel_name(&model, &config)?.to_string());
+    let manifest = folder.begin(m)?;
     let result = anneal(&model, &config)?;
     let n = model.n();
     let best = result.best();

@@ -326,7 +326,8 @@ pub struct Manifest {
     /// Git commit of the build, from `GLASSBOX_GIT_HASH` at compile time.
     pub git_hash: Option<String>,
     /// The implementation that ran the sweeps, for commands that pick one by themselves
-    /// (`sample`: `multispin`, `scalar` or `cluster`).
+    /// (`sample`: `multispin`, `lanes`, `site-packed`, `scalar` or `cluster`; `anneal`:
+    /// `dense`, `multispin`, `lanes` or `scalar`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kernel: Option<String>,
 }

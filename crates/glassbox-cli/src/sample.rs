@@ -475,8 +475,11 @@ fn print_summary(spec: &SampleSpec, results: &[PointResult], out: &std::path::Pa
     } else {
         println!("{}", spec.model.describe());
     }
-    if kernel == "multispin" {
-        println!("kernel: multispin, 64 independent replicas per temperature (measurements are their averages)");
+    match kernel {
+        "multispin" => println!("kernel: multispin, 64 independent replicas per temperature (measurements are their averages)"),
+        "lanes" => println!("kernel: replica lanes, 32 independent replicas per temperature (measurements are their averages)"),
+        "site-packed" => println!("kernel: site-packed, one system per temperature"),
+        _ => {}
     }
     println!(
         "{:>8} {:>22} {:>22} {:>22} {:>22}",

@@ -916,6 +916,10 @@ fn anneal_finds_ground_states_and_max_cuts() {
         serde_json::from_str(&read(&one.join("manifest.json"))).unwrap();
     assert_eq!(manifest["status"], "completed");
     assert_eq!(manifest["command"], "anneal");
+    assert_eq!(manifest["kernel"], "multispin");
+    let scalar_manifest: serde_json::Value =
+        serde_json::from_str(&read(&scalar.join("manifest.json"))).unwrap();
+    assert_eq!(scalar_manifest["kernel"], "scalar");
 
     // Max-Cut: the 5-cycle (max cut 4) and the complete graph K4 with weights 2 (max cut
     // 2·4 = 8), as G-set files; energy and cut obey cut = (W − E)/2.

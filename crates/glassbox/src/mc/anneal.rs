@@ -382,16 +382,11 @@ impl<'m> Annealer<'m> {
                 last_group: Mutex::new(None),
             }))
         };
-        let (dense, groups) = match (config.kernel, model.couplings()) {
-            (Kernel::SitePacked, _) => return Err(invalid(
-                "the site-packed kernel runs temperature scans only; anneal with auto or scalar",
-            )),
-            (Kernel::Scalar, _) => (None, None),
-            (Kernel::Auto, Couplings::Dense(c)) => (Some(DenseF32::new(c)?), None),
-            (Kernel::Auto, _) if MultiSpin::check(model).is_ok() => {
-                (None, group(GroupKernel::Multispin(MultiSpin::new(model)?)))
-            }
-            (Kernel::Auto, _) => (None, group(GroupKernel::Replicas(LaneModel::new(model)?))),
+        let (dense, groups) = match (kernel_name(model, config)?, model.couplings()) {
+            ("dense", Couplings::Dense(c)) => (Some(DenseF32::new(c)?), None),
+            ("multispin", _) => (None, group(GroupKernel::Multispin(MultiSpin::new(model)?))),
+            ("lanes", _) => (None, group(GroupKernel::Replicas(LaneModel::new(model)?))),
+            _ => (None, None),
         };
         Ok(Annealer {
             model,
@@ -461,6 +456,24 @@ impl<'m> Annealer<'m> {
             })
             .collect()
     }
+}
+
+/// The name of the implementation [`anneal`] runs the reads of `model` on (see the [module
+/// docs](self)): `"dense"`, `"multispin"`, `"lanes"` or `"scalar"`. An error for
+/// [`Kernel::SitePacked`], which runs scans only.
+pub fn kernel_name(model: &Ising, config: &AnnealConfig) -> Result<&'static str> {
+    Ok(match (config.kernel, model.couplings()) {
+        (Kernel::SitePacked, _) => {
+            return Err(invalid(
+                "the site-packed kernel runs temperature scans only; anneal with auto or scalar",
+            ))
+        }
+        (Kernel::Scalar, _) => "scalar",
+        (Kernel::Auto, Couplings::Dense(_)) => "dense",
+        (Kernel::Auto, _) if MultiSpin::check(model).is_ok() => "multispin",
+        (Kernel::Auto, _) if LaneModel::check(model).is_ok() => "lanes",
+        (Kernel::Auto, _) => "scalar",
+    })
 }
 
 /// Largest number of acceptance-table entries kept for a whole schedule (32 MiB); longer
@@ -907,6 +920,8 @@ mod tests {
             let cfg = config(100, 100, 9);
             let annealer = Annealer::new(&m, &cfg).unwrap();
             assert_eq!(annealer.groups.as_ref().map(|g| g.kernel.size()), Some(size));
+            let name = if size == LANES { "multispin" } else { "lanes" };
+            assert_eq!(kernel_name(&m, &cfg).unwrap(), name);
             let one = anneal_on_1_and_2_threads(&m, &cfg);
             assert_eq!(annealer.reads(60..70), one.reads[60..70].to_vec());
             assert!(annealer.reads(7..7).is_empty());
@@ -1000,6 +1015,16 @@ mod tests {
     #[test]
     fn rejects_bad_config() {
         let m = model("graph = { kind = 'lattice', dims = [4, 4] }");
+        let sk = model("graph = { kind = 'complete', n = 8 }\ncouplings = { law = 'gaussian' }");
+        assert_eq!(kernel_name(&sk, &config(10, 1, 1)).unwrap(), "dense");
+        let mut site = config(10, 1, 1);
+        site.kernel = Kernel::SitePacked;
+        assert!(anneal(&m, &site)
+            .unwrap_err()
+            .to_string()
+            .contains("site-packed"));
+        site.kernel = Kernel::Scalar;
+        assert_eq!(kernel_name(&m, &site).unwrap(), "scalar");
         let mut c = config(10, 0, 1);
         assert!(anneal(&m, &c).unwrap_err().to_string().contains("reads"));
         c.reads = 1;
