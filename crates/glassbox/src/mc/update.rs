@@ -139,7 +139,7 @@ pub(crate) fn neg_ln_uniform(u: u64) -> f64 {
 
 /// Margin of the log-domain Metropolis test ([`Sweeper::accepts_log`]): decisions with
 /// `|2βx − (−ln w)|` below it are left to the exact comparison.
-const LOG_MARGIN: f64 = 1e-6;
+pub(crate) const LOG_MARGIN: f64 = 1e-6;
 
 /// One sweep of single-spin-flip Monte Carlo at fixed β, with the acceptance probabilities
 /// tabulated when the model's local fields are integers.
