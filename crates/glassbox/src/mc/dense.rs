@@ -51,13 +51,17 @@ pub const RESYNC: usize = 128;
 
 /// Fields per chunk of the end-of-block update (held in registers).
 const CHUNK: usize = 64;
+const _: () = assert!(CHUNK % BLOCK == 0, "a block's columns lie in one chunk");
 
-/// Dense couplings in single precision, row-major, each row starting on a cache line (rows
-/// padded to a multiple of 16 floats), so that the chunks of the end-of-block update are whole,
-/// aligned lines.
+/// Dense couplings in single precision, in tiles of [`BLOCK`] rows × [`CHUNK`] columns (the
+/// matrix zero-padded to whole tiles): tile (b, c) holds rows `b BLOCK ..` and columns
+/// `c CHUNK ..`, row by row, and the tiles follow each other in row-major order. A sweep's
+/// end-of-block updates then read J front to back, one tile after another, which the
+/// hardware prefetchers follow; each tile is 128 cache lines.
 pub(crate) struct DenseF32 {
     n: usize,
-    stride: usize,
+    /// Column chunks per row of tiles.
+    chunks: usize,
     j: Lines,
 }
 
@@ -102,19 +106,37 @@ impl DenseF32 {
             "single-precision coupling copy",
             DenseCouplings::memory_estimate(n) / 2,
         )?;
-        let stride = n.next_multiple_of(16);
-        let mut j = Lines::zeros(n * stride);
-        for (i, row) in j.as_mut_slice().chunks_exact_mut(stride).enumerate() {
-            for (a, &w) in row.iter_mut().zip(c.row(i)) {
-                *a = w as f32;
+        let chunks = n.div_ceil(CHUNK);
+        let mut j = Lines::zeros(n.next_multiple_of(BLOCK) * chunks * CHUNK);
+        for (i, row) in (0..n).map(|i| c.row(i)).enumerate() {
+            for (c, part) in row.chunks(CHUNK).enumerate() {
+                let o = ((i / BLOCK * chunks + c) * BLOCK + i % BLOCK) * CHUNK;
+                for (a, &w) in j.as_mut_slice()[o..].iter_mut().zip(part) {
+                    *a = w as f32;
+                }
             }
         }
-        Ok(DenseF32 { n, stride, j })
+        Ok(DenseF32 { n, chunks, j })
     }
 
+    /// Fields per replica: N padded to whole chunks.
+    fn padded(&self) -> usize {
+        self.chunks * CHUNK
+    }
+
+    /// Tile (b, c), as its [`BLOCK`] rows of [`CHUNK`] columns.
     #[inline(always)]
-    fn row(&self, k: usize) -> &[f32] {
-        &self.j.as_slice()[k * self.stride..k * self.stride + self.n]
+    fn tile(&self, b: usize, c: usize) -> &[[f32; CHUNK]] {
+        let first = (b * self.chunks + c) * BLOCK;
+        &self.j.as_slice().as_chunks().0[first..first + BLOCK]
+    }
+
+    /// Columns `block` (within one chunk) of row i.
+    #[inline(always)]
+    fn block_row(&self, i: usize, block: &Range<usize>) -> &[f32] {
+        let c = block.start / CHUNK;
+        let row = &self.tile(i / BLOCK, c)[i % BLOCK];
+        &row[block.start - c * CHUNK..block.end - c * CHUNK]
     }
 }
 
@@ -133,7 +155,7 @@ impl<'a> Lockstep<'a> {
         let fields = replicas
             .iter()
             .map(|r| {
-                let mut f = Lines::zeros(r.fields().len());
+                let mut f = Lines::zeros(j.padded());
                 for (a, &h) in f.as_mut_slice().iter_mut().zip(r.fields()) {
                     *a = h as f32;
                 }
@@ -307,7 +329,7 @@ fn decide_each(
                 fl.push((i, d));
                 *a += 1;
                 // J_ik = J_ki: the block's columns of row i are adjacent.
-                let row = &j.row(i)[start..end];
+                let row = j.block_row(i, &block);
                 for (e, &w) in delta.iter_mut().zip(row) {
                     *e += d * w;
                 }
@@ -426,7 +448,7 @@ fn decide_lanes(
             ));
             // SAFETY: as above.
             let d = _mm256_and_ps(flip, unsafe { _mm256_loadu_ps(m2s[k].as_ptr()) });
-            let row = &j.row(start + k)[start..start + len];
+            let row = j.block_row(start + k, &block);
             for (e, &w) in delta[k + 1..len].iter_mut().zip(&row[k + 1..]) {
                 *e = _mm256_add_ps(*e, _mm256_mul_ps(d, _mm256_set1_ps(w)));
             }
@@ -455,75 +477,60 @@ fn decide_lanes(
     }
 }
 
-/// For every replica r, `fields_r += Σ_{(k, δ) ∈ flips_r} δ J_k·`, a [`CHUNK`] of columns at
-/// a time: every replica's chunk of fields is held in registers while its flipped rows' chunks
-/// stream by, and those row chunks (BLOCK × CHUNK × 4 bytes) stay in L1 from one replica to
-/// the next.
+/// For every replica r, `fields_r += Σ_{(k, δ) ∈ flips_r} δ J_k·`, a [`CHUNK`] of columns
+/// (one tile of J) at a time: every replica's chunk of fields is held in registers while its
+/// flipped rows' chunks stream by, and the tile (BLOCK × CHUNK × 4 bytes) stays in L1 from
+/// one replica to the next.
 #[inline(always)]
-fn spread_block(
-    j: &DenseF32,
-    block: std::ops::Range<usize>,
-    flips: &[Vec<(usize, f32)>],
-    fields: &mut [Lines],
-) {
-    let whole = j.n - j.n % CHUNK;
+fn spread_block(j: &DenseF32, block: Range<usize>, flips: &[Flips], fields: &mut [Lines]) {
+    let b = block.start / BLOCK;
     // The rows that any replica flipped, as a bit mask over the block.
     let flipped = flips
         .iter()
         .flatten()
         .fold(0u64, |m, &(k, _)| m | 1 << (k - block.start));
-    for base in (0..whole).step_by(CHUNK) {
-        prefetch_chunk(j, block.start, flipped, base + AHEAD * CHUNK);
-        for (f, fl) in fields.iter_mut().zip(flips) {
+    for c in 0..j.chunks {
+        let tile = j.tile(b, c);
+        let replicas = fields.len();
+        for (r, (f, fl)) in fields.iter_mut().zip(flips).enumerate() {
+            // The next tile's flipped rows, asked for a few at a time.
+            if c + 1 < j.chunks {
+                let (lo, hi) = (r * BLOCK / replicas, (r + 1) * BLOCK / replicas);
+                let mine = flipped & ((1 << hi) - 1) & !((1 << lo) - 1);
+                prefetch_rows(j.tile(b, c + 1), mine);
+            }
             if fl.is_empty() {
                 continue;
             }
-            let chunk = &mut f.as_mut_slice()[base..base + CHUNK];
+            let chunk = &mut f.as_mut_slice()[c * CHUNK..(c + 1) * CHUNK];
             let mut acc = [0.0; CHUNK];
             acc.copy_from_slice(chunk);
             for &(k, d) in fl {
-                let row = &j.row(k)[base..base + CHUNK];
-                for (a, &w) in acc.iter_mut().zip(row) {
+                for (a, &w) in acc.iter_mut().zip(&tile[k - block.start]) {
                     *a += d * w;
                 }
             }
             chunk.copy_from_slice(&acc);
         }
     }
-    for (f, fl) in fields.iter_mut().zip(flips) {
-        for &(k, d) in fl {
-            for (h, &w) in f.as_mut_slice()[whole..].iter_mut().zip(&j.row(k)[whole..]) {
-                *h += d * w;
-            }
-        }
-    }
 }
 
-/// Chunks of columns the end-of-block update asks the cache for ahead of their use.
-const AHEAD: usize = 2;
-
-/// Asks the cache for columns `base..base + CHUNK` of the rows `first + b` for every bit b of
-/// `rows` (a hint with no effect on results; nothing past the end of the matrix is touched).
+/// Asks the cache for the rows of `tile` named by the bits of `rows` (a hint with no effect on
+/// results).
 #[inline(always)]
-fn prefetch_chunk(j: &DenseF32, first: usize, mut rows: u64, base: usize) {
+fn prefetch_rows(tile: &[[f32; CHUNK]], mut rows: u64) {
     #[cfg(target_arch = "x86_64")]
-    {
+    while rows != 0 {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        if base + CHUNK > j.n {
-            return;
-        }
-        while rows != 0 {
-            let k = first + rows.trailing_zeros() as usize;
-            rows &= rows - 1;
-            let row = &j.row(k)[base..base + CHUNK];
-            for line in row.chunks_exact(16) {
-                // SAFETY: a prefetch only hints the cache; the address is inside `row`.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
-            }
+        let row = &tile[rows.trailing_zeros() as usize];
+        rows &= rows - 1;
+        for line in row.chunks_exact(16) {
+            // SAFETY: a prefetch only hints the cache; the address is inside `tile`.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (j, first, rows, base);
+    let _ = (tile, rows);
 }
 
 #[cfg(test)]

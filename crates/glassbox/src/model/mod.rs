@@ -424,6 +424,24 @@ impl Ising {
     /// configuration while it is in cache, so the N² couplings pass through memory once for
     /// the group instead of once per configuration.
     pub fn local_fields_many(&self, configs: &[&[i8]]) -> Vec<Vec<f64>> {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { self.local_fields_many_avx2(configs) };
+        }
+        self.local_fields_many_with(configs)
+    }
+
+    /// [`Ising::local_fields_many`] with AVX2 code generation: the same operations in the same
+    /// order, so the same bits, twice as many per instruction.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn local_fields_many_avx2(&self, configs: &[&[i8]]) -> Vec<Vec<f64>> {
+        self.local_fields_many_with(configs)
+    }
+
+    #[inline(always)]
+    fn local_fields_many_with(&self, configs: &[&[i8]]) -> Vec<Vec<f64>> {
         let Couplings::Dense(c) = &self.couplings else {
             return configs.iter().map(|s| self.local_fields(s)).collect();
         };
@@ -491,6 +509,7 @@ impl Ising {
 }
 
 /// `Σ_k a_k b_k`, accumulated in eight interleaved partial sums (so that it vectorizes).
+#[inline(always)]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let tail: f64 = ca
