@@ -92,6 +92,13 @@ impl Lines {
         unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast(), self.len) }
     }
 
+    /// The floats as whole rows of [`CHUNK`] (a trailing partial row left out).
+    fn rows(&self) -> &[[f32; CHUNK]] {
+        // SAFETY: a `[f32; CHUNK]` is CHUNK consecutive floats (align 4, no padding), and the
+        // len / CHUNK rows lie within the len initialized floats.
+        unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast(), self.len / CHUNK) }
+    }
+
     fn as_mut_slice(&mut self) -> &mut [f32] {
         // SAFETY: as in `as_slice`, with the unique borrow of `self`.
         unsafe { std::slice::from_raw_parts_mut(self.lines.as_mut_ptr().cast(), self.len) }
@@ -128,7 +135,7 @@ impl DenseF32 {
     #[inline(always)]
     fn tile(&self, b: usize, c: usize) -> &[[f32; CHUNK]] {
         let first = (b * self.chunks + c) * BLOCK;
-        &self.j.as_slice().as_chunks().0[first..first + BLOCK]
+        &self.j.rows()[first..first + BLOCK]
     }
 
     /// Columns `block` (within one chunk) of row i.
