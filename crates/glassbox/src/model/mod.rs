@@ -402,15 +402,10 @@ impl Ising {
 
     /// Local fields `h_i^loc = Σ_j J_ij s_j + h_i` of a configuration, computed from scratch.
     pub fn local_fields(&self, spins: &[i8]) -> Vec<f64> {
-        let mut out = self.fields.clone();
-        if let Couplings::Dense(c) = &self.couplings {
-            // Row dot products in eight interleaved partial sums, which vectorize.
-            let s: Vec<f64> = spins.iter().map(|&x| x as f64).collect();
-            for (i, h) in out.iter_mut().enumerate() {
-                *h += dot(c.row(i), &s);
-            }
-            return out;
+        if let Couplings::Dense(_) = &self.couplings {
+            return self.local_fields_many(&[spins]).remove(0);
         }
+        let mut out = self.fields.clone();
         with_interactions!(&self.couplings, c => {
             for (i, h) in out.iter_mut().enumerate() {
                 c.for_each_coupling(i, |j, w| *h += w * spins[j] as f64);
