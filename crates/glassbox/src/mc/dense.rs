@@ -26,8 +26,9 @@
 //!   replica at a time ([`decide_each`], the portable path), so the results are the same bit
 //!   for bit.
 //!
-//! Rows of J start on cache lines (padded to 16 floats), so every chunk of the end-of-block
-//! update is whole, aligned lines.
+//! J is stored in tiles of [`BLOCK`] rows × [`CHUNK`] columns on cache-line boundaries, in the
+//! order the end-of-block updates read them ([`DenseF32`]), so a sweep streams J front to
+//! back; while one tile is used, the next one's needed rows are prefetched.
 //!
 //! Each replica draws the same random numbers as the scalar sweep, in the same order; its
 //! decisions differ from the scalar path's only where a field's rounding decides them.
