@@ -222,18 +222,7 @@ fn sweep_dispatch(
         // SAFETY: the CPU supports AVX2 (checked just above).
         return unsafe { sweep_avx2(j, sweeper, replicas, fields, rngs, accepted) };
     }
-    sweep_portable(j, sweeper, replicas, fields, rngs, accepted)
-}
-
-/// The sweep in portable code, the decisions replica by replica.
-fn sweep_portable(
-    j: &DenseF32,
-    sweeper: &Sweeper,
-    replicas: &mut [Replica],
-    fields: &mut [Lines],
-    rngs: &mut [Rng],
-    accepted: &mut [u64],
-) {
+    // Portable code, the decisions replica by replica.
     sweep_blocks(j, replicas, fields, |block, replicas, fields, flips| {
         decide_each(j, block, sweeper, replicas, fields, rngs, accepted, flips)
     })
@@ -621,7 +610,9 @@ mod tests {
                             // SAFETY: AVX2 was detected above.
                             unsafe { sweep_avx2(&j, &sweeper, r, f, g, a) }
                         } else {
-                            sweep_portable(&j, &sweeper, r, f, g, a)
+                            sweep_blocks(&j, r, f, |block, r, f, flips| {
+                                decide_each(&j, block, &sweeper, r, f, g, a, flips)
+                            })
                         }
                     }
                 }
