@@ -116,9 +116,9 @@ impl DenseF32 {
         )?;
         let chunks = n.div_ceil(CHUNK);
         let mut j = Lines::zeros(n.next_multiple_of(BLOCK) * chunks * CHUNK);
-        for (i, row) in (0..n).map(|i| c.row(i)).enumerate() {
-            for (c, part) in row.chunks(CHUNK).enumerate() {
-                let o = ((i / BLOCK * chunks + c) * BLOCK + i % BLOCK) * CHUNK;
+        for i in 0..n {
+            for (k, part) in c.row(i).chunks(CHUNK).enumerate() {
+                let o = ((i / BLOCK * chunks + k) * BLOCK + i % BLOCK) * CHUNK;
                 for (a, &w) in j.as_mut_slice()[o..].iter_mut().zip(part) {
                     *a = w as f32;
                 }
