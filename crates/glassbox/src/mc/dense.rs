@@ -486,9 +486,9 @@ fn spread_block(j: &DenseF32, block: Range<usize>, flips: &[Flips], fields: &mut
         .iter()
         .flatten()
         .fold(0u64, |m, &(k, _)| m | 1 << (k - block.start));
+    let replicas = fields.len();
     for c in 0..j.chunks {
         let tile = j.tile(b, c);
-        let replicas = fields.len();
         for (r, (f, fl)) in fields.iter_mut().zip(flips).enumerate() {
             // The next tile's flipped rows, asked for a few at a time.
             if c + 1 < j.chunks {
